@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
+)
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "listen address")
+	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
+	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sgs := registry()
+	pool, err := openDB(ctx, sgs)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	v, err := verifier(ctx, *issuer, *audience)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	for _, s := range sgs {
+		mux.Handle("/subgraphs/"+s.name, subgraphHandler(s, pool, v))
+		slog.Info("subgraph mounted", "name", s.name, "url", "http://"+*addr+"/subgraphs/"+s.name)
+	}
+	mux.HandleFunc("/healthz", healthz(pool))
+	return listenAndServe(ctx, *addr, mux)
+}
+
+func subgraphHandler(s subgraph, pool *pgxpool.Pool, v auth.TokenVerifier) http.Handler {
+	return auth.Middleware(v, s.handler(pool, gqlserver.Options{Verifier: v}))
+}
+
+func verifier(ctx context.Context, issuer, audience string) (auth.TokenVerifier, error) {
+	if issuer == "" {
+		slog.Warn("no OIDC issuer configured: every request is anonymous")
+		return nil, nil
+	}
+	v, err := auth.NewVerifier(ctx, issuer, audience)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func healthz(pool *pgxpool.Pool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := pool.Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n")) //nolint:errcheck
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

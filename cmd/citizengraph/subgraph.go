@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+func runSubgraph(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("subgraph", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:4001", "listen address")
+	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
+	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: citizengraph subgraph [flags] NAME")
+	}
+	sgs, err := lookup(fs.Args())
+	if err != nil {
+		return err
+	}
+	pool, err := openDB(ctx, sgs)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	v, err := verifier(ctx, *issuer, *audience)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, v))
+	mux.HandleFunc("/healthz", healthz(pool))
+	slog.Info("subgraph listening", "name", sgs[0].name, "url", "http://"+*addr+"/graphql")
+	return listenAndServe(ctx, *addr, mux)
+}
+
+func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}

@@ -1,0 +1,15 @@
+// Package devdb provides a throwaway PostgreSQL server for development runs
+// and tests.
+//
+// With DATABASE_URL set, that server is used. Otherwise [Ensure] starts (or
+// reuses) a private cluster built with Debian's initdb and pg_ctl under the
+// system temp directory, listening on a unix socket only; when the binaries
+// are missing and the process runs as root it installs Debian's postgresql
+// package first. PostgreSQL refuses to run as root, so as root the cluster
+// runs as the postgres system user the package creates.
+//
+// Tests call [NewTestDB]: one migrated template database per set of
+// migrations, cloned with CREATE DATABASE … TEMPLATE for every test, so
+// tests are isolated and fast. Tests never skip for a missing database: they
+// fail.
+package devdb

@@ -1,0 +1,140 @@
+// Package gqlserver assembles the gqlgen HTTP handler shared by every
+// subgraph and the gateway: transports (GET, POST, SSE, WebSocket with
+// graphql-transport-ws), introspection (which federation's _service needs),
+// the parsed-query cache, automatic persisted queries, limits, panic
+// recovery, and the error presenter that maps [apperr] kinds to
+// extensions.code while hiding internal causes.
+package gqlserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/auth"
+)
+
+// Options tune a handler. The zero value is usable.
+type Options struct {
+	// AroundOperation, when set, derives the context of each operation,
+	// e.g. to install per-operation dataloaders.
+	AroundOperation func(ctx context.Context) context.Context
+	// ComplexityLimit rejects operations above this complexity (0: none).
+	ComplexityLimit int
+	// Logger receives internal errors; nil means slog.Default().
+	Logger *slog.Logger
+	// Verifier authenticates WebSocket connection_init payloads; HTTP
+	// requests are authenticated by auth.Middleware around the handler.
+	Verifier auth.TokenVerifier
+}
+
+// New returns the gqlgen handler for es.
+func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc:              wsInit(opts.Verifier),
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.MultipartForm{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if opts.ComplexityLimit > 0 {
+		srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	}
+	if opts.AroundOperation != nil {
+		around := opts.AroundOperation
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			return next(around(ctx))
+		})
+	}
+	srv.SetErrorPresenter(Presenter(log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", p)
+		return apperr.E("graphql", apperr.Internal, "internal error")
+	})
+	return srv
+}
+
+// Presenter converts resolver errors into client errors: kinded errors keep
+// their message and get their code; anything else becomes a generic
+// INTERNAL_SERVER_ERROR, logged with its cause.
+func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Already a client error (validation, parsing, or built by a resolver).
+			if gqlErr.Path == nil {
+				gqlErr.Path = graphql.GetPath(ctx)
+			}
+			return gqlErr
+		}
+		var ae *apperr.Error
+		out := &gqlerror.Error{Path: graphql.GetPath(ctx)}
+		if gqlErr != nil {
+			out.Path, out.Locations = gqlErr.Path, gqlErr.Locations
+			if out.Path == nil {
+				out.Path = graphql.GetPath(ctx)
+			}
+		}
+		if errors.As(err, &ae) && ae.Kind != apperr.Internal {
+			out.Message = ae.Msg
+			out.Extensions = map[string]any{"code": ae.Kind.Code()}
+			return out
+		}
+		log.ErrorContext(ctx, "internal error", "err", err, "path", out.Path.String())
+		out.Message = "internal error"
+		out.Extensions = map[string]any{"code": apperr.Internal.Code()}
+		return out
+	}
+}
+
+func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		if v == nil {
+			return ctx, nil, nil
+		}
+		h := payload.Authorization()
+		if h == "" {
+			if s, ok := payload["Authorization"].(string); ok {
+				h = s
+			}
+		}
+		raw, err := auth.BearerToken(h)
+		if errors.Is(err, auth.ErrNoToken) {
+			return ctx, nil, nil
+		}
+		if err != nil {
+			return ctx, nil, err
+		}
+		p, err := v.Verify(ctx, raw)
+		if err != nil {
+			return ctx, nil, errors.New("invalid or expired token")
+		}
+		return auth.WithPrincipal(ctx, p), nil, nil
+	}
+}
+
+// Handle wraps h with auth.Middleware.
+func Handle(v auth.TokenVerifier, h http.Handler) http.Handler {
+	return auth.Middleware(v, h)
+}
