@@ -1,0 +1,69 @@
+package devdb
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/citizengraph/citizengraph/internal/db"
+)
+
+// QueryCounter is a pgx tracer that records every SQL statement sent, so
+// tests can assert how many queries an operation costs.
+type QueryCounter struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+// TraceQueryStart records the statement.
+func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c.mu.Lock()
+	c.queries = append(c.queries, d.SQL)
+	c.mu.Unlock()
+	return ctx
+}
+
+// TraceQueryEnd does nothing.
+func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Reset forgets the recorded statements.
+func (c *QueryCounter) Reset() {
+	c.mu.Lock()
+	c.queries = nil
+	c.mu.Unlock()
+}
+
+// Queries returns the statements recorded since the last Reset.
+func (c *QueryCounter) Queries() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.queries...)
+}
+
+// Count is len(Queries()).
+func (c *QueryCounter) Count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queries)
+}
+
+// NewCountingTestDB is NewTestDB with a QueryCounter installed on the pool.
+func NewCountingTestDB(t testing.TB, ms ...db.Migration) (*pgxpool.Pool, *QueryCounter) {
+	t.Helper()
+	url := TestURL(t, ms...)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("devdb: %v", err)
+	}
+	qc := &QueryCounter{}
+	cfg.ConnConfig.Tracer = qc
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("devdb: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, qc
+}
