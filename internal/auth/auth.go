@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,4 +159,12 @@ func writeUnauthenticated(w http.ResponseWriter) {
 			"extensions": map[string]any{"code": "UNAUTHENTICATED"},
 		}},
 	})
+}
+
+// NewStaticVerifier verifies tokens of issuer signed by one of keys, without
+// discovery; used when the issuer runs in the same process (the development
+// issuer of citizengraph serve).
+func NewStaticVerifier(issuer, audience string, keys ...crypto.PublicKey) *Verifier {
+	ks := &oidc.StaticKeySet{PublicKeys: keys}
+	return &Verifier{v: oidc.NewVerifier(issuer, ks, &oidc.Config{ClientID: audience})}
 }
