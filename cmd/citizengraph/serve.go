@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
@@ -18,6 +19,7 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "listen address")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -27,11 +29,19 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	v, err := verifier(ctx, *issuer, *audience)
-	if err != nil {
+	mux := http.NewServeMux()
+	var v auth.TokenVerifier
+	if *dev {
+		iss, err := devissuer.New("http://"+*addr+"/dev/oidc", *audience)
+		if err != nil {
+			return err
+		}
+		mux.Handle("/dev/oidc/", http.StripPrefix("/dev/oidc", iss.Handler()))
+		v = iss.Verifier()
+		slog.Warn("DEVELOPMENT issuer enabled: anyone can get a token", "token_endpoint", iss.URL()+"/token")
+	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
 	for _, s := range sgs {
 		mux.Handle("/subgraphs/"+s.name, subgraphHandler(s, pool, v))
 		slog.Info("subgraph mounted", "name", s.name, "url", "http://"+*addr+"/subgraphs/"+s.name)
