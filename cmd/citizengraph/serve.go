@@ -42,12 +42,27 @@ func runServe(ctx context.Context, args []string) error {
 	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
 		return err
 	}
+	if err := mountGraph(mux, pool, v, sgs); err != nil {
+		return err
+	}
+	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")
+	return listenAndServe(ctx, *addr, mux)
+}
+
+// mountGraph mounts every subgraph at /subgraphs/<name>, the gateway over
+// them at /graphql, and /healthz.
+func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, v auth.TokenVerifier, sgs []subgraph) error {
+	handlers := make(map[string]http.Handler, len(sgs))
 	for _, s := range sgs {
-		mux.Handle("/subgraphs/"+s.name, subgraphHandler(s, pool, v))
-		slog.Info("subgraph mounted", "name", s.name, "url", "http://"+*addr+"/subgraphs/"+s.name)
+		h := subgraphHandler(s, pool, v)
+		handlers[s.name] = h
+		mux.Handle("/subgraphs/"+s.name, h)
+	}
+	if err := mountGateway(mux, handlers, v); err != nil {
+		return err
 	}
 	mux.HandleFunc("/healthz", healthz(pool))
-	return listenAndServe(ctx, *addr, mux)
+	return nil
 }
 
 func subgraphHandler(s subgraph, pool *pgxpool.Pool, v auth.TokenVerifier) http.Handler {
