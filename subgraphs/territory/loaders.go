@@ -1,0 +1,126 @@
+package territory
+
+import (
+	"context"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Loaders batch the lookups of one GraphQL operation: each loader turns the
+// keys requested by sibling fields into one SQL query. They are created per
+// operation (their cache must not outlive it).
+type Loaders struct {
+	zonaOfComune     *dataloader.Loader[string, *Zona]
+	municipiOfComune *dataloader.Loader[string, []Municipio]
+	comuniOfZona     *dataloader.Loader[int, []Comune]
+	nilOfMunicipio   *dataloader.Loader[int, []Nil]
+	municipioOfNil   *dataloader.Loader[int, *Municipio]
+}
+
+type loadersKey struct{}
+
+// loaderWait is how long a loader gathers keys before querying.
+const loaderWait = time.Millisecond
+
+// NewLoaders returns fresh loaders over st.
+func NewLoaders(st *Store) *Loaders {
+	return &Loaders{
+		zonaOfComune: newLoader(func(ctx context.Context, codes []string) (map[string]*Zona, error) {
+			m, err := st.ZonaOfComuni(ctx, codes)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]*Zona, len(m))
+			for k, z := range m {
+				out[k] = &z
+			}
+			return out, nil
+		}),
+		municipiOfComune: newLoader(func(ctx context.Context, codes []string) (map[string][]Municipio, error) {
+			out := make(map[string][]Municipio, len(codes))
+			for _, c := range codes {
+				if c == MilanoIstat {
+					all, err := st.Municipi(ctx, nil)
+					if err != nil {
+						return nil, err
+					}
+					out[c] = all
+				}
+			}
+			return out, nil
+		}),
+		comuniOfZona: newLoader(func(ctx context.Context, ids []int) (map[int][]Comune, error) {
+			cs, err := st.ComuniOfZone(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int][]Comune, len(ids))
+			for _, c := range cs {
+				out[*c.ZonaID] = append(out[*c.ZonaID], c)
+			}
+			return out, nil
+		}),
+		nilOfMunicipio: newLoader(func(ctx context.Context, ids []int) (map[int][]Nil, error) {
+			ns, err := st.NilsOfMunicipi(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int][]Nil, len(ids))
+			for _, n := range ns {
+				out[*n.MunicipioID] = append(out[*n.MunicipioID], n)
+			}
+			return out, nil
+		}),
+		municipioOfNil: newLoader(func(ctx context.Context, ids []int) (map[int]*Municipio, error) {
+			m, err := st.MunicipioOfNils(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int]*Municipio, len(m))
+			for k, v := range m {
+				out[k] = &v
+			}
+			return out, nil
+		}),
+	}
+}
+
+// newLoader adapts a keyed batch function to a dataloader: keys missing from
+// the map load as the zero value.
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
+	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		res := make([]*dataloader.Result[V], len(keys))
+		m, err := fetch(ctx, keys)
+		for i, k := range keys {
+			if err != nil {
+				res[i] = &dataloader.Result[V]{Error: err}
+				continue
+			}
+			res[i] = &dataloader.Result[V]{Data: m[k]}
+		}
+		return res
+	}
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](loaderWait))
+}
+
+// WithLoaders returns ctx carrying fresh loaders of the service; install it
+// once per operation.
+func (s *Service) WithLoaders(ctx context.Context) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store))
+}
+
+// LoadersFrom returns the loaders in ctx, or nil.
+func LoadersFrom(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
+
+// loaders returns the operation's loaders, or fresh ones (no batching across
+// calls) when the caller installed none.
+func (s *Service) loaders(ctx context.Context) *Loaders {
+	if l := LoadersFrom(ctx); l != nil {
+		return l
+	}
+	return NewLoaders(s.store)
+}
