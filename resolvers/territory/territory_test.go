@@ -17,8 +17,8 @@ import (
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
-	"github.com/citizengraph/citizengraph/schema"
 	resolvers "github.com/citizengraph/citizengraph/resolvers/territory"
+	"github.com/citizengraph/citizengraph/schema"
 	"github.com/citizengraph/citizengraph/subgraphs/territory"
 )
 
@@ -279,7 +279,9 @@ func TestMunicipiAndNil(t *testing.T) {
 
 func TestServiceSDL(t *testing.T) {
 	url := server(t, devdb.NewTestDB(t, migration))
-	var d struct{ Service struct{ SDL string } `json:"_service"` }
+	var d struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	ok(t, url, `{ _service { sdl } }`, nil, &d)
 	want, err := schema.Subgraph("territory")
 	if err != nil {
