@@ -1,0 +1,3 @@
+package reviews
+
+//go:generate go run github.com/99designs/gqlgen generate --config gqlgen.yml

@@ -1,0 +1,25 @@
+package shipping
+
+import (
+	_ "embed"
+	"net/http"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/serve"
+	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/shipping/generated"
+)
+
+// SDL is the subgraph schema served by _service.
+//
+//go:embed schema.graphqls
+var SDL string
+
+// Resolver computes shipping data; it stores only product names.
+type Resolver struct {
+	names map[string]string
+}
+
+// NewHandler returns the shipping subgraph.
+func NewHandler() http.Handler {
+	r := &Resolver{names: map[string]string{"1": "Table", "2": "Chair", "3": "Board Game", "4": "Notebook"}}
+	return serve.Handler(generated.NewExecutableSchema(generated.Config{Resolvers: r}))
+}
