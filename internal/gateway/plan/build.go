@@ -1,0 +1,862 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
+)
+
+// Options tune planning.
+type Options struct {
+	// EnabledLabels are the progressive-override labels in effect: a field
+	// overridden with label L is routed to its new subgraph only when L is
+	// enabled here.
+	EnabledLabels map[string]bool
+}
+
+// Error is a planning failure (the operation cannot be resolved by the
+// supergraph's subgraphs).
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return "plan: " + e.Msg }
+
+// Build plans op (an operation of doc, validated against sg.API).
+func Build(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast.OperationDefinition) (*Plan, error) {
+	return BuildWithOptions(sg, doc, op, Options{})
+}
+
+// BuildWithOptions is Build with options.
+func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast.OperationDefinition, opts Options) (*Plan, error) {
+	if op == nil {
+		return nil, errors.New("plan: no operation")
+	}
+	b := &builder{sg: sg, api: sg.API, doc: doc, op: op, opts: opts}
+	var root *ast.Definition
+	switch op.Operation {
+	case ast.Query, "":
+		root = sg.API.Query
+	case ast.Mutation:
+		root = sg.API.Mutation
+	case ast.Subscription:
+		root = sg.API.Subscription
+	}
+	if root == nil {
+		return nil, &Error{Msg: fmt.Sprintf("the schema has no %s type", op.Operation)}
+	}
+	p := &Plan{Operation: op.Operation, RootType: root.Name}
+	if p.Operation == "" {
+		p.Operation = ast.Query
+	}
+	p.Shape = b.shape(root.Name, []ast.SelectionSet{op.SelectionSet})
+	if err := b.planRoot(root.Name, op.SelectionSet); err != nil {
+		return nil, err
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	b.finish(p)
+	return p, nil
+}
+
+type builder struct {
+	sg      *supergraph.Supergraph
+	api     *ast.Schema
+	doc     *ast.QueryDocument
+	op      *ast.OperationDefinition
+	opts    Options
+	fetches []*fb
+	err     error
+	depth   int
+}
+
+// fb is a fetch under construction.
+type fb struct {
+	seq      int
+	subgraph string
+	kind     FetchKind
+	group    int // mutation root field group
+	parent   *fb
+	path     []string
+	root     *selNode
+	inputs   []*inputB
+	frags    []*fragB
+	deps     []*fb
+	children []*fb
+	level    int
+	leveled  bool
+	into     *fb // merged into
+}
+
+type inputB struct {
+	path     []string
+	types    []string
+	typename string
+	typeCond string
+	rep      *selNode
+}
+
+type fragB struct {
+	typeCond string
+	sel      *selNode
+}
+
+type fctx struct {
+	f        *fb
+	provided ast.SelectionSet
+}
+
+func (b *builder) fail(format string, args ...any) {
+	if b.err == nil {
+		b.err = &Error{Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (b *builder) newFetch(sub string, kind FetchKind, parent *fb, path []string) *fb {
+	f := &fb{seq: len(b.fetches), subgraph: sub, kind: kind, parent: parent, path: path}
+	if kind == Root {
+		f.root = &selNode{}
+	}
+	if parent != nil {
+		f.group = parent.group
+		parent.children = append(parent.children, f)
+	}
+	b.fetches = append(b.fetches, f)
+	return f
+}
+
+func pathEq(a, b []string) bool { return slices.Equal(a, b) }
+
+// entityFetch returns the child fetch of parent to sub at path with the
+// given selection type condition, creating it when needed.
+func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond string, types []string, typename string) (*fb, *fragB, *inputB) {
+	var e *fb
+	for _, c := range parent.children {
+		if c.kind == Entity && c.subgraph == sub && pathEq(c.path, path) {
+			e = c
+			break
+		}
+	}
+	if e == nil {
+		e = b.newFetch(sub, Entity, parent, slices.Clone(path))
+	}
+	var fr *fragB
+	for _, f := range e.frags {
+		if f.typeCond == typeCond {
+			fr = f
+		}
+	}
+	if fr == nil {
+		fr = &fragB{typeCond: typeCond, sel: &selNode{}}
+		e.frags = append(e.frags, fr)
+	}
+	var in *inputB
+	for _, i := range e.inputs {
+		if i.typeCond == typeCond && i.typename == typename && slices.Equal(i.types, types) {
+			in = i
+		}
+	}
+	if in == nil {
+		in = &inputB{path: slices.Clone(path), types: types, typename: typename, typeCond: typeCond, rep: &selNode{}}
+		e.inputs = append(e.inputs, in)
+	}
+	return e, fr, in
+}
+
+// condDirs evaluates literal @skip/@include and returns the variable ones
+// to forward. keep is false when the selection is statically excluded.
+func condDirs(dirs ast.DirectiveList) (out ast.DirectiveList, keep bool) {
+	for _, d := range dirs {
+		if d.Name != "skip" && d.Name != "include" {
+			continue
+		}
+		a := d.Arguments.ForName("if")
+		if a == nil || a.Value == nil {
+			continue
+		}
+		if a.Value.Kind == ast.Variable {
+			out = append(out, d)
+			continue
+		}
+		v := a.Value.Raw == "true"
+		if (d.Name == "skip") == v {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
+	type rootField struct {
+		f    *ast.Field
+		dirs ast.DirectiveList
+	}
+	var fields []rootField
+	var collect func(set ast.SelectionSet, inherited ast.DirectiveList)
+	collect = func(set ast.SelectionSet, inherited ast.DirectiveList) {
+		for _, s := range set {
+			switch s := s.(type) {
+			case *ast.Field:
+				d, keep := condDirs(s.Directives)
+				if keep {
+					fields = append(fields, rootField{s, append(slices.Clone(inherited), d...)})
+				}
+			case *ast.InlineFragment:
+				d, keep := condDirs(s.Directives)
+				if keep {
+					collect(s.SelectionSet, append(slices.Clone(inherited), d...))
+				}
+			case *ast.FragmentSpread:
+				d, keep := condDirs(s.Directives)
+				fr := b.doc.Fragments.ForName(s.Name)
+				if keep && fr != nil {
+					collect(fr.SelectionSet, append(slices.Clone(inherited), d...))
+				}
+			}
+		}
+	}
+	collect(set, nil)
+	var roots []*fb
+	group := 0
+	for _, rf := range fields {
+		name := rf.f.Name
+		if name == "__typename" || name == "__schema" || name == "__type" {
+			continue
+		}
+		cands := b.resolvers(rootType, name)
+		if len(cands) == 0 {
+			return &Error{Msg: fmt.Sprintf("no subgraph resolves %s.%s", rootType, name)}
+		}
+		var f *fb
+		if b.op.Operation == ast.Mutation {
+			if n := len(roots); n > 0 && slices.Contains(cands, roots[n-1].subgraph) {
+				f = roots[n-1]
+			} else {
+				f = b.newFetch(cands[0], Root, nil, nil)
+				f.group = group
+				group++
+				roots = append(roots, f)
+			}
+		} else {
+			for _, r := range roots {
+				if slices.Contains(cands, r.subgraph) {
+					f = r
+					break
+				}
+			}
+			if f == nil {
+				f = b.newFetch(cands[0], Root, nil, nil)
+				roots = append(roots, f)
+			}
+		}
+		fc := *rf.f
+		fc.Directives = rf.dirs
+		b.planField(fctx{f: f}, rootType, &fc, f.root, nil)
+	}
+	return nil
+}
+
+// resolvers lists, sorted, the subgraphs that resolve typ.field.
+func (b *builder) resolvers(typ, field string) []string {
+	t := b.sg.Types[typ]
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for _, g := range t.Graphs {
+		if _, ok := b.resolvableIn(g, t, field, nil); ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func isKeyField(t *supergraph.Type, g, name string) bool {
+	for _, k := range t.Keys[g] {
+		for _, s := range k.Selection {
+			if f, ok := s.(*ast.Field); ok && f.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resolvableIn reports whether subgraph g resolves t.field, given the
+// fields @provides makes available; it returns the provided selection of
+// the field's own value.
+func (b *builder) resolvableIn(g string, t *supergraph.Type, field string, provided ast.SelectionSet) (ast.SelectionSet, bool) {
+	for _, s := range provided {
+		if f, ok := s.(*ast.Field); ok && f.Name == field {
+			return f.SelectionSet, true
+		}
+	}
+	if t == nil || !t.HasGraph(g) {
+		return nil, false
+	}
+	f := t.Fields[field]
+	if f == nil {
+		return nil, false
+	}
+	if len(f.Joins) == 0 {
+		return nil, true
+	}
+	j := f.Join(g)
+	if j == nil {
+		// A join__field without a graph applies to every graph.
+		if j = f.Join(""); j == nil {
+			return nil, isKeyField(t, g, field)
+		}
+	}
+	if j.External || j.UsedOverridden {
+		return nil, isKeyField(t, g, field)
+	}
+	if j.OverrideLabel != "" {
+		on := b.opts.EnabledLabels[j.OverrideLabel]
+		if j.Override != "" && !on {
+			return nil, false
+		}
+		if j.Override == "" && on {
+			return nil, false
+		}
+	}
+	return j.ProvidesSel, true
+}
+
+func (b *builder) isAbstract(typ string) bool {
+	d := b.api.Types[typ]
+	return d != nil && d.IsAbstractType()
+}
+
+func (b *builder) possibleTypes(typ string) []string {
+	var out []string
+	for _, d := range b.api.GetPossibleTypes(b.api.Types[typ]) {
+		out = append(out, d.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// planSelectionSet plans set on parent for the fetch in ctx, writing the
+// subgraph selection into out. It returns the entity fetches it created or
+// extended.
+func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet, out *selNode, path []string) []*fb {
+	var touched []*fb
+	abstract := b.isAbstract(parent)
+	if abstract {
+		out.field("__typename", "__typename", nil, nil, false)
+	}
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			touched = append(touched, b.planField(ctx, parent, s, out, path)...)
+		case *ast.InlineFragment:
+			touched = append(touched, b.planFragment(ctx, parent, s.TypeCondition, s.Directives, s.SelectionSet, out, path)...)
+		case *ast.FragmentSpread:
+			fr := b.doc.Fragments.ForName(s.Name)
+			if fr == nil {
+				b.fail("unknown fragment %q", s.Name)
+				continue
+			}
+			touched = append(touched, b.planFragment(ctx, parent, fr.TypeCondition, s.Directives, fr.SelectionSet, out, path)...)
+		}
+	}
+	return touched
+}
+
+func (b *builder) typeApplies(cond, typ string) bool {
+	if cond == "" || cond == typ {
+		return true
+	}
+	cd := b.api.Types[cond]
+	if cd == nil || !cd.IsAbstractType() {
+		return false
+	}
+	return slices.Contains(b.possibleTypes(cond), typ)
+}
+
+func (b *builder) planFragment(ctx fctx, parent, cond string, dirs ast.DirectiveList, set ast.SelectionSet, out *selNode, path []string) []*fb {
+	d, keep := condDirs(dirs)
+	if !keep {
+		return nil
+	}
+	if cond == "" {
+		cond = parent
+	}
+	if !b.isAbstract(parent) {
+		if !b.typeApplies(cond, parent) {
+			return nil
+		}
+		if len(d) > 0 {
+			fr := out.fragment("", d)
+			return b.planSelectionSet(ctx, parent, set, fr.sub, path)
+		}
+		return b.planSelectionSet(ctx, parent, set, out, path)
+	}
+	if cond == parent && len(d) == 0 {
+		return b.planSelectionSet(ctx, parent, set, out, path)
+	}
+	if cond != parent {
+		// The subgraph can only return types it knows.
+		if t := b.sg.Types[cond]; t == nil || !t.HasGraph(ctx.f.subgraph) {
+			if !b.isAbstract(cond) {
+				return nil
+			}
+		}
+		// Does the condition overlap the parent at all?
+		overlap := false
+		pt := b.possibleTypes(parent)
+		for _, t := range b.possibleTypes(cond) {
+			if slices.Contains(pt, t) {
+				overlap = true
+				break
+			}
+		}
+		if !overlap && !b.isAbstract(cond) && !slices.Contains(pt, cond) {
+			return nil
+		}
+	}
+	typeCond := cond
+	if cond == parent {
+		typeCond = ""
+	}
+	fr := out.fragment(typeCond, d)
+	return b.planSelectionSet(ctx, cond, set, fr.sub, path)
+}
+
+func (b *builder) fieldDef(parent, name string) *ast.FieldDefinition {
+	d := b.api.Types[parent]
+	if d == nil {
+		return nil
+	}
+	return d.Fields.ForName(name)
+}
+
+func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) []*fb {
+	dirs, keep := condDirs(f.Directives)
+	if !keep {
+		return nil
+	}
+	key := f.Alias
+	if key == "" {
+		key = f.Name
+	}
+	if f.Name == "__typename" {
+		out.field(key, "__typename", nil, dirs, false)
+		return nil
+	}
+	def := b.fieldDef(parent, f.Name)
+	if def == nil {
+		b.fail("unknown field %s.%s", parent, f.Name)
+		return nil
+	}
+	t := b.sg.Types[parent]
+	if childProvided, ok := b.resolvableIn(ctx.f.subgraph, t, f.Name, ctx.provided); ok {
+		composite := len(f.SelectionSet) > 0
+		item := out.field(key, f.Name, f.Arguments, dirs, composite)
+		if composite {
+			return b.planSelectionSet(fctx{f: ctx.f, provided: childProvided}, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
+		}
+		return nil
+	}
+	return b.jump(ctx, parent, f, out, path)
+}
+
+// jump plans f, which the current subgraph cannot resolve on parent, with
+// an entity fetch to a subgraph that can.
+func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) []*fb {
+	b.depth++
+	defer func() { b.depth-- }()
+	if b.depth > 64 {
+		b.fail("cannot plan %s.%s: entity chain too deep", parent, f.Name)
+		return nil
+	}
+	cur := ctx.f.subgraph
+	t := b.sg.Types[parent]
+	if b.isAbstract(parent) {
+		return b.jumpAbstract(ctx, parent, f, out, path)
+	}
+	type option struct {
+		g      string
+		key    supergraph.Key
+		direct bool
+	}
+	var opts []option
+	for _, g := range b.resolvers(parent, f.Name) {
+		if g == cur {
+			continue
+		}
+		for _, k := range t.ResolvableKeys(g) {
+			opts = append(opts, option{g: g, key: k, direct: b.canProvide(ctx, t, k.Selection)})
+		}
+	}
+	if len(opts) == 0 {
+		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key", parent, f.Name, cur)
+		return nil
+	}
+	best := -1
+	score := func(o option) int {
+		s := 0
+		if o.direct {
+			s += 2
+		}
+		for _, c := range ctx.f.children {
+			if c.subgraph == o.g && pathEq(c.path, path) {
+				s++
+			}
+		}
+		return s
+	}
+	for i, o := range opts {
+		if best < 0 || score(o) > score(opts[best]) {
+			best = i
+		}
+	}
+	o := opts[best]
+	var deps []*fb
+	out.field("__typename", "__typename", nil, nil, false)
+	deps = append(deps, b.planSelectionSet(ctx, parent, o.key.Selection, out, path)...)
+	e, fr, in := b.entityFetch(ctx.f, o.g, path, parent, []string{parent}, "")
+	b.addSel(in.rep, o.key.Selection)
+	if j := t.Fields[f.Name].Join(o.g); j != nil && len(j.RequiresSel) > 0 {
+		deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
+		b.addSel(in.rep, j.RequiresSel)
+	}
+	for _, d := range deps {
+		if d != e && !slices.Contains(e.deps, d) {
+			e.deps = append(e.deps, d)
+		}
+	}
+	inner := b.planField(fctx{f: e}, parent, f, fr.sel, path)
+	return append([]*fb{e}, append(deps, inner...)...)
+}
+
+// jumpAbstract plans a field of an interface that the current subgraph
+// cannot resolve: through an entity interface (a subgraph with a key on the
+// interface, possibly an @interfaceObject), else per concrete type.
+func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) []*fb {
+	cur := ctx.f.subgraph
+	t := b.sg.Types[parent]
+	if t != nil && t.Kind == ast.Interface {
+		for _, g := range b.resolvers(parent, f.Name) {
+			if g == cur {
+				continue
+			}
+			for _, k := range t.ResolvableKeys(g) {
+				if !b.canProvide(ctx, t, k.Selection) {
+					continue
+				}
+				out.field("__typename", "__typename", nil, nil, false)
+				deps := b.planSelectionSet(ctx, parent, k.Selection, out, path)
+				typename := ""
+				if t.InterfaceObject[g] {
+					typename = parent
+				}
+				e, fr, in := b.entityFetch(ctx.f, g, path, parent, b.possibleTypes(parent), typename)
+				b.addSel(in.rep, k.Selection)
+				if j := t.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
+					deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
+					b.addSel(in.rep, j.RequiresSel)
+				}
+				for _, d := range deps {
+					if d != e && !slices.Contains(e.deps, d) {
+						e.deps = append(e.deps, d)
+					}
+				}
+				inner := b.planField(fctx{f: e}, parent, f, fr.sel, path)
+				return append([]*fb{e}, append(deps, inner...)...)
+			}
+		}
+	}
+	var touched []*fb
+	for _, pt := range b.possibleTypes(parent) {
+		st := b.sg.Types[pt]
+		if st == nil || !st.HasGraph(cur) {
+			continue
+		}
+		fr := out.fragment(pt, nil)
+		touched = append(touched, b.planField(ctx, pt, f, fr.sub, path)...)
+	}
+	return touched
+}
+
+// canProvide reports whether the current fetch resolves every field of sel
+// on t without another fetch.
+func (b *builder) canProvide(ctx fctx, t *supergraph.Type, sel ast.SelectionSet) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" {
+				continue
+			}
+			prov, ok := b.resolvableIn(ctx.f.subgraph, t, s.Name, ctx.provided)
+			if !ok {
+				return false
+			}
+			if len(s.SelectionSet) > 0 {
+				def := b.fieldDef(t.Name, s.Name)
+				if def == nil {
+					return false
+				}
+				if !b.canProvide(fctx{f: ctx.f, provided: prov}, b.sg.Types[def.Type.Name()], s.SelectionSet) {
+					return false
+				}
+			}
+		case *ast.InlineFragment:
+			nt := t
+			if s.TypeCondition != "" {
+				nt = b.sg.Types[s.TypeCondition]
+			}
+			if nt == nil || !b.canProvide(ctx, nt, s.SelectionSet) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// addSel adds a field set to a representation selection.
+func (b *builder) addSel(dst *selNode, sel ast.SelectionSet) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			it := dst.field(s.Name, s.Name, nil, nil, len(s.SelectionSet) > 0)
+			if len(s.SelectionSet) > 0 {
+				b.addSel(it.sub, s.SelectionSet)
+			}
+		case *ast.InlineFragment:
+			it := dst.fragment(s.TypeCondition, nil)
+			b.addSel(it.sub, s.SelectionSet)
+		}
+	}
+}
+
+func (b *builder) resolve(f *fb) *fb {
+	for f.into != nil {
+		f = f.into
+	}
+	return f
+}
+
+func (b *builder) levelOf(f *fb, visiting map[*fb]bool) int {
+	if f.leveled {
+		return f.level
+	}
+	if visiting[f] {
+		b.fail("cyclic fetch dependencies")
+		return 0
+	}
+	visiting[f] = true
+	lvl := 0
+	if f.parent != nil {
+		lvl = b.levelOf(f.parent, visiting) + 1
+	}
+	for _, d := range f.deps {
+		if l := b.levelOf(d, visiting) + 1; l > lvl {
+			lvl = l
+		}
+	}
+	delete(visiting, f)
+	f.level, f.leveled = lvl, true
+	return lvl
+}
+
+// finish computes stages, merges entity fetches of one subgraph and stage,
+// prints the subgraph queries and builds the fetch tree.
+func (b *builder) finish(p *Plan) {
+	visiting := map[*fb]bool{}
+	for _, f := range b.fetches {
+		b.levelOf(f, visiting)
+	}
+	// Merge entity fetches of the same subgraph, group and level.
+	for i, f := range b.fetches {
+		if f.kind != Entity || f.into != nil {
+			continue
+		}
+		for _, g := range b.fetches[i+1:] {
+			if g.kind != Entity || g.into != nil || g.subgraph != f.subgraph || g.level != f.level || g.group != f.group {
+				continue
+			}
+			if fragsConflict(f, g) {
+				continue
+			}
+			for _, gf := range g.frags {
+				merged := false
+				for _, ff := range f.frags {
+					if ff.typeCond == gf.typeCond {
+						ff.sel.merge(gf.sel)
+						merged = true
+					}
+				}
+				if !merged {
+					f.frags = append(f.frags, gf)
+				}
+			}
+			for _, gi := range g.inputs {
+				merged := false
+				for _, fi := range f.inputs {
+					if pathEq(fi.path, gi.path) && slices.Equal(fi.types, gi.types) && fi.typename == gi.typename {
+						fi.rep.merge(gi.rep)
+						merged = true
+					}
+				}
+				if !merged {
+					f.inputs = append(f.inputs, gi)
+				}
+			}
+			f.deps = append(f.deps, g.deps...)
+			g.into = f
+		}
+	}
+	var live []*fb
+	for _, f := range b.fetches {
+		if f.into == nil {
+			live = append(live, f)
+		}
+	}
+	sort.SliceStable(live, func(i, j int) bool {
+		if live[i].group != live[j].group {
+			return live[i].group < live[j].group
+		}
+		if live[i].level != live[j].level {
+			return live[i].level < live[j].level
+		}
+		return live[i].seq < live[j].seq
+	})
+	ids := map[*fb]int{}
+	for i, f := range live {
+		ids[f] = i
+	}
+	byGroup := map[int]map[int][]Node{}
+	maxGroup := 0
+	for _, f := range live {
+		pf := &Fetch{ID: ids[f], Subgraph: f.subgraph, Kind: f.kind, Path: f.path}
+		depSet := map[int]bool{}
+		if f.parent != nil {
+			depSet[ids[b.resolve(f.parent)]] = true
+		}
+		for _, d := range f.deps {
+			depSet[ids[b.resolve(d)]] = true
+		}
+		delete(depSet, pf.ID)
+		for d := range depSet {
+			pf.DependsOn = append(pf.DependsOn, d)
+		}
+		sort.Ints(pf.DependsOn)
+		b.printFetch(f, pf)
+		p.Fetches = append(p.Fetches, pf)
+		if byGroup[f.group] == nil {
+			byGroup[f.group] = map[int][]Node{}
+		}
+		byGroup[f.group][f.level] = append(byGroup[f.group][f.level], pf)
+		if f.group > maxGroup {
+			maxGroup = f.group
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	var groups []Node
+	for g := 0; g <= maxGroup; g++ {
+		levels := byGroup[g]
+		var stages []Node
+		for l := 0; ; l++ {
+			ns, ok := levels[l]
+			if !ok {
+				break
+			}
+			if len(ns) == 1 {
+				stages = append(stages, ns[0])
+			} else {
+				stages = append(stages, &Parallel{Nodes: ns})
+			}
+		}
+		if len(stages) == 1 {
+			groups = append(groups, stages[0])
+		} else if len(stages) > 1 {
+			groups = append(groups, &Sequence{Nodes: stages})
+		}
+	}
+	if len(groups) == 1 {
+		p.Root = groups[0]
+	} else {
+		p.Root = &Sequence{Nodes: groups}
+	}
+}
+
+func fragsConflict(f, g *fb) bool {
+	for _, gf := range g.frags {
+		for _, ff := range f.frags {
+			if ff.typeCond == gf.typeCond && ff.sel.conflicts(gf.sel) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *builder) printFetch(f *fb, pf *Fetch) {
+	vars := map[string]bool{}
+	var body strings.Builder
+	if f.kind == Root {
+		f.root.print(&body, vars)
+	} else {
+		body.WriteString("{_entities(representations:$representations){")
+		for i, fr := range f.frags {
+			if i > 0 {
+				body.WriteByte(' ')
+			}
+			body.WriteString("... on " + fr.typeCond)
+			fr.sel.print(&body, vars)
+		}
+		body.WriteString("}}")
+		for _, in := range f.inputs {
+			pf.Inputs = append(pf.Inputs, &Input{Path: in.path, Types: in.types, Typename: in.typename, Fields: in.rep.repFields()})
+		}
+	}
+	pf.Variables = sortedKeys(vars)
+	var q strings.Builder
+	op := string(b.op.Operation)
+	if op == "" || f.kind == Entity {
+		op = "query"
+	}
+	q.WriteString(op)
+	if b.op.Name != "" {
+		fmt.Fprintf(&q, " %s__%s__%d", b.op.Name, sanitize(f.subgraph), pf.ID)
+	}
+	var defs []string
+	if f.kind == Entity {
+		defs = append(defs, "$representations:[_Any!]!")
+	}
+	for _, v := range pf.Variables {
+		vd := b.op.VariableDefinitions.ForName(v)
+		if vd == nil {
+			b.fail("undefined variable $%s", v)
+			continue
+		}
+		s := "$" + v + ":" + vd.Type.String()
+		if vd.DefaultValue != nil {
+			s += "=" + vd.DefaultValue.String()
+		}
+		defs = append(defs, s)
+	}
+	if len(defs) > 0 {
+		q.WriteString("(" + strings.Join(defs, ",") + ")")
+	}
+	q.WriteString(body.String())
+	pf.Query = q.String()
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+}

@@ -1,0 +1,15 @@
+// Package plan turns a client operation over a supergraph's API schema into
+// a query plan: a tree of subgraph fetches (Sequence, Parallel, Fetch) and
+// the response shape the executor uses to assemble the client's answer.
+//
+// Planning is pure and deterministic: the same supergraph and operation
+// produce the same plan however the supergraph orders its subgraphs, types
+// and fields. Field ownership follows the join metadata: a field is fetched
+// from the subgraph producing its parent object whenever that subgraph can
+// resolve it (directly, as a key, or through @provides); otherwise the
+// planner jumps to an owning subgraph with an _entities fetch keyed by a
+// resolvable @key, fetching @requires fields first. Entity fetches to the
+// same subgraph that become ready at the same stage are merged into one
+// _entities request, so a deeply nested operation needs one request per
+// subgraph and stage.
+package plan
