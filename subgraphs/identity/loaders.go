@@ -1,0 +1,199 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/citizengraph/citizengraph/internal/apperr"
+)
+
+// loaderWait is how long a loader collects keys before it queries: long
+// enough to gather the siblings of one resolver level, short enough not to
+// add visible latency.
+const loaderWait = time.Millisecond
+
+// Loaders batch the lookups of one GraphQL operation. They cache for the
+// operation's lifetime only, so a new set is made per operation.
+type Loaders struct {
+	people        *dataloader.Loader[string, *Person]
+	organizations *dataloader.Loader[string, *Organization]
+	orgsByRep     *dataloader.Loader[string, []*Organization]
+	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
+	messagePages  *dataloader.Loader[messageKey, *MessagePage]
+}
+
+// messageKey identifies one recipient's page under one filter and window.
+type messageKey struct {
+	Person   string
+	Unread   bool
+	First    int
+	AfterUs  int64
+	AfterID  string
+	HasAfter bool
+}
+
+func (k messageKey) query() MessageQuery {
+	q := MessageQuery{UnreadOnly: k.Unread, First: k.First}
+	if k.HasAfter {
+		q.After = &messageCursor{CreatedAt: time.UnixMicro(k.AfterUs).UTC(), ID: k.AfterID}
+	}
+	return q
+}
+
+// NewLoaders returns a fresh set of loaders on store.
+func NewLoaders(store *Store) *Loaders {
+	l := &Loaders{delegationsBy: map[DelegationColumn]*dataloader.Loader[string, []*Delegation]{}}
+	l.people = dataloader.NewBatchedLoader(byID(store.PeopleByIDs, func(p *Person) string { return p.ID }),
+		dataloader.WithWait[string, *Person](loaderWait))
+	l.organizations = dataloader.NewBatchedLoader(byID(store.OrganizationsByIDs, func(o *Organization) string { return o.ID }),
+		dataloader.WithWait[string, *Organization](loaderWait))
+	l.orgsByRep = dataloader.NewBatchedLoader(groupBy(store.OrganizationsByRepresentatives, func(o *Organization) string { return o.RepresentativeID }),
+		dataloader.WithWait[string, []*Organization](loaderWait))
+	for col, key := range map[DelegationColumn]func(*Delegation) string{
+		ByDelegatorPerson:       func(d *Delegation) string { return d.DelegatorPersonID },
+		ByDelegatorOrganization: func(d *Delegation) string { return d.DelegatorOrganizationID },
+		ByDelegate:              func(d *Delegation) string { return d.DelegateID },
+	} {
+		load := func(ctx context.Context, ids []string) ([]*Delegation, error) {
+			return store.DelegationsBy(ctx, col, ids)
+		}
+		l.delegationsBy[col] = dataloader.NewBatchedLoader(groupBy(load, key),
+			dataloader.WithWait[string, []*Delegation](loaderWait))
+	}
+	l.messagePages = dataloader.NewBatchedLoader(messageBatch(store),
+		dataloader.WithWait[messageKey, *MessagePage](loaderWait))
+	return l
+}
+
+// byID adapts a "rows for these ids" query to a loader batch: results in
+// key order, nil for unknown keys.
+func byID[V any](load func(context.Context, []string) ([]*V, error), id func(*V) string) dataloader.BatchFunc[string, *V] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[*V] {
+		rows, err := load(ctx, keys)
+		out := make([]*dataloader.Result[*V], len(keys))
+		if err != nil {
+			for i := range out {
+				out[i] = &dataloader.Result[*V]{Error: err}
+			}
+			return out
+		}
+		m := make(map[string]*V, len(rows))
+		for _, r := range rows {
+			m[id(r)] = r
+		}
+		for i, k := range keys {
+			out[i] = &dataloader.Result[*V]{Data: m[k]}
+		}
+		return out
+	}
+}
+
+// groupBy adapts a "rows related to these ids" query to a loader batch,
+// keeping the query's order within each group.
+func groupBy[V any](load func(context.Context, []string) ([]*V, error), key func(*V) string) dataloader.BatchFunc[string, []*V] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[[]*V] {
+		rows, err := load(ctx, keys)
+		out := make([]*dataloader.Result[[]*V], len(keys))
+		if err != nil {
+			for i := range out {
+				out[i] = &dataloader.Result[[]*V]{Error: err}
+			}
+			return out
+		}
+		m := make(map[string][]*V, len(keys))
+		for _, r := range rows {
+			m[key(r)] = append(m[key(r)], r)
+		}
+		for i, k := range keys {
+			v := m[k]
+			if v == nil {
+				v = []*V{}
+			}
+			out[i] = &dataloader.Result[[]*V]{Data: v}
+		}
+		return out
+	}
+}
+
+// messageBatch answers the keys sharing one filter and window with one
+// store call (two queries), whatever the number of recipients.
+func messageBatch(store *Store) dataloader.BatchFunc[messageKey, *MessagePage] {
+	return func(ctx context.Context, keys []messageKey) []*dataloader.Result[*MessagePage] {
+		type window struct {
+			Unread   bool
+			First    int
+			AfterUs  int64
+			AfterID  string
+			HasAfter bool
+		}
+		groups := map[window][]int{}
+		var order []window
+		for i, k := range keys {
+			w := window{k.Unread, k.First, k.AfterUs, k.AfterID, k.HasAfter}
+			if _, ok := groups[w]; !ok {
+				order = append(order, w)
+			}
+			groups[w] = append(groups[w], i)
+		}
+		out := make([]*dataloader.Result[*MessagePage], len(keys))
+		for _, w := range order {
+			idx := groups[w]
+			ids := make([]string, len(idx))
+			for j, i := range idx {
+				ids[j] = keys[i].Person
+			}
+			q := keys[idx[0]].query()
+			pages, counts, err := store.MessagePages(ctx, ids, q)
+			for _, i := range idx {
+				if err != nil {
+					out[i] = &dataloader.Result[*MessagePage]{Error: err}
+					continue
+				}
+				msgs := pages[keys[i].Person]
+				page := &MessagePage{TotalCount: counts[keys[i].Person]}
+				if len(msgs) > q.First {
+					msgs, page.HasNextPage = msgs[:q.First], true
+				}
+				page.Messages = msgs
+				page.Cursors = make([]string, len(msgs))
+				for j, m := range msgs {
+					page.Cursors[j] = messageCursor{CreatedAt: m.CreatedAt, ID: m.ID}.encode()
+				}
+				out[i] = &dataloader.Result[*MessagePage]{Data: page}
+			}
+		}
+		return out
+	}
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns ctx carrying a fresh set of loaders on the service's
+// store. Install it once per operation.
+func (s *Service) WithLoaders(ctx context.Context) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store))
+}
+
+// LoadersFrom returns the loaders of ctx, or nil.
+func LoadersFrom(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
+
+// loaders returns the operation's loaders, or a fresh set when ctx has
+// none (a call outside a GraphQL operation).
+func (s *Service) loaders(ctx context.Context) *Loaders {
+	if l := LoadersFrom(ctx); l != nil {
+		return l
+	}
+	return NewLoaders(s.store)
+}
+
+func wrapLoad(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return apperr.Wrap(op, err)
+}
