@@ -9,6 +9,7 @@ package subgraphs
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,4 +56,53 @@ func New(opts Options) []Subgraph {
 		{Name: "reviews", SDL: reviews.SDL, Handler: reviews.NewHandler(next)},
 		{Name: "shipping", SDL: shipping.SDL, Handler: shipping.NewHandler()},
 	}
+}
+
+// World serves the test subgraphs and can reset their data between cases.
+type World struct {
+	opts     Options
+	mu       sync.Mutex
+	current  map[string]http.Handler
+	subgraph []Subgraph
+}
+
+// NewWorld returns a world over fresh data.
+func NewWorld(opts Options) *World {
+	w := &World{opts: opts}
+	w.Reset()
+	return w
+}
+
+// Reset replaces every subgraph's data with a fresh copy.
+func (w *World) Reset() {
+	sgs := New(w.opts)
+	cur := make(map[string]http.Handler, len(sgs))
+	for _, sg := range sgs {
+		cur[sg.Name] = sg.Handler
+	}
+	w.mu.Lock()
+	w.current, w.subgraph = cur, sgs
+	w.mu.Unlock()
+}
+
+// Subgraphs lists the subgraphs (name and SDL), sorted by name.
+func (w *World) Subgraphs() []Subgraph {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.subgraph
+}
+
+// Handler returns a stable handler for the named subgraph that serves
+// whatever data the world currently holds.
+func (w *World) Handler(name string) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		h := w.current[name]
+		w.mu.Unlock()
+		if h == nil {
+			http.NotFound(rw, r)
+			return
+		}
+		h.ServeHTTP(rw, r)
+	})
 }
