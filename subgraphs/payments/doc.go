@@ -1,0 +1,42 @@
+// Package payments is the domain of the payments subgraph: pagoPA debt
+// positions (GPD "posizioni debitorie") owed to the comuni of the
+// metropolitan city, their installments with notice numbers and IUVs, and
+// their payment through a payment-service provider.
+//
+// Model. A [Position] is created as a DRAFT by an operator of the creditor
+// comune, then published: every installment receives an IUV and an 18-digit
+// notice number (codice avviso) from the creditor's sequence, and the
+// position becomes VALID (PUBLISHED while its validity date lies ahead).
+// Paying installments moves it to PARTIALLY_PAID and PAID; an unpaid
+// position may be INVALIDated. Amounts are int64 euro cents everywhere.
+//
+// Notice numbers follow the pagoPA layout for aux digit 3:
+//
+//	3 <segregation code, 2 digits> <IUV, 15 digits>
+//	IUV = <IUV base, 13 digits> <check digits, 2>
+//	check digits = (3 · segregation code · IUV base, read as one number) mod 93
+//
+// This package uses segregation code 01 and lays the IUV base out as
+// <kind, 1 digit> <comune, 3 digits: the ISTAT progressive> <serial, 9 digits>,
+// kinds 1 (seeded practice fees), 2 (seeded TARI), 3 (seeded IMU) and 5
+// (positions published at run time, serial from the creditor's sequence),
+// so notice numbers are unique across every creditor and every source.
+//
+// Creditors. A creditor is a comune; its fiscal code is a documented
+// placeholder ([PlaceholderFiscalCode]: "99" + ISTAT code + "99" + check
+// digit), never the comune's real fiscal code. A deployment stores the real
+// codes in the creditors table.
+//
+// Authorization (decided here, never in resolvers):
+//   - reading a position: its debtor (principal fiscal code equals the
+//     debtor fiscal code), operators of the creditor comune, admins;
+//   - reading an installment by notice number: any authenticated caller,
+//     since holding the notice is what pagoPA requires to pay it;
+//   - creating, publishing, invalidating: operators of the comune, admins;
+//   - paying: any authenticated caller holding the notice (pagoPA lets
+//     anyone pay a notice, e.g. a relative); the payer is recorded.
+//
+// Payments are idempotent by a client-chosen key: the installment row is
+// locked, the key is claimed in the same transaction, and only then is the
+// [PSP] asked to charge, so retries and concurrent attempts charge once.
+package payments

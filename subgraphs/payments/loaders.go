@@ -1,0 +1,115 @@
+package payments
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/citizengraph/citizengraph/internal/apperr"
+)
+
+// Loaders batch the reads of one GraphQL operation: every key asked for
+// within the wait window is loaded with one query.
+type Loaders struct {
+	positions    *dataloader.Loader[string, Position]
+	installments *dataloader.Loader[string, []Installment]
+	byPractice   *dataloader.Loader[string, []Position]
+	pages        *dataloader.Loader[pageKey, *Page]
+}
+
+// pageKey identifies one person's page request; the non-person fields group
+// the keys batched into one query.
+type pageKey struct {
+	PersonID string
+	group    pageGroup
+}
+
+type pageGroup struct {
+	Status     string
+	First      int
+	After      string
+	All        bool
+	FiscalCode string
+	Comuni     string // joined with commas
+}
+
+const loaderWait = time.Millisecond
+
+// NewLoaders returns fresh loaders on store.
+func NewLoaders(store *Store) *Loaders {
+	return &Loaders{
+		positions: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[Position] {
+			m, err := store.PositionsByIUPD(ctx, keys)
+			out := make([]*dataloader.Result[Position], len(keys))
+			for i, k := range keys {
+				switch p, ok := m[k]; {
+				case err != nil:
+					out[i] = &dataloader.Result[Position]{Error: err}
+				case !ok:
+					out[i] = &dataloader.Result[Position]{Error: apperr.E("payments.Loaders", apperr.NotFound, "no payment position with this IUPD")}
+				default:
+					out[i] = &dataloader.Result[Position]{Data: p}
+				}
+			}
+			return out
+		}, dataloader.WithWait[string, Position](loaderWait)),
+		installments: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]Installment] {
+			m, err := store.InstallmentsByPosition(ctx, keys)
+			out := make([]*dataloader.Result[[]Installment], len(keys))
+			for i, k := range keys {
+				out[i] = &dataloader.Result[[]Installment]{Data: m[k], Error: err}
+			}
+			return out
+		}, dataloader.WithWait[string, []Installment](loaderWait)),
+		byPractice: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]Position] {
+			m, err := store.PositionsByPractice(ctx, keys)
+			out := make([]*dataloader.Result[[]Position], len(keys))
+			for i, k := range keys {
+				out[i] = &dataloader.Result[[]Position]{Data: m[k], Error: err}
+			}
+			return out
+		}, dataloader.WithWait[string, []Position](loaderWait)),
+		pages: dataloader.NewBatchedLoader(func(ctx context.Context, keys []pageKey) []*dataloader.Result[*Page] {
+			out := make([]*dataloader.Result[*Page], len(keys))
+			groups := map[pageGroup][]int{}
+			for i, k := range keys {
+				groups[k.group] = append(groups[k.group], i)
+			}
+			for g, idx := range groups {
+				ids := make([]string, len(idx))
+				for j, i := range idx {
+					ids[j] = keys[i].PersonID
+				}
+				q := PageQuery{First: g.First, After: g.After, Scope: Scope{All: g.All, FiscalCode: g.FiscalCode}}
+				if g.Status != "" {
+					st := PositionStatus(g.Status)
+					q.Status = &st
+				}
+				if g.Comuni != "" {
+					q.Scope.Comuni = strings.Split(g.Comuni, ",")
+				}
+				m, err := store.PeoplePages(ctx, ids, q)
+				for _, i := range idx {
+					out[i] = &dataloader.Result[*Page]{Data: m[keys[i].PersonID], Error: err}
+				}
+			}
+			return out
+		}, dataloader.WithWait[pageKey, *Page](loaderWait)),
+	}
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns ctx carrying fresh loaders on store; install it once
+// per GraphQL operation.
+func WithLoaders(ctx context.Context, store *Store) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(store))
+}
+
+// LoadersFrom returns the loaders of ctx, or nil.
+func LoadersFrom(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
