@@ -1,0 +1,135 @@
+//go:build gatewayedge
+
+package gatewaytest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+type gqlResult struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func decodeResult(t *testing.T, b []byte) gqlResult {
+	t.Helper()
+	var r gqlResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, b)
+	}
+	return r
+}
+
+func (r gqlResult) codes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		c, _ := e.Extensions["code"].(string)
+		out = append(out, c)
+	}
+	return out
+}
+
+func TestEdgeGETAndPOST(t *testing.T) {
+	env := Start(t, Config{})
+
+	res, body := env.Get(t, "query="+url.QueryEscape("{ me { name } topProducts(first: 1) { name reviews { stars } } }"))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET status %d: %s", res.StatusCode, body)
+	}
+	if got := string(body); !strings.Contains(got, `"me":{"name":"Ada Lovelace"}`) || !strings.Contains(got, `"reviews":[{"stars":5},{"stars":3}]`) {
+		t.Fatalf("GET response: %s", got)
+	}
+
+	// GET must not run mutations.
+	res, body = env.Get(t, "query="+url.QueryEscape(`mutation { createUser(input: {name: "X", username: "x"}) { id } }`))
+	if r := decodeResult(t, body); res.StatusCode == http.StatusOK && len(r.Errors) == 0 {
+		t.Fatalf("a mutation over GET ran: %d %s", res.StatusCode, body)
+	}
+
+	// POST with several operations picks the one named by operationName.
+	req, _ := json.Marshal(map[string]any{
+		"query":         "query A { me { name } } query B { user(id: \"u3\") { name } }",
+		"operationName": "B",
+	})
+	res, body = env.Post(t, req, nil)
+	if res.StatusCode != http.StatusOK || string(body) != `{"data":{"user":{"name":"Grace Hopper"}}}` {
+		t.Fatalf("POST operationName B: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestEdgeAPQ(t *testing.T) {
+	env := Start(t, Config{})
+	query := "{ product(upc: \"2\") { name shippingCost } }"
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+
+	hashOnly, _ := json.Marshal(map[string]any{"extensions": ext})
+	_, body := env.Post(t, hashOnly, nil)
+	if r := decodeResult(t, body); len(r.Errors) != 1 || r.codes()[0] != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("unknown hash: %s", body)
+	}
+	full, _ := json.Marshal(map[string]any{"query": query, "extensions": ext})
+	want := `{"data":{"product":{"name":"Chair","shippingCost":1127}}}`
+	if _, body = env.Post(t, full, nil); string(body) != want {
+		t.Fatalf("register: %s", body)
+	}
+	if _, body = env.Post(t, hashOnly, nil); string(body) != want {
+		t.Fatalf("hash only after registering: %s", body)
+	}
+	extJSON, _ := json.Marshal(ext)
+	if _, body = env.Get(t, "extensions="+url.QueryEscape(string(extJSON))); string(body) != want {
+		t.Fatalf("GET hash only: %s", body)
+	}
+}
+
+func TestEdgeLimits(t *testing.T) {
+	deep := "{ topProducts { reviews { author { reviews { product { name } } } } } }" // depth 6
+	tests := []struct {
+		name     string
+		cfg      Config
+		over     string
+		within   string
+		wantCode string
+	}{
+		{
+			name: "depth", cfg: Config{MaxDepth: 4}, over: deep,
+			within:   "{ topProducts { reviews { author { name } } } }",
+			wantCode: "MAX_DEPTH_EXCEEDED",
+		},
+		{
+			name: "aliases", cfg: Config{MaxAliases: 2},
+			over:     `{ a: me { name } b: me { name } c: me { n: name } }`,
+			within:   `{ a: me { name } b: me { name } }`,
+			wantCode: "MAX_ALIASES_EXCEEDED",
+		},
+		{
+			name: "cost", cfg: Config{MaxCost: 10}, over: deep,
+			within:   "{ me { name } }",
+			wantCode: "MAX_COST_EXCEEDED",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := Start(t, tt.cfg)
+			r := decodeResult(t, env.Query(t, tt.over, nil))
+			if len(r.Errors) == 0 || r.codes()[0] != tt.wantCode || r.Errors[0].Message == "" {
+				t.Fatalf("over the limit: errors %+v, want code %s", r.Errors, tt.wantCode)
+			}
+			if len(r.Data) > 0 {
+				t.Fatalf("over the limit the operation ran: %+v", r.Data)
+			}
+			if r := decodeResult(t, env.Query(t, tt.within, nil)); len(r.Errors) != 0 || len(r.Data) == 0 {
+				t.Fatalf("within the limit: %+v", r)
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+//go:build gatewayedge
+
+package gatewaytest
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the non-manual goldens from our gateway (composed by us)")
+
+// TestQueries runs every conformance case against the gateway, once over the
+// supergraph composed by compose.Compose and once over Apollo's.
+func TestQueries(t *testing.T) {
+	cases, err := LoadCases(filepath.Join("testdata", "queries"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, composer := range []Composer{Ours, Apollo} {
+		t.Run(string(composer), func(t *testing.T) {
+			t.Parallel()
+			env := Start(t, Config{Composer: composer})
+			for _, c := range cases {
+				t.Run(c.Name, func(t *testing.T) {
+					env.Reset()
+					got := env.Query(t, c.Query, c.Variables)
+					if *update && composer == Ours {
+						writeGolden(t, c, got)
+						return
+					}
+					want, err := os.ReadFile(c.GoldenPath)
+					if err != nil {
+						t.Fatalf("read golden: %v", err)
+					}
+					if diff := Compare(want, got, c.Options); diff != "" {
+						t.Errorf("%s\nquery:\n%s\nresponse: %s", diff, c.Query, got)
+					}
+				})
+			}
+		})
+	}
+}
+
+func writeGolden(t *testing.T, c Case, got []byte) {
+	t.Helper()
+	if c.Manual != "" {
+		t.Logf("kept the hand-written golden: %s", c.Manual)
+		return
+	}
+	norm, err := normalizeResponse(got)
+	if err != nil {
+		t.Fatalf("normalize %s: %v", got, err)
+	}
+	if err := os.WriteFile(c.GoldenPath, norm, 0o644); err != nil {
+		t.Fatalf("write golden: %v", err)
+	}
+}
