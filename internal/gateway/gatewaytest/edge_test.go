@@ -133,3 +133,30 @@ func TestEdgeLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestEdgeForwardsHeaders(t *testing.T) {
+	env := Start(t, Config{})
+	const (
+		bearer = "Bearer test-token"
+		trace  = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	)
+	body, _ := json.Marshal(map[string]any{"query": "{ topProducts(first: 1) { name inStock } }"})
+	_, out := env.Post(t, body, http.Header{"Authorization": {bearer}, "Traceparent": {trace}})
+	if r := decodeResult(t, out); len(r.Errors) != 0 {
+		t.Fatalf("query failed: %s", out)
+	}
+	for _, name := range []string{"products", "inventory"} {
+		hs := env.SubgraphHeaders(name)
+		if len(hs) == 0 {
+			t.Fatalf("%s received no request", name)
+		}
+		for _, h := range hs {
+			if h.Get("Authorization") != bearer || h.Get("Traceparent") != trace {
+				t.Errorf("%s got Authorization %q, traceparent %q", name, h.Get("Authorization"), h.Get("Traceparent"))
+			}
+		}
+	}
+	if hs := env.SubgraphHeaders("accounts"); len(hs) != 0 {
+		t.Errorf("accounts was asked %d times for a query it has no part in", len(hs))
+	}
+}

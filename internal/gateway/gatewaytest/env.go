@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,8 +58,9 @@ type Env struct {
 	// SubgraphURLs maps subgraph names to their httptest URLs.
 	SubgraphURLs map[string]string
 
-	world  *subgraphs.World
-	client *http.Client
+	world   *subgraphs.World
+	headers *headerRecorder
+	client  *http.Client
 }
 
 // Start starts the test subgraphs on httptest servers and the gateway,
@@ -73,10 +75,11 @@ func Start(t testing.TB, cfg Config) *Env {
 		cfg.SubgraphTimeout = 500 * time.Millisecond
 	}
 	world := subgraphs.NewWorld(subgraphs.Options{SlowDelay: 5 * time.Second})
+	rec := &headerRecorder{seen: map[string][]http.Header{}}
 	urls := map[string]string{}
 	var parts []compose.Subgraph
 	for _, sg := range world.Subgraphs() {
-		srv := httptest.NewServer(world.Handler(sg.Name))
+		srv := httptest.NewServer(rec.wrap(sg.Name, world.Handler(sg.Name)))
 		t.Cleanup(srv.Close)
 		urls[sg.Name] = srv.URL
 		parts = append(parts, compose.Subgraph{Name: sg.Name, URL: srv.URL, SDL: sg.SDL})
@@ -124,12 +127,44 @@ func Start(t testing.TB, cfg Config) *Env {
 		Supergraph:   sdl,
 		SubgraphURLs: urls,
 		world:        world,
+		headers:      rec,
 		client:       srv.Client(),
 	}
 }
 
+// SubgraphHeaders returns the headers of every request the named subgraph
+// received since the last Reset, in arrival order.
+func (e *Env) SubgraphHeaders(name string) []http.Header {
+	e.headers.mu.Lock()
+	defer e.headers.mu.Unlock()
+	return append([]http.Header(nil), e.headers.seen[name]...)
+}
+
+type headerRecorder struct {
+	mu   sync.Mutex
+	seen map[string][]http.Header
+}
+
+func (r *headerRecorder) wrap(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.seen[name] = append(r.seen[name], req.Header.Clone())
+		r.mu.Unlock()
+		h.ServeHTTP(w, req)
+	})
+}
+
+func (r *headerRecorder) reset() {
+	r.mu.Lock()
+	clear(r.seen)
+	r.mu.Unlock()
+}
+
 // Reset gives every subgraph fresh data (mutations change it).
-func (e *Env) Reset() { e.world.Reset() }
+func (e *Env) Reset() {
+	e.world.Reset()
+	e.headers.reset()
+}
 
 // Query posts the operation with its variables to the gateway and returns
 // the response body.
