@@ -1,0 +1,3 @@
+package compose
+
+func checkSatisfiability(sup *supergraph, ps *problems) {}
