@@ -503,7 +503,7 @@ func (sup *supergraph) mergeOutputField(st *sType, sf *sField, ps *problems) {
 	sf.args = sup.mergeArgs(coord, typeSources, ps)
 
 	// @override.
-	overridden := map[int]bool{}   // graph → overridden by another subgraph
+	overridden := map[int]bool{} // graph → overridden by another subgraph
 	usedOverridden := map[int]bool{}
 	labels := map[int]string{}
 	overrideFrom := map[int]string{}
