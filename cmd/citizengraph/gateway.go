@@ -2,11 +2,79 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/citizengraph/citizengraph/internal/gateway"
+	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 )
 
+// subgraphFlags collects repeated --subgraph name=url flags.
+type subgraphFlags map[string]string
+
+func (s subgraphFlags) String() string { return fmt.Sprint(map[string]string(s)) }
+
+func (s subgraphFlags) Set(v string) error {
+	name, url, ok := strings.Cut(v, "=")
+	if !ok || name == "" || url == "" {
+		return fmt.Errorf("want name=url, got %q", v)
+	}
+	s[name] = url
+	return nil
+}
+
 func runGateway(ctx context.Context, args []string) error {
-	_ = ctx
-	_ = args
-	return errors.New("gateway: not wired yet")
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	file := fs.String("supergraph", "", "supergraph SDL file (Apollo join format)")
+	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
+	timeout := fs.Duration("subgraph-timeout", 30*time.Second, "timeout of each subgraph request")
+	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
+	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
+	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
+	overrides := subgraphFlags{}
+	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return fmt.Errorf("--supergraph is required")
+	}
+	sdl, err := os.ReadFile(*file)
+	if err != nil {
+		return fmt.Errorf("read supergraph: %w", err)
+	}
+	sg, err := supergraph.Parse(string(sdl))
+	if err != nil {
+		return err
+	}
+	urls := sg.URLs()
+	for name, url := range overrides {
+		if _, ok := urls[name]; !ok {
+			return fmt.Errorf("--subgraph %s: the supergraph has no subgraph %q", name, name)
+		}
+		urls[name] = url
+	}
+	gw, err := gateway.New(sg, gateway.Options{
+		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout}),
+		MaxDepth:   *maxDepth,
+		MaxAliases: *maxAliases,
+		MaxCost:    *maxCost,
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	slog.Info("gateway listening", "url", "http://"+*addr+"/graphql", "subgraphs", len(urls))
+	return listenAndServe(ctx, *addr, mux)
 }

@@ -1,0 +1,13 @@
+// Package gateway is citizengraph's federation gateway: the edge in front of
+// any Apollo Federation v2 subgraphs. A Gateway loads a supergraph
+// (package supergraph), plans each operation (package plan, plans cached in
+// an LRU keyed by the operation and filled through singleflight), executes
+// the plan against the subgraphs (package execute) and answers
+// introspection itself from the API schema.
+//
+// *Gateway implements gqlgen's graphql.ExecutableSchema, so gqlgen's
+// handler provides the transports (POST, GET), parsing, validation against
+// the API schema, the parsed-query cache and automatic persisted queries.
+// Depth, alias and cost limits reject expensive operations with a clear
+// error and an extensions.code.
+package gateway

@@ -1,0 +1,232 @@
+package execute
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Request is one subgraph request.
+type Request struct {
+	// Body is the JSON request body: {"query": …, "variables": …}.
+	Body []byte
+}
+
+// Response is a subgraph's answer.
+type Response struct {
+	// StatusCode is the HTTP status (200 for in-process answers).
+	StatusCode int
+	// Body is the raw JSON response body.
+	Body []byte
+}
+
+// Fetcher sends requests to subgraphs.
+type Fetcher interface {
+	Fetch(ctx context.Context, subgraph string, req Request) (Response, error)
+}
+
+// FetchError is a transport failure talking to a subgraph. Code is the
+// GraphQL error code reported to the client.
+type FetchError struct {
+	Subgraph string
+	Code     string
+	Err      error
+}
+
+func (e *FetchError) Error() string {
+	return fmt.Sprintf("subgraph %q: %v", e.Subgraph, e.Err)
+}
+
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Error codes of subgraph request failures.
+const (
+	CodeHTTPError         = "SUBREQUEST_HTTP_ERROR"
+	CodeTimeout           = "SUBREQUEST_TIMEOUT"
+	CodeMalformedResponse = "SUBREQUEST_MALFORMED_RESPONSE"
+	CodeUnknownSubgraph   = "SUBREQUEST_UNKNOWN_SERVICE"
+)
+
+type headersKey struct{}
+
+// WithForwardHeaders returns a context carrying the incoming request's
+// headers; fetchers forward Authorization and traceparent from them.
+func WithForwardHeaders(ctx context.Context, h http.Header) context.Context {
+	return context.WithValue(ctx, headersKey{}, h)
+}
+
+func forwardHeaders(ctx context.Context) http.Header {
+	h, _ := ctx.Value(headersKey{}).(http.Header)
+	return h
+}
+
+// Forwarded are the incoming headers passed on to subgraphs.
+var forwarded = [...]string{"Authorization", "Traceparent", "Tracestate"}
+
+// HTTPOptions tune the HTTP fetcher.
+type HTTPOptions struct {
+	// Timeout bounds each subgraph request (default 30s).
+	Timeout time.Duration
+	// Timeouts overrides Timeout per subgraph.
+	Timeouts map[string]time.Duration
+	// MaxIdleConnsPerHost sizes the keep-alive pool (default 128).
+	MaxIdleConnsPerHost int
+	// Transport replaces the pooled transport (tests).
+	Transport http.RoundTripper
+}
+
+// HTTPFetcher posts subgraph requests over pooled keep-alive connections.
+type HTTPFetcher struct {
+	urls   map[string]string
+	opts   HTTPOptions
+	client *http.Client
+	bufs   sync.Pool
+}
+
+// NewHTTPFetcher returns a fetcher for the subgraphs' routing URLs.
+func NewHTTPFetcher(urls map[string]string, opts HTTPOptions) *HTTPFetcher {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxIdleConnsPerHost <= 0 {
+		opts.MaxIdleConnsPerHost = 128
+	}
+	rt := opts.Transport
+	if rt == nil {
+		rt = &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        1024,
+			MaxIdleConnsPerHost: opts.MaxIdleConnsPerHost,
+			IdleConnTimeout:     90 * time.Second,
+			ForceAttemptHTTP2:   false,
+			DisableCompression:  true,
+		}
+	}
+	u := make(map[string]string, len(urls))
+	for k, v := range urls {
+		u[k] = v
+	}
+	return &HTTPFetcher{urls: u, opts: opts, client: &http.Client{Transport: rt}}
+}
+
+// Fetch implements Fetcher.
+func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
+	url, ok := f.urls[subgraph]
+	if !ok {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeUnknownSubgraph, Err: errors.New("no routing URL")}
+	}
+	timeout := f.opts.Timeout
+	if t, ok := f.opts.Timeouts[subgraph]; ok && t > 0 {
+		timeout = t
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req.Body))
+	if err != nil {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
+	}
+	hr.Header["Content-Type"] = []string{"application/json"}
+	hr.Header["Accept"] = []string{"application/graphql-response+json, application/json"}
+	if in := forwardHeaders(ctx); in != nil {
+		for _, h := range forwarded {
+			if v := in.Get(h); v != "" {
+				hr.Header.Set(h, v)
+			}
+		}
+	}
+	resp, err := f.client.Do(hr)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: fmt.Errorf("timed out after %s", timeout)}
+		}
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
+	}
+	defer resp.Body.Close()
+	var body []byte
+	if resp.ContentLength > 0 {
+		body = make([]byte, 0, resp.ContentLength)
+	} else {
+		body = make([]byte, 0, 4096)
+	}
+	buf := bytes.NewBuffer(body)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: fmt.Errorf("timed out after %s", timeout)}
+		}
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
+	}
+	return Response{StatusCode: resp.StatusCode, Body: buf.Bytes()}, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// InProcessFetcher serves subgraph requests with in-process handlers: the
+// same wire contract as HTTP, without a socket.
+type InProcessFetcher struct {
+	handlers map[string]http.Handler
+}
+
+// NewInProcessFetcher returns a fetcher over handlers by subgraph name.
+func NewInProcessFetcher(handlers map[string]http.Handler) *InProcessFetcher {
+	h := make(map[string]http.Handler, len(handlers))
+	for k, v := range handlers {
+		h[k] = v
+	}
+	return &InProcessFetcher{handlers: h}
+}
+
+// Fetch implements Fetcher.
+func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
+	h, ok := f.handlers[subgraph]
+	if !ok {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeUnknownSubgraph, Err: errors.New("no handler")}
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(req.Body))
+	if err != nil {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	if in := forwardHeaders(ctx); in != nil {
+		for _, n := range forwarded {
+			if v := in.Get(n); v != "" {
+				hr.Header.Set(n, v)
+			}
+		}
+	}
+	w := &memWriter{header: http.Header{}, status: http.StatusOK}
+	h.ServeHTTP(w, hr)
+	if err := ctx.Err(); err != nil {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: err}
+	}
+	return Response{StatusCode: w.status, Body: w.body.Bytes()}, nil
+}
+
+type memWriter struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (w *memWriter) Header() http.Header { return w.header }
+func (w *memWriter) WriteHeader(s int) {
+	if !w.wrote {
+		w.status, w.wrote = s, true
+	}
+}
+func (w *memWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.body.Write(b)
+}
+
+var _ io.Writer = (*memWriter)(nil)

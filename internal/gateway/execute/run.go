@@ -1,0 +1,480 @@
+package execute
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+)
+
+// Result is the outcome of running a plan.
+type Result struct {
+	// Data is the JSON of the data entry ("null" when null propagation
+	// reached the root).
+	Data []byte
+	// Errors are the response errors.
+	Errors gqlerror.List
+}
+
+// Option configures Run.
+type Option func(*state)
+
+// WithSchema gives Run the API schema, which it needs to answer __schema
+// and __type.
+func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
+
+type state struct {
+	ctx     context.Context
+	plan    *plan.Plan
+	vars    map[string]any
+	fetcher Fetcher
+	schema  *ast.Schema
+
+	mu   sync.Mutex
+	data *Value
+	a    arena
+	errs gqlerror.List
+}
+
+// Run executes p with the coerced variables and returns the response.
+func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fetcher, opts ...Option) *Result {
+	st := &state{ctx: ctx, plan: p, vars: variables, fetcher: fetcher}
+	for _, o := range opts {
+		o(st)
+	}
+	st.data = st.a.alloc()
+	st.data.Kind = Object
+	if p.Root != nil {
+		st.run(p.Root)
+	}
+	w := writer{st: st, buf: make([]byte, 0, 4096)}
+	data := w.root()
+	return &Result{Data: data, Errors: st.errs}
+}
+
+func (st *state) run(n plan.Node) {
+	switch n := n.(type) {
+	case *plan.Sequence:
+		for _, c := range n.Nodes {
+			st.run(c)
+		}
+	case *plan.Parallel:
+		var wg sync.WaitGroup
+		for _, c := range n.Nodes[1:] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st.run(c)
+			}()
+		}
+		st.run(n.Nodes[0])
+		wg.Wait()
+	case *plan.Fetch:
+		st.fetch(n)
+	}
+}
+
+// target is an object receiving the entity at one representation index.
+type entityBatch struct {
+	reps    [][]*Value // per representation: the objects it came from
+	inputOf []int
+}
+
+func (st *state) fetch(f *plan.Fetch) {
+	st.mu.Lock()
+	body, batch := st.prepare(f)
+	st.mu.Unlock()
+	if body == nil {
+		return
+	}
+	resp, err := st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body})
+	var (
+		a    arena
+		root *Value
+	)
+	if err == nil {
+		root, err = decodeResponse(&a, f.Subgraph, resp)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err != nil {
+		st.fetchFailed(f, batch, err)
+		return
+	}
+	st.merge(f, batch, root)
+}
+
+func decodeResponse(a *arena, subgraph string, resp Response) (*Value, error) {
+	root, perr := parse(a, resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if perr == nil && root.Kind == Object && (root.Get("data") != nil || root.Get("errors") != nil) {
+			return root, nil
+		}
+		return nil, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: fmt.Errorf("HTTP status %d", resp.StatusCode)}
+	}
+	if perr != nil {
+		return nil, &FetchError{Subgraph: subgraph, Code: CodeMalformedResponse, Err: fmt.Errorf("response is not JSON: %w", perr)}
+	}
+	if root.Kind != Object || (root.Get("data") == nil && root.Get("errors") == nil) {
+		return nil, &FetchError{Subgraph: subgraph, Code: CodeMalformedResponse, Err: fmt.Errorf("response has neither data nor errors")}
+	}
+	return root, nil
+}
+
+// prepare builds the request body; for entity fetches it also collects the
+// deduplicated representations. A nil body means there is nothing to fetch.
+func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
+	buf := make([]byte, 0, 256+len(f.QueryJSON))
+	buf = append(buf, `{"query":`...)
+	buf = append(buf, f.QueryJSON...)
+	buf = append(buf, `,"variables":{`...)
+	n := 0
+	var batch *entityBatch
+	if f.Kind == plan.Entity {
+		batch = &entityBatch{}
+		buf = append(buf, `"representations":[`...)
+		seen := map[string]int{}
+		var rep []byte
+		for ii, in := range f.Inputs {
+			walk(st.data, in.Path, func(obj *Value) {
+				tn := obj.Get("__typename")
+				if !typeMatches(tn, in.Types) {
+					return
+				}
+				rep = rep[:0]
+				rep = append(rep, `{"__typename":`...)
+				if in.Typename != "" {
+					rep = strconv.AppendQuote(rep, in.Typename)
+				} else if tn != nil {
+					rep = append(rep, tn.Raw...)
+				} else {
+					rep = strconv.AppendQuote(rep, in.Types[0])
+				}
+				var ok bool
+				if rep, ok = appendRep(rep, obj, in.Fields); !ok {
+					return
+				}
+				rep = append(rep, '}')
+				if i, dup := seen[string(rep)]; dup {
+					batch.reps[i] = append(batch.reps[i], obj)
+					return
+				}
+				seen[string(rep)] = len(batch.reps)
+				batch.reps = append(batch.reps, []*Value{obj})
+				batch.inputOf = append(batch.inputOf, ii)
+				if n > 0 {
+					buf = append(buf, ',')
+				}
+				buf = append(buf, rep...)
+				n++
+			})
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		buf = append(buf, ']')
+	}
+	for _, v := range f.Variables {
+		val, ok := st.vars[v]
+		if !ok {
+			continue
+		}
+		enc, err := json.Marshal(val)
+		if err != nil {
+			continue
+		}
+		if n > 0 || f.Kind == plan.Entity {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendQuote(buf, v)
+		buf = append(buf, ':')
+		buf = append(buf, enc...)
+		n++
+	}
+	buf = append(buf, "}}"...)
+	return buf, batch
+}
+
+func typeMatches(tn *Value, types []string) bool {
+	if tn == nil || tn.Kind != String {
+		return len(types) == 1
+	}
+	raw := tn.Raw[1 : len(tn.Raw)-1]
+	for _, t := range types {
+		if string(raw) == t {
+			return true
+		}
+	}
+	return false
+}
+
+// walk calls fn for every object at path under v, flattening lists.
+func walk(v *Value, path []string, fn func(*Value)) {
+	if v == nil {
+		return
+	}
+	switch v.Kind {
+	case Array:
+		for _, it := range v.Items {
+			walk(it, path, fn)
+		}
+	case Object:
+		if len(path) == 0 {
+			fn(v)
+			return
+		}
+		walk(v.Get(path[0]), path[1:], fn)
+	}
+}
+
+// walkPaths is walk with the concrete response path of each object.
+func walkPaths(v *Value, path []string, cur ast.Path, fn func(*Value, ast.Path)) {
+	if v == nil {
+		return
+	}
+	switch v.Kind {
+	case Array:
+		for i, it := range v.Items {
+			walkPaths(it, path, append(cur, ast.PathIndex(i)), fn)
+		}
+	case Object:
+		if len(path) == 0 {
+			fn(v, append(ast.Path(nil), cur...))
+			return
+		}
+		walkPaths(v.Get(path[0]), path[1:], append(cur, ast.PathName(path[0])), fn)
+	}
+}
+
+// appendRep writes the representation fields of obj; ok is false when a
+// field is missing.
+func appendRep(buf []byte, obj *Value, fields []*plan.RepField) ([]byte, bool) {
+	for _, f := range fields {
+		if f.TypeCond != "" {
+			if tn := obj.Get("__typename"); tn != nil && tn.Str() != f.TypeCond {
+				continue
+			}
+		}
+		v := obj.Get(f.Key)
+		if v == nil {
+			return buf, false
+		}
+		buf = append(buf, ',')
+		buf = strconv.AppendQuote(buf, f.Name)
+		buf = append(buf, ':')
+		var ok bool
+		if buf, ok = appendRepValue(buf, v, f.Fields); !ok {
+			return buf, false
+		}
+	}
+	return buf, true
+}
+
+func appendRepValue(buf []byte, v *Value, sub []*plan.RepField) ([]byte, bool) {
+	if len(sub) == 0 || v.Kind == Null {
+		return append(buf, v.Raw...), true
+	}
+	switch v.Kind {
+	case Array:
+		buf = append(buf, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var ok bool
+			if buf, ok = appendRepValue(buf, it, sub); !ok {
+				return buf, false
+			}
+		}
+		return append(buf, ']'), true
+	case Object:
+		buf = append(buf, '{')
+		mark := len(buf)
+		var ok bool
+		if buf, ok = appendRep(buf, v, sub); !ok {
+			return buf, false
+		}
+		if len(buf) > mark && buf[mark] == ',' {
+			buf = append(buf[:mark], buf[mark+1:]...)
+		}
+		return append(buf, '}'), true
+	}
+	return append(buf, v.Raw...), true
+}
+
+func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value) {
+	data := root.Get("data")
+	if f.Kind == plan.Root {
+		if data != nil && data.Kind == Object {
+			merge(st.data, data)
+		}
+		st.subgraphErrors(f, root.Get("errors"), func(p ast.Path) []ast.Path { return []ast.Path{p} })
+		if (data == nil || data.Kind != Object) && root.Get("errors") == nil {
+			st.fetchFailed(f, batch, &FetchError{Subgraph: f.Subgraph, Code: CodeMalformedResponse, Err: fmt.Errorf("no data")})
+		}
+		return
+	}
+	ents := data.Get("_entities")
+	if ents != nil && ents.Kind == Array {
+		if len(ents.Items) != len(batch.reps) {
+			st.fetchFailed(f, batch, &FetchError{Subgraph: f.Subgraph, Code: CodeMalformedResponse,
+				Err: fmt.Errorf("_entities returned %d entities for %d representations", len(ents.Items), len(batch.reps))})
+			return
+		}
+		for i, it := range ents.Items {
+			if it.Kind != Object {
+				continue
+			}
+			for _, obj := range batch.reps[i] {
+				merge(obj, it)
+			}
+		}
+	} else if root.Get("errors") == nil {
+		st.fetchFailed(f, batch, &FetchError{Subgraph: f.Subgraph, Code: CodeMalformedResponse, Err: fmt.Errorf("no _entities in the response")})
+		return
+	}
+	errs := root.Get("errors")
+	if errs == nil {
+		return
+	}
+	var paths map[*Value][]ast.Path
+	st.subgraphErrors(f, errs, func(p ast.Path) []ast.Path {
+		if len(p) < 2 {
+			return nil
+		}
+		if n, ok := p[0].(ast.PathName); !ok || n != "_entities" {
+			return nil
+		}
+		idx, ok := p[1].(ast.PathIndex)
+		if !ok || int(idx) < 0 || int(idx) >= len(batch.reps) {
+			return nil
+		}
+		if paths == nil {
+			paths = st.targetPaths(f)
+		}
+		var out []ast.Path
+		for _, obj := range batch.reps[idx] {
+			for _, tp := range paths[obj] {
+				out = append(out, append(append(ast.Path(nil), tp...), p[2:]...))
+			}
+		}
+		return out
+	})
+}
+
+func (st *state) targetPaths(f *plan.Fetch) map[*Value][]ast.Path {
+	out := map[*Value][]ast.Path{}
+	for _, in := range f.Inputs {
+		walkPaths(st.data, in.Path, nil, func(v *Value, p ast.Path) { out[v] = append(out[v], p) })
+	}
+	return out
+}
+
+type wireError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// subgraphErrors adds a subgraph's errors, re-pathed by repath (a nil
+// result keeps the error without a path).
+func (st *state) subgraphErrors(f *plan.Fetch, errs *Value, repath func(ast.Path) []ast.Path) {
+	if errs == nil || errs.Kind != Array || len(errs.Items) == 0 {
+		return
+	}
+	var list []wireError
+	if err := json.Unmarshal(errs.Raw, &list); err != nil {
+		st.errs = append(st.errs, &gqlerror.Error{Message: fmt.Sprintf("subgraph %q returned malformed errors", f.Subgraph),
+			Extensions: map[string]any{"code": CodeMalformedResponse, "serviceName": f.Subgraph}})
+		return
+	}
+	for _, we := range list {
+		ext := map[string]any{}
+		for k, v := range we.Extensions {
+			ext[k] = v
+		}
+		ext["serviceName"] = f.Subgraph
+		msg := we.Message
+		if msg == "" {
+			msg = "subgraph error"
+		}
+		var paths []ast.Path
+		if len(we.Path) > 0 {
+			var p ast.Path
+			for _, e := range we.Path {
+				switch e := e.(type) {
+				case string:
+					p = append(p, ast.PathName(e))
+				case float64:
+					p = append(p, ast.PathIndex(int(e)))
+				}
+			}
+			paths = repath(p)
+		}
+		if len(paths) == 0 {
+			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Extensions: ext})
+			continue
+		}
+		for _, p := range paths {
+			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Path: p, Extensions: ext})
+		}
+	}
+}
+
+// fetchFailed records a failed fetch on the fields it should have filled.
+func (st *state) fetchFailed(f *plan.Fetch, batch *entityBatch, err error) {
+	code := CodeHTTPError
+	if fe, ok := err.(*FetchError); ok {
+		code = fe.Code
+	}
+	ext := map[string]any{"code": code, "serviceName": f.Subgraph}
+	msg := fmt.Sprintf("request to subgraph %q failed: %v", f.Subgraph, errorCause(err))
+	if f.Kind == plan.Root {
+		if len(f.RootKeys) == 0 {
+			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Extensions: ext})
+		}
+		for _, k := range f.RootKeys {
+			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Path: ast.Path{ast.PathName(k)}, Extensions: ext})
+		}
+		return
+	}
+	paths := st.targetPaths(f)
+	n := 0
+	for _, in := range f.Inputs {
+		walkPaths(st.data, in.Path, nil, func(v *Value, p ast.Path) {
+			if batch != nil && !inBatch(batch, v) {
+				return
+			}
+			_ = paths
+			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Path: p, Extensions: ext})
+			n++
+		})
+	}
+	if n == 0 {
+		st.errs = append(st.errs, &gqlerror.Error{Message: msg, Extensions: ext})
+	}
+}
+
+func inBatch(b *entityBatch, v *Value) bool {
+	for _, objs := range b.reps {
+		for _, o := range objs {
+			if o == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func errorCause(err error) error {
+	if fe, ok := err.(*FetchError); ok {
+		return fe.Err
+	}
+	return err
+}

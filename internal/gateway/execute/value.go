@@ -1,0 +1,335 @@
+package execute
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// Kind is the JSON kind of a Value.
+type Kind uint8
+
+// Value kinds.
+const (
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Object
+	Array
+)
+
+// Value is a node of a decoded subgraph response. Scalars keep their raw
+// JSON text, so custom scalars and numbers pass through untouched; objects
+// keep their fields in order.
+type Value struct {
+	Kind   Kind
+	Raw    []byte // the value's JSON text (scalars; objects and arrays as received)
+	Fields []Member
+	Items  []*Value
+}
+
+// Member is one field of an object.
+type Member struct {
+	Key   string
+	Value *Value
+}
+
+// Get returns the value of key, or nil.
+func (v *Value) Get(key string) *Value {
+	if v == nil || v.Kind != Object {
+		return nil
+	}
+	for i := range v.Fields {
+		if v.Fields[i].Key == key {
+			return v.Fields[i].Value
+		}
+	}
+	return nil
+}
+
+// Str returns the string content of a string value without escapes
+// ("" when v is not a string).
+func (v *Value) Str() string {
+	if v == nil || v.Kind != String {
+		return ""
+	}
+	raw := v.Raw[1 : len(v.Raw)-1]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	var s string
+	if err := json.Unmarshal(v.Raw, &s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// set sets key to val, replacing an existing value.
+func (v *Value) set(key string, val *Value) {
+	for i := range v.Fields {
+		if v.Fields[i].Key == key {
+			v.Fields[i].Value = val
+			return
+		}
+	}
+	v.Fields = append(v.Fields, Member{Key: key, Value: val})
+}
+
+// merge deep-merges src into dst (both objects).
+func merge(dst, src *Value) {
+	for _, m := range src.Fields {
+		cur := dst.Get(m.Key)
+		switch {
+		case cur == nil:
+			dst.Fields = append(dst.Fields, m)
+		case cur.Kind == Object && m.Value.Kind == Object:
+			merge(cur, m.Value)
+		case cur.Kind == Array && m.Value.Kind == Array && len(cur.Items) == len(m.Value.Items):
+			mergeItems(cur, m.Value)
+		default:
+			dst.set(m.Key, m.Value)
+		}
+	}
+}
+
+func mergeItems(dst, src *Value) {
+	for i, it := range src.Items {
+		c := dst.Items[i]
+		switch {
+		case c.Kind == Object && it.Kind == Object:
+			merge(c, it)
+		case c.Kind == Array && it.Kind == Array && len(c.Items) == len(it.Items):
+			mergeItems(c, it)
+		default:
+			dst.Items[i] = it
+		}
+	}
+}
+
+// arena allocates Values in chunks.
+type arena struct {
+	chunk []Value
+}
+
+func (a *arena) alloc() *Value {
+	if len(a.chunk) == 0 {
+		a.chunk = make([]Value, 256)
+	}
+	v := &a.chunk[0]
+	a.chunk = a.chunk[1:]
+	return v
+}
+
+var errSyntax = errors.New("invalid JSON")
+
+// decoder parses JSON into Values. Strings and keys alias the input, which
+// must not change afterwards.
+type decoder struct {
+	buf   []byte
+	pos   int
+	a     *arena
+	depth int
+}
+
+// parse decodes one JSON document.
+func parse(a *arena, data []byte) (*Value, error) {
+	d := decoder{buf: data, a: a}
+	v, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	d.ws()
+	if d.pos != len(d.buf) {
+		return nil, fmt.Errorf("%w: trailing data at offset %d", errSyntax, d.pos)
+	}
+	return v, nil
+}
+
+func (d *decoder) ws() {
+	for d.pos < len(d.buf) {
+		switch d.buf[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value() (*Value, error) {
+	d.ws()
+	if d.pos >= len(d.buf) {
+		return nil, fmt.Errorf("%w: unexpected end", errSyntax)
+	}
+	start := d.pos
+	switch c := d.buf[d.pos]; {
+	case c == '{':
+		d.depth++
+		if d.depth > 512 {
+			return nil, fmt.Errorf("%w: nested too deep", errSyntax)
+		}
+		v := d.a.alloc()
+		v.Kind = Object
+		d.pos++
+		d.ws()
+		if d.pos < len(d.buf) && d.buf[d.pos] == '}' {
+			d.pos++
+			v.Raw = d.buf[start:d.pos]
+			d.depth--
+			return v, nil
+		}
+		for {
+			d.ws()
+			if d.pos >= len(d.buf) || d.buf[d.pos] != '"' {
+				return nil, fmt.Errorf("%w: expected key at offset %d", errSyntax, d.pos)
+			}
+			ks := d.pos
+			if err := d.str(); err != nil {
+				return nil, err
+			}
+			raw := d.buf[ks:d.pos]
+			var key string
+			if bytes.IndexByte(raw, '\\') >= 0 {
+				if err := json.Unmarshal(raw, &key); err != nil {
+					return nil, fmt.Errorf("%w: bad key", errSyntax)
+				}
+			} else {
+				key = unsafe.String(&raw[1], len(raw)-2)
+				if len(raw) == 2 {
+					key = ""
+				}
+			}
+			d.ws()
+			if d.pos >= len(d.buf) || d.buf[d.pos] != ':' {
+				return nil, fmt.Errorf("%w: expected ':' at offset %d", errSyntax, d.pos)
+			}
+			d.pos++
+			fv, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			v.Fields = append(v.Fields, Member{Key: key, Value: fv})
+			d.ws()
+			if d.pos >= len(d.buf) {
+				return nil, fmt.Errorf("%w: unexpected end", errSyntax)
+			}
+			if d.buf[d.pos] == ',' {
+				d.pos++
+				continue
+			}
+			if d.buf[d.pos] == '}' {
+				d.pos++
+				v.Raw = d.buf[start:d.pos]
+				d.depth--
+				return v, nil
+			}
+			return nil, fmt.Errorf("%w: expected ',' or '}' at offset %d", errSyntax, d.pos)
+		}
+	case c == '[':
+		d.depth++
+		if d.depth > 512 {
+			return nil, fmt.Errorf("%w: nested too deep", errSyntax)
+		}
+		v := d.a.alloc()
+		v.Kind = Array
+		d.pos++
+		d.ws()
+		if d.pos < len(d.buf) && d.buf[d.pos] == ']' {
+			d.pos++
+			v.Raw = d.buf[start:d.pos]
+			d.depth--
+			return v, nil
+		}
+		for {
+			it, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			v.Items = append(v.Items, it)
+			d.ws()
+			if d.pos >= len(d.buf) {
+				return nil, fmt.Errorf("%w: unexpected end", errSyntax)
+			}
+			if d.buf[d.pos] == ',' {
+				d.pos++
+				continue
+			}
+			if d.buf[d.pos] == ']' {
+				d.pos++
+				v.Raw = d.buf[start:d.pos]
+				d.depth--
+				return v, nil
+			}
+			return nil, fmt.Errorf("%w: expected ',' or ']' at offset %d", errSyntax, d.pos)
+		}
+	case c == '"':
+		if err := d.str(); err != nil {
+			return nil, err
+		}
+		v := d.a.alloc()
+		v.Kind, v.Raw = String, d.buf[start:d.pos]
+		return v, nil
+	case c == 't':
+		return d.lit("true", Bool)
+	case c == 'f':
+		return d.lit("false", Bool)
+	case c == 'n':
+		return d.lit("null", Null)
+	case c == '-' || (c >= '0' && c <= '9'):
+		d.pos++
+		for d.pos < len(d.buf) {
+			c := d.buf[d.pos]
+			if (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
+				d.pos++
+				continue
+			}
+			break
+		}
+		v := d.a.alloc()
+		v.Kind, v.Raw = Number, d.buf[start:d.pos]
+		if !json.Valid(v.Raw) && !validNumber(v.Raw) {
+			return nil, fmt.Errorf("%w: bad number at offset %d", errSyntax, start)
+		}
+		return v, nil
+	default:
+		return nil, fmt.Errorf("%w: unexpected %q at offset %d", errSyntax, c, d.pos)
+	}
+}
+
+func validNumber(b []byte) bool {
+	var f float64
+	return json.Unmarshal(b, &f) == nil
+}
+
+func (d *decoder) lit(s string, k Kind) (*Value, error) {
+	if !bytes.HasPrefix(d.buf[d.pos:], []byte(s)) {
+		return nil, fmt.Errorf("%w: bad literal at offset %d", errSyntax, d.pos)
+	}
+	v := d.a.alloc()
+	v.Kind, v.Raw = k, d.buf[d.pos:d.pos+len(s)]
+	d.pos += len(s)
+	return v, nil
+}
+
+// str skips a string starting at d.pos (a quote).
+func (d *decoder) str() error {
+	d.pos++
+	for d.pos < len(d.buf) {
+		c := d.buf[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return nil
+		case c == '\\':
+			d.pos += 2
+		case c < 0x20:
+			return fmt.Errorf("%w: control character in string at offset %d", errSyntax, d.pos)
+		default:
+			d.pos++
+		}
+	}
+	return fmt.Errorf("%w: unterminated string", errSyntax)
+}

@@ -1,0 +1,160 @@
+package execute
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+)
+
+// writer writes the client response from the merged tree and the shape.
+type writer struct {
+	st   *state
+	buf  []byte
+	path ast.Path
+}
+
+// root writes the data entry.
+func (w *writer) root() []byte {
+	if !w.object(w.st.data, w.st.plan.Shape, w.st.plan.RootType) {
+		return []byte("null")
+	}
+	return w.buf
+}
+
+func (w *writer) fieldsFor(v *Value, s *plan.Shape) ([]*plan.ShapeField, string, bool) {
+	if !s.Abstract {
+		return s.Fields, s.TypeName, true
+	}
+	tn := v.Get("__typename").Str()
+	fs, ok := s.ByType[tn]
+	return fs, tn, ok
+}
+
+// object writes v with shape s; false means null must propagate.
+func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
+	fields, typeName, ok := w.fieldsFor(v, s)
+	if !ok {
+		w.addError(fmt.Sprintf("Abstract type %s resolved to unknown type %q.", s.TypeName, v.Get("__typename").Str()))
+		return false
+	}
+	w.buf = append(w.buf, '{')
+	first := true
+	for _, f := range fields {
+		if !f.Include(w.st.vars) {
+			continue
+		}
+		if !first {
+			w.buf = append(w.buf, ',')
+		}
+		first = false
+		w.buf = append(w.buf, f.KeyJSON...)
+		w.path = append(w.path, ast.PathName(f.Key))
+		ok := true
+		switch {
+		case f.Typename:
+			w.buf = strconv.AppendQuote(w.buf, typeName)
+		case f.Intro:
+			ok = w.intro(f)
+		default:
+			ok = w.value(v.Get(f.Key), f.Type, f)
+		}
+		w.path = w.path[:len(w.path)-1]
+		if !ok {
+			return false
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+// value writes one field value of type t.
+func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
+	if v == nil || v.Kind == Null {
+		if t.NonNull {
+			w.nonNull(f)
+			return false
+		}
+		w.buf = append(w.buf, "null"...)
+		return true
+	}
+	start := len(w.buf)
+	if t.Elem != nil {
+		if v.Kind != Array {
+			w.addError(fmt.Sprintf("Expected a list for %s.%s.", f.ParentType, f.Name))
+			return w.nullable(start, t)
+		}
+		w.buf = append(w.buf, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.path = append(w.path, ast.PathIndex(i))
+			ok := w.value(it, t.Elem, f)
+			w.path = w.path[:len(w.path)-1]
+			if !ok {
+				return w.nullable(start, t)
+			}
+		}
+		w.buf = append(w.buf, ']')
+		return true
+	}
+	if f.Sub == nil {
+		if v.Kind == Object || v.Kind == Array {
+			w.addError(fmt.Sprintf("Expected a leaf value for %s.%s.", f.ParentType, f.Name))
+			return w.nullable(start, t)
+		}
+		w.buf = append(w.buf, v.Raw...)
+		return true
+	}
+	if v.Kind != Object {
+		w.addError(fmt.Sprintf("Expected an object for %s.%s.", f.ParentType, f.Name))
+		return w.nullable(start, t)
+	}
+	if !w.object(v, f.Sub, "") {
+		return w.nullable(start, t)
+	}
+	return true
+}
+
+// nullable truncates a failed value back to start and writes null when
+// the type allows it.
+func (w *writer) nullable(start int, t *ast.Type) bool {
+	w.buf = w.buf[:start]
+	if t.NonNull {
+		return false
+	}
+	w.buf = append(w.buf, "null"...)
+	return true
+}
+
+// nonNull reports a null in a non-null position unless an error already
+// explains it.
+func (w *writer) nonNull(f *plan.ShapeField) {
+	for _, e := range w.st.errs {
+		if isPrefix(e.Path, w.path) {
+			return
+		}
+	}
+	w.addError(fmt.Sprintf("Cannot return null for non-nullable field %s.%s.", f.ParentType, f.Name))
+}
+
+func (w *writer) addError(msg string) {
+	w.st.errs = append(w.st.errs, &gqlerror.Error{Message: msg, Path: append(ast.Path(nil), w.path...)})
+}
+
+// isPrefix reports whether p is a non-empty prefix of (or equal to) q.
+func isPrefix(p, q ast.Path) bool {
+	if len(p) == 0 || len(p) > len(q) {
+		return false
+	}
+	for i := range p {
+		if p[i] != q[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,249 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
+)
+
+// Options configure a Gateway.
+type Options struct {
+	// Fetcher reaches the subgraphs. Nil means an HTTP fetcher over the
+	// supergraph's routing URLs.
+	Fetcher execute.Fetcher
+	// PlanCacheSize is the number of cached plans (default 1024).
+	PlanCacheSize int
+	// MaxDepth, MaxAliases and MaxCost limit operations (0: no limit).
+	MaxDepth, MaxAliases, MaxCost int
+	// EnabledLabels are progressive-override labels to treat as enabled
+	// (percent(N) labels are rolled per request regardless).
+	EnabledLabels []string
+	// Logger receives operational logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Error codes of rejected operations.
+const (
+	CodeMaxDepth        = "MAX_DEPTH_EXCEEDED"
+	CodeMaxAliases      = "MAX_ALIASES_EXCEEDED"
+	CodeMaxCost         = "MAX_COST_EXCEEDED"
+	CodePlanningFailed  = "QUERY_PLANNING_FAILED"
+	CodeIntrospection   = "INTROSPECTION_DISABLED"
+	CodeNotSupported    = "OPERATION_NOT_SUPPORTED"
+	CodeInvalidVariable = "BAD_USER_INPUT"
+)
+
+// Gateway answers operations over a supergraph.
+type Gateway struct {
+	sg       *supergraph.Supergraph
+	opts     Options
+	fetcher  execute.Fetcher
+	cache    *lru.Cache[string, *entry]
+	flight   singleflight.Group
+	log      *slog.Logger
+	percents []percentLabel
+	enabled  map[string]bool
+}
+
+type percentLabel struct {
+	label string
+	pct   float64
+}
+
+type entry struct {
+	plan  *plan.Plan
+	err   *gqlerror.Error
+	intro bool
+}
+
+// New returns a gateway over sg.
+func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
+	if sg == nil || sg.API == nil {
+		return nil, errors.New("gateway: no supergraph")
+	}
+	if opts.PlanCacheSize <= 0 {
+		opts.PlanCacheSize = 1024
+	}
+	c, err := lru.New[string, *entry](opts.PlanCacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: plan cache: %w", err)
+	}
+	g := &Gateway{sg: sg, opts: opts, cache: c, log: opts.Logger, enabled: map[string]bool{}}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	g.fetcher = opts.Fetcher
+	if g.fetcher == nil {
+		g.fetcher = execute.NewHTTPFetcher(sg.URLs(), execute.HTTPOptions{})
+	}
+	for _, l := range opts.EnabledLabels {
+		g.enabled[l] = true
+	}
+	g.percents = percentLabels(sg)
+	return g, nil
+}
+
+var percentRe = regexp.MustCompile(`^percent\((\d+(?:\.\d+)?)\)$`)
+
+func percentLabels(sg *supergraph.Supergraph) []percentLabel {
+	seen := map[string]bool{}
+	var out []percentLabel
+	for _, t := range sg.Types {
+		for _, f := range t.Fields {
+			for _, j := range f.Joins {
+				if j.OverrideLabel == "" || seen[j.OverrideLabel] {
+					continue
+				}
+				seen[j.OverrideLabel] = true
+				if m := percentRe.FindStringSubmatch(j.OverrideLabel); m != nil {
+					p, _ := strconv.ParseFloat(m[1], 64)
+					out = append(out, percentLabel{label: j.OverrideLabel, pct: p})
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].label < out[j].label })
+	return out
+}
+
+// Supergraph returns the gateway's supergraph.
+func (g *Gateway) Supergraph() *supergraph.Supergraph { return g.sg }
+
+// Schema implements graphql.ExecutableSchema: the API schema.
+func (g *Gateway) Schema() *ast.Schema { return g.sg.API }
+
+// Complexity implements graphql.ExecutableSchema (limits are the
+// gateway's own).
+func (g *Gateway) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+
+// Exec implements graphql.ExecutableSchema.
+func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil {
+		return graphql.OneShot(graphql.ErrorResponse(ctx, "no operation"))
+	}
+	if oc.Operation.Operation == ast.Subscription {
+		return oneError("subscriptions are not supported by this gateway endpoint", CodeNotSupported)
+	}
+	labels, labelKey := g.labels()
+	e := g.plan(oc, labels, labelKey)
+	if e.err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e.err}})
+	}
+	if e.intro && oc.DisableIntrospection {
+		return oneError("introspection is disabled", CodeIntrospection)
+	}
+	if oc.Headers != nil {
+		ctx = execute.WithForwardHeaders(ctx, oc.Headers)
+	}
+	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API))
+	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
+}
+
+func oneError(msg, code string) graphql.ResponseHandler {
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
+}
+
+// labels rolls the percent labels for one request.
+func (g *Gateway) labels() (map[string]bool, string) {
+	if len(g.percents) == 0 {
+		return g.enabled, ""
+	}
+	on := make(map[string]bool, len(g.enabled)+len(g.percents))
+	for l := range g.enabled {
+		on[l] = true
+	}
+	var key strings.Builder
+	for _, p := range g.percents {
+		if g.enabled[p.label] || rand.Float64()*100 < p.pct {
+			on[p.label] = true
+			key.WriteString(p.label)
+			key.WriteByte(',')
+		}
+	}
+	return on, key.String()
+}
+
+// plan returns the cached plan of the operation, building it once.
+func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool, labelKey string) *entry {
+	key := labelKey + "\x00" + oc.OperationName + "\x00" + oc.RawQuery
+	if e, ok := g.cache.Get(key); ok {
+		return e
+	}
+	sum := sha256.Sum256([]byte(key))
+	v, _, _ := g.flight.Do(hex.EncodeToString(sum[:]), func() (any, error) {
+		if e, ok := g.cache.Get(key); ok {
+			return e, nil
+		}
+		e := g.build(oc, labels)
+		g.cache.Add(key, e)
+		return e, nil
+	})
+	return v.(*entry)
+}
+
+func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e *entry) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("query planning panicked", "panic", r, "operation", oc.OperationName)
+			e = &entry{err: &gqlerror.Error{Message: "query planning failed", Extensions: map[string]any{"code": CodePlanningFailed}}}
+		}
+	}()
+	m := measure(oc.Doc, oc.Operation)
+	switch {
+	case g.opts.MaxDepth > 0 && m.depth > g.opts.MaxDepth:
+		return &entry{err: limitErr(fmt.Sprintf("operation depth %d exceeds the maximum of %d", m.depth, g.opts.MaxDepth), CodeMaxDepth)}
+	case g.opts.MaxAliases > 0 && m.aliases > g.opts.MaxAliases:
+		return &entry{err: limitErr(fmt.Sprintf("operation uses %d aliases, more than the maximum of %d", m.aliases, g.opts.MaxAliases), CodeMaxAliases)}
+	case g.opts.MaxCost > 0 && m.cost > g.opts.MaxCost:
+		return &entry{err: limitErr(fmt.Sprintf("operation cost %d exceeds the maximum of %d", m.cost, g.opts.MaxCost), CodeMaxCost)}
+	}
+	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels})
+	if err != nil {
+		g.log.Warn("query planning failed", "err", err, "operation", oc.OperationName)
+		return &entry{err: &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": CodePlanningFailed}}}
+	}
+	return &entry{plan: p, intro: m.intro}
+}
+
+func limitErr(msg, code string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+// HandlerOptions configure Handler.
+type HandlerOptions struct {
+	// Logger for internal errors; nil means the gateway's logger.
+	Logger *slog.Logger
+}
+
+// Handler returns the HTTP handler of the gateway: gqlgen's transports
+// (POST, GET, APQ, …) over the gateway.
+func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
+	log := opts.Logger
+	if log == nil {
+		log = g.log
+	}
+	return gqlserver.New(g, gqlserver.Options{Logger: log})
+}
