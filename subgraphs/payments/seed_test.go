@@ -30,7 +30,7 @@ func TestSeed(t *testing.T) {
 	})
 	type row struct {
 		iupd, debtorID, debtorFC, practice, comune, creditor, status string
-		total, paid                                                 int64
+		total, paid                                                  int64
 	}
 	rows, err := e.pool.Query(ctx, `select iupd, debtor_id, debtor_fiscal_code, coalesce(practice_id, ''), comune,
 		creditor_fiscal_code, status, total_cents, paid_cents from payments.positions`)
