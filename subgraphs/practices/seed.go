@@ -1,0 +1,454 @@
+package practices
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/citizengraph/citizengraph/internal/opendata"
+	"github.com/citizengraph/citizengraph/internal/seedgen"
+)
+
+// Seed loads the catalogue and the practices planned by seedgen, replacing
+// earlier generated data, in one transaction. Practices are walked through
+// the transition table with a deterministic, realistic history (some still
+// drafts, most completed, some rejected, withdrawn or waiting for an
+// integration, some decided after their due date), protocol numbers and up
+// to three documents each. Status events are not written to the outbox:
+// seeded history is not a live change.
+func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
+	places, err := seedgen.LoadPlaces()
+	if err != nil {
+		return fmt.Errorf("practices seed: %w", err)
+	}
+	cats, err := opendata.Categories()
+	if err != nil {
+		return fmt.Errorf("practices seed: %w", err)
+	}
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return fmt.Errorf("practices seed: %w", err)
+	}
+	catalogue := Catalogue()
+	for i := range catalogue {
+		for _, c := range cats {
+			if c.Code == catalogue[i].CategoryCode {
+				catalogue[i].CategoryName = c.Name
+			}
+		}
+	}
+	g := newGenerator(p, places, catalogue, rome)
+	if err := p.Practices(places.Metro, g.add); err != nil {
+		return fmt.Errorf("practices seed: %w", err)
+	}
+
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := upsertCatalogue(ctx, tx, catalogue); err != nil {
+			return err
+		}
+		if err := clearGenerated(ctx, tx); err != nil {
+			return err
+		}
+		taken, err := protocolsTaken(ctx, tx)
+		if err != nil {
+			return err
+		}
+		g.assignProtocols(taken)
+		if err := g.copy(ctx, tx); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+func upsertCatalogue(ctx context.Context, tx pgx.Tx, cards []ServiceCard) error {
+	b := &pgx.Batch{}
+	for i, c := range cards {
+		b.Queue(`insert into practices.service (id, slug, category_code, category_name, pon_metro_area, title, state,
+			state_reason, short_description, audience, how_to, what_you_need, what_you_get, max_days, channels, conditions,
+			contact_office, contact_email, contact_phone, contact_pec, fully_online, archetype, life_events, comuni,
+			requires_payment, fee_cents, position)
+			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24, $25, $26, $27)
+			on conflict (id) do update set slug = excluded.slug, category_code = excluded.category_code,
+			category_name = excluded.category_name, pon_metro_area = excluded.pon_metro_area, title = excluded.title,
+			state = excluded.state, state_reason = excluded.state_reason, short_description = excluded.short_description,
+			audience = excluded.audience, how_to = excluded.how_to, what_you_need = excluded.what_you_need,
+			what_you_get = excluded.what_you_get, max_days = excluded.max_days, channels = excluded.channels,
+			conditions = excluded.conditions, contact_office = excluded.contact_office,
+			contact_email = excluded.contact_email, contact_phone = excluded.contact_phone,
+			contact_pec = excluded.contact_pec, fully_online = excluded.fully_online, archetype = excluded.archetype,
+			life_events = excluded.life_events, comuni = excluded.comuni, requires_payment = excluded.requires_payment,
+			fee_cents = excluded.fee_cents, position = excluded.position`,
+			c.ID, c.Slug, c.CategoryCode, c.CategoryName, c.PonMetroArea, c.Title, c.State, c.StateReason,
+			c.ShortDescription, c.Audience, c.HowTo, c.WhatYouNeed, c.WhatYouGet, c.MaxDays, c.Channels, c.Conditions,
+			c.Contacts.Office, c.Contacts.Email, c.Contacts.Phone, c.Contacts.PEC, c.FullyOnline, c.Archetype,
+			lifeEventKeys(c.LifeEvents), c.Comuni, c.RequiresPayment, c.FeeCents, i)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("practices seed: catalogue: %w", err)
+	}
+	return nil
+}
+
+// clearGenerated removes the generated practices (with their history and
+// documents). When there are no others, truncating is much faster.
+func clearGenerated(ctx context.Context, tx pgx.Tx) error {
+	var others bool
+	if err := tx.QueryRow(ctx, `select exists (select 1 from practices.practice where not generated)`).Scan(&others); err != nil {
+		return fmt.Errorf("practices seed: %w", err)
+	}
+	q := `truncate practices.practice, practices.status_change, practices.document`
+	if others {
+		q = `delete from practices.practice where generated`
+	}
+	if _, err := tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("practices seed: clear: %w", err)
+	}
+	return nil
+}
+
+type genPractice struct {
+	Practice
+	protoTime *time.Time
+}
+
+type generator struct {
+	p         seedgen.Params
+	places    seedgen.Places
+	cards     []ServiceCard
+	pools     map[[2]bool][]int // [requiresPayment, milan] → card indexes
+	rome      *time.Location
+	fiscal    map[int]string // person index → fiscal code
+	practices []genPractice
+	history   [][]any
+	documents [][]any
+}
+
+func newGenerator(p seedgen.Params, places seedgen.Places, cards []ServiceCard, rome *time.Location) *generator {
+	g := &generator{p: p, places: places, cards: cards, rome: rome, pools: map[[2]bool][]int{}, fiscal: map[int]string{}}
+	for i, c := range cards {
+		if c.State != ServiceActive {
+			continue
+		}
+		for _, milan := range []bool{false, true} {
+			// Outside Milan only the cards offered everywhere apply.
+			if c.Comuni == nil || (milan && c.OfferedIn(MilanIstat)) {
+				k := [2]bool{c.RequiresPayment, milan}
+				g.pools[k] = append(g.pools[k], i)
+			}
+		}
+	}
+	return g
+}
+
+func (g *generator) fiscalCode(i int) string {
+	fc, ok := g.fiscal[i]
+	if !ok {
+		fc = g.p.Person(g.places, i).FiscalCode
+		g.fiscal[i] = fc
+	}
+	return fc
+}
+
+// operator is the fiscal code of one of the few operators of comune: a
+// deterministic resident of the data set.
+func (g *generator) operator(r *rand.Rand, comune string) string {
+	h := sha256.Sum256([]byte(comune))
+	base := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
+	return g.fiscalCode((base + r.IntN(4)*7919) % max(1, g.p.People))
+}
+
+var integrationNotes = []string{
+	"Manca la copia del documento d'identità del richiedente.",
+	"L'attestazione ISEE allegata è scaduta: allegare quella in corso di validità.",
+	"La planimetria non è leggibile; inviarne una in formato PDF.",
+	"Indicare gli estremi del contratto di locazione registrato.",
+	"Integrare la ricevuta di pagamento dei diritti.",
+}
+
+var rejectNotes = []string{
+	"Requisiti non posseduti alla data della domanda.",
+	"ISEE superiore alla soglia prevista dal bando.",
+	"Documentazione incompleta nonostante la richiesta di integrazione.",
+	"Il richiedente non risulta residente nel comune.",
+}
+
+func (g *generator) add(plan seedgen.Practice) error {
+	r := g.p.Rand("practice-life", plan.Person, plan.Index)
+	pool := g.pools[[2]bool{plan.HasPayment, plan.Comune == MilanIstat}]
+	card := &g.cards[pool[plan.Service%len(pool)]]
+	at := plan.CreatedAt.UTC()
+	pr := genPractice{Practice: Practice{
+		ID: plan.ID, ServiceID: card.ID, ApplicantID: g.p.PersonID(plan.Person),
+		ApplicantFiscalCode: g.fiscalCode(plan.Person), Comune: plan.Comune, Status: StatusDraft,
+		CreatedAt: at, UpdatedAt: at,
+	}}
+	for _, e := range card.LifeEvents {
+		if e.Scope == "impresa" && plan.Person%20 == 0 && plan.Person/20 < g.p.Organizations() {
+			pr.OrganizationID = g.p.OrganizationID(plan.Person / 20)
+		}
+	}
+	citizen := Actor{Kind: ActorCitizen, ID: pr.ApplicantFiscalCode}
+	hist := func(s Status, t time.Time, a Actor, note string) {
+		g.history = append(g.history, []any{uuid.MustParse(pr.ID), string(s), t, string(a.Kind), a.ID, note})
+	}
+	hist(StatusDraft, at, citizen, "")
+	g.addDocuments(r, &pr.Practice, card, at)
+
+	// later returns at plus a random delay, or false past the data set's horizon.
+	later := func(minMinutes, maxMinutes int) (time.Time, bool) {
+		t := at.Add(time.Duration(minMinutes+r.IntN(maxMinutes-minMinutes+1)) * time.Minute)
+		return t, !t.After(seedgen.Horizon)
+	}
+	step := func(a Action, actor Actor, note string, t time.Time) {
+		e, ok := Next(a, pr.Status, card.RequiresPayment)
+		if !ok {
+			panic(fmt.Sprintf("practices seed: %s from %s is not in the transition table", a, pr.Status))
+		}
+		ch := ApplyEdge(pr.Practice, e, card.MaxDays, t, g.rome, actor, note)
+		pr.Practice = ch.Practice
+		if ch.ProtocolYear > 0 {
+			pr.protoTime = &t
+		}
+		at = t
+		hist(e.To, t, actor, note)
+	}
+	operator := Actor{Kind: ActorOperator, ID: g.operator(r, pr.Comune)}
+	roll := r.IntN(100)
+	switch {
+	case roll < 6: // abandoned draft
+		g.practices = append(g.practices, pr)
+		return nil
+	case roll < 9:
+		if t, ok := later(60, 7*24*60); ok {
+			step(ActionWithdraw, citizen, "", t)
+		}
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	t, ok := later(5, 3*24*60)
+	if !ok {
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	step(ActionSubmit, citizen, "", t)
+	if pr.Status == StatusPaymentPending {
+		if r.IntN(100) < 4 {
+			g.practices = append(g.practices, pr)
+			return nil
+		}
+		if t, ok = later(1, 2*24*60); !ok {
+			g.practices = append(g.practices, pr)
+			return nil
+		}
+		step(ActionConfirmPayment, Actor{Kind: ActorSystem, ID: "pagopa"}, "Pagamento confermato dal nodo pagoPA.", t)
+	}
+	// The decision lands between 20% and 130% of the legal term after
+	// submission, so about a quarter of the practices are decided late.
+	submitted := *pr.SubmittedAt
+	decideAt := submitted.Add(time.Duration(float64(card.MaxDays) * (0.2 + 1.1*r.Float64()) * float64(24*time.Hour))).Truncate(time.Minute)
+	if t, ok = later(30, 3*24*60); !ok {
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	step(ActionRegister, operator, "", t)
+	if r.IntN(100) < 3 {
+		if t, ok = later(60, 5*24*60); ok {
+			step(ActionReject, operator, rejectNotes[r.IntN(len(rejectNotes))], t)
+		}
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	if t, ok = later(60, 5*24*60); !ok {
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	step(ActionTakeInCharge, operator, "", t)
+	if r.IntN(100) < 20 {
+		if t, ok = later(60, 10*24*60); !ok {
+			g.practices = append(g.practices, pr)
+			return nil
+		}
+		step(ActionRequestIntegration, operator, integrationNotes[r.IntN(len(integrationNotes))], t)
+		if r.IntN(100) < 15 { // still waiting, or given up
+			if r.IntN(2) == 0 {
+				if t, ok = later(24*60, 30*24*60); ok {
+					step(ActionWithdraw, citizen, "Rinuncio alla domanda.", t)
+				}
+			}
+			g.practices = append(g.practices, pr)
+			return nil
+		}
+		if t, ok = later(60, 15*24*60); !ok {
+			g.practices = append(g.practices, pr)
+			return nil
+		}
+		g.addDocuments(r, &pr.Practice, card, t)
+		step(ActionAnswerIntegration, citizen, "Allegata la documentazione richiesta.", t)
+	}
+	if r.IntN(100) < 3 {
+		if t, ok = later(60, 10*24*60); ok {
+			step(ActionWithdraw, citizen, "", t)
+		}
+		g.practices = append(g.practices, pr)
+		return nil
+	}
+	if !decideAt.After(at) {
+		decideAt = at.Add(time.Duration(1+r.IntN(48)) * time.Hour)
+	}
+	if decideAt.After(seedgen.Horizon) {
+		g.practices = append(g.practices, pr) // still being handled
+		return nil
+	}
+	if r.IntN(100) < 12 {
+		step(ActionReject, operator, rejectNotes[r.IntN(len(rejectNotes))], decideAt)
+	} else {
+		step(ActionComplete, operator, "", decideAt)
+	}
+	g.practices = append(g.practices, pr)
+	return nil
+}
+
+var documentTypes = []string{"application/pdf", "application/pdf", "application/pdf", "image/jpeg", "image/png", "application/pkcs7-mime"}
+
+var documentExt = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "application/pkcs7-mime": ".pdf.p7m"}
+
+// addDocuments attaches 0 to 3 documents (over the practice's life) named
+// after what the service requires.
+func (g *generator) addDocuments(r *rand.Rand, p *Practice, card *ServiceCard, at time.Time) {
+	n := r.IntN(3) // 0..2 now; an integration answer may add more, up to 3 in all
+	for k := 0; k < n && len(card.WhatYouNeed) > 0 && countDocs(g.documents, p.ID) < 3; k++ {
+		mt := documentTypes[r.IntN(len(documentTypes))]
+		need := card.WhatYouNeed[r.IntN(len(card.WhatYouNeed))]
+		if len(need) > 60 {
+			need = strings.TrimSpace(need[:strings.LastIndex(need[:60], " ")])
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprint(p.ID, "/", at.UnixNano(), "/", k)))
+		id := uuid.NewSHA1(uuid.MustParse(p.ID), sum[:])
+		g.documents = append(g.documents, []any{id, uuid.MustParse(p.ID), need + documentExt[mt], mt,
+			int64(20_000 + r.IntN(3_000_000)), hex.EncodeToString(sum[:]), at.Add(time.Duration(r.IntN(30)) * time.Minute)})
+	}
+}
+
+// countDocs counts the trailing documents of practice id (documents of a
+// practice are appended contiguously).
+func countDocs(docs [][]any, id string) int {
+	u := uuid.MustParse(id)
+	n := 0
+	for i := len(docs) - 1; i >= 0 && docs[i][1] == u; i-- {
+		n++
+	}
+	return n
+}
+
+type protocolKey struct {
+	comune string
+	year   int
+}
+
+// protocolsTaken returns the last protocol number per comune and year held
+// by practices that are not generated (those survive a reseed).
+func protocolsTaken(ctx context.Context, tx pgx.Tx) (map[protocolKey]int64, error) {
+	rows, err := tx.Query(ctx, `select split_part(protocol_number, '/', 1), split_part(protocol_number, '/', 2)::int,
+			max(split_part(protocol_number, '/', 3)::bigint)
+		from practices.practice where protocol_number is not null and not generated group by 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("practices seed: protocols: %w", err)
+	}
+	defer rows.Close()
+	out := map[protocolKey]int64{}
+	for rows.Next() {
+		var k protocolKey
+		var last int64
+		if err := rows.Scan(&k.comune, &k.year, &last); err != nil {
+			return nil, fmt.Errorf("practices seed: protocols: %w", err)
+		}
+		out[k] = last
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("practices seed: protocols: %w", err)
+	}
+	return out, nil
+}
+
+// assignProtocols numbers the registered practices per comune and year in
+// order of registration, as a protocol register does, after the numbers
+// already taken.
+func (g *generator) assignProtocols(taken map[protocolKey]int64) {
+	type key = protocolKey
+	groups := map[key][]int{}
+	for i := range g.practices {
+		if t := g.practices[i].protoTime; t != nil {
+			k := key{g.practices[i].Comune, t.In(g.rome).Year()}
+			groups[k] = append(groups[k], i)
+		}
+	}
+	for k, idx := range groups {
+		sort.Slice(idx, func(a, b int) bool {
+			pa, pb := g.practices[idx[a]], g.practices[idx[b]]
+			if !pa.protoTime.Equal(*pb.protoTime) {
+				return pa.protoTime.Before(*pb.protoTime)
+			}
+			return pa.ID < pb.ID
+		})
+		for seq, i := range idx {
+			g.practices[i].ProtocolNumber = ProtocolNumber(k.comune, k.year, taken[k]+int64(seq+1))
+		}
+	}
+}
+
+func (g *generator) copy(ctx context.Context, tx pgx.Tx) error {
+	n := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "practice"},
+		[]string{"id", "service_id", "applicant_id", "applicant_fiscal_code", "organization_id", "comune", "status",
+			"protocol_number", "protocol_date", "created_at", "updated_at", "submitted_at", "taken_in_charge_at",
+			"due_by", "decided_at", "generated"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if n >= len(g.practices) {
+				return nil, nil
+			}
+			p := g.practices[n].Practice
+			n++
+			var org, proto any
+			if p.OrganizationID != "" {
+				org = uuid.MustParse(p.OrganizationID)
+			}
+			if p.ProtocolNumber != "" {
+				proto = p.ProtocolNumber
+			}
+			return []any{uuid.MustParse(p.ID), uuid.MustParse(p.ServiceID), uuid.MustParse(p.ApplicantID),
+				p.ApplicantFiscalCode, org, p.Comune, string(p.Status), proto, p.ProtocolDate, p.CreatedAt,
+				p.UpdatedAt, p.SubmittedAt, p.TakenInChargeAt, p.DueBy, p.DecidedAt, true}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("practices seed: copy practices: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "status_change"},
+		[]string{"practice_id", "status", "at", "actor_kind", "actor_id", "note"}, pgx.CopyFromRows(g.history)); err != nil {
+		return fmt.Errorf("practices seed: copy history: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "document"},
+		[]string{"id", "practice_id", "name", "media_type", "size_bytes", "sha256", "uploaded_at"},
+		pgx.CopyFromRows(g.documents)); err != nil {
+		return fmt.Errorf("practices seed: copy documents: %w", err)
+	}
+	_, err = tx.Exec(ctx, `insert into practices.protocol_counter (comune, year, last)
+		select split_part(protocol_number, '/', 1), split_part(protocol_number, '/', 2)::int,
+			max(split_part(protocol_number, '/', 3)::bigint)
+		from practices.practice where protocol_number is not null group by 1, 2
+		on conflict (comune, year) do update set last = greatest(practices.protocol_counter.last, excluded.last)`)
+	if err != nil {
+		return fmt.Errorf("practices seed: protocol counters: %w", err)
+	}
+	return nil
+}

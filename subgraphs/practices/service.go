@@ -1,0 +1,693 @@
+package practices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // protocol years follow Europe/Rome wherever the server runs
+
+	"github.com/google/uuid"
+
+	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/opendata"
+)
+
+// Limits of the API.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+	MaxNoteLength   = 4000
+	MaxDocumentSize = 50 << 20 // 50 MiB
+	MaxNameLength   = 255
+)
+
+// AllowedMediaTypes are the document formats accepted by the protocol
+// register (AgID guidelines on the formation of electronic documents).
+var AllowedMediaTypes = map[string]bool{
+	"application/pdf":                         true,
+	"application/pkcs7-mime":                  true, // CAdES-signed .p7m
+	"application/xml":                         true,
+	"application/vnd.oasis.opendocument.text": true,
+	"image/jpeg":                              true,
+	"image/png":                               true,
+	"image/tiff":                              true,
+	"text/plain":                              true,
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Service holds the rules of the subgraph: validation, authorization from
+// auth.FromContext, and the lifecycle.
+type Service struct {
+	store      *Store
+	now        func() time.Time
+	rome       *time.Location
+	metro      []string        // ISTAT codes of the metropolitan city, in file order
+	isMetro    map[string]bool // the same, as a set
+	categories map[int]string
+	lifeEvents map[LifeEventRef]opendata.LifeEvent
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// NewService returns the domain service over store.
+func NewService(store *Store, opts ...Option) (*Service, error) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	comuni, err := opendata.Comuni()
+	if err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	cats, err := opendata.Categories()
+	if err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	events, err := opendata.LifeEvents()
+	if err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	s := &Service{store: store, now: time.Now, rome: rome, isMetro: map[string]bool{},
+		categories: map[int]string{}, lifeEvents: map[LifeEventRef]opendata.LifeEvent{}}
+	for _, c := range comuni {
+		s.metro = append(s.metro, c.IstatCode)
+		s.isMetro[c.IstatCode] = true
+	}
+	for _, c := range cats {
+		s.categories[c.Code] = c.Name
+	}
+	for _, e := range events {
+		var code int
+		if _, err := fmt.Sscan(e.Code, &code); err == nil {
+			s.lifeEvents[LifeEventRef{Scope: e.Scope, Code: code}] = e
+		}
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Now is the service's clock, at the precision Postgres stores.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// LifeEvent returns the taxonomy entry of ref.
+func (s *Service) LifeEvent(ref LifeEventRef) (opendata.LifeEvent, bool) {
+	e, ok := s.lifeEvents[ref]
+	return e, ok
+}
+
+// ComuniOf lists the ISTAT codes offering card.
+func (s *Service) ComuniOf(card *ServiceCard) []string {
+	if card.Comuni == nil {
+		return s.metro
+	}
+	return card.Comuni
+}
+
+func principal(ctx context.Context, op string) (*auth.Principal, error) {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
+	}
+	return p, nil
+}
+
+// canRead reports whether p may see practice pr: its applicant, an
+// operator of its comune, or an admin.
+func canRead(p *auth.Principal, pr *Practice) bool {
+	return isApplicant(p, pr) || p.OperatesIn(pr.Comune)
+}
+
+func isApplicant(p *auth.Principal, pr *Practice) bool {
+	return p != nil && p.FiscalCode != "" && strings.EqualFold(p.FiscalCode, pr.ApplicantFiscalCode)
+}
+
+// PageArgs validates first/after of a connection.
+func pageSize(op string, first *int) (int, error) {
+	if first == nil {
+		return DefaultPageSize, nil
+	}
+	if *first < 1 || *first > MaxPageSize {
+		return 0, apperr.Errorf(op, apperr.Invalid, "first must be between 1 and %d", MaxPageSize)
+	}
+	return *first, nil
+}
+
+// --- catalogue ---
+
+// ServiceCard returns one card; NotFound when there is none.
+func (s *Service) ServiceCard(ctx context.Context, id string) (*ServiceCard, error) {
+	const op = "practices.ServiceCard"
+	cards, errs := s.ServiceCardsByIDs(ctx, []string{id})
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	if cards[0] == nil {
+		return nil, apperr.E(op, apperr.NotFound, "service not found")
+	}
+	return cards[0], nil
+}
+
+// ServiceCardsByIDs returns the cards in the order of ids (one query); a
+// missing id gets a nil card and a NotFound error at its index.
+func (s *Service) ServiceCardsByIDs(ctx context.Context, ids []string) ([]*ServiceCard, []error) {
+	const op = "practices.ServiceCardsByIDs"
+	out := make([]*ServiceCard, len(ids))
+	errs := make([]error, len(ids))
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if validUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	var cards []ServiceCard
+	if len(valid) > 0 {
+		var err error
+		if cards, err = s.store.ServicesByIDs(ctx, valid); err != nil {
+			err = apperr.Wrap(op, err)
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+	}
+	byID := make(map[string]*ServiceCard, len(cards))
+	for i := range cards {
+		byID[cards[i].ID] = &cards[i]
+	}
+	for i, id := range ids {
+		if c, ok := byID[strings.ToLower(id)]; ok {
+			out[i] = c
+		} else {
+			errs[i] = apperr.E(op, apperr.NotFound, "service not found")
+		}
+	}
+	return out, errs
+}
+
+// ServicePage is a page of the catalogue.
+type ServicePage struct {
+	Cards       []ServiceCard
+	Total       int
+	HasNextPage bool
+}
+
+// Services lists the catalogue in title order.
+func (s *Service) Services(ctx context.Context, f ServiceFilter, first *int, after *string) (ServicePage, error) {
+	const op = "practices.Services"
+	n, err := pageSize(op, first)
+	if err != nil {
+		return ServicePage{}, err
+	}
+	if f.Category != 0 && (f.Category < 1 || f.Category > 15) {
+		return ServicePage{}, apperr.E(op, apperr.Invalid, "category must be between 1 and 15")
+	}
+	if len(f.Text) > 200 {
+		return ServicePage{}, apperr.E(op, apperr.Invalid, "text is too long")
+	}
+	var cur *ServiceCursor
+	if after != nil {
+		c, ok := DecodeServiceCursor(*after)
+		if !ok {
+			return ServicePage{}, apperr.E(op, apperr.Invalid, "malformed cursor")
+		}
+		cur = &c
+	}
+	cards, total, err := s.store.ListServices(ctx, f, cur, n+1)
+	if err != nil {
+		return ServicePage{}, apperr.Wrap(op, err)
+	}
+	page := ServicePage{Cards: cards, Total: total}
+	if len(cards) > n {
+		page.Cards, page.HasNextPage = cards[:n], true
+	}
+	return page, nil
+}
+
+// ServicesOfComuni returns the cards each comune offers, in title order, in
+// the order of codes (one query). Codes outside the metropolitan city offer
+// nothing.
+func (s *Service) ServicesOfComuni(ctx context.Context, codes []string) ([][]ServiceCard, error) {
+	const op = "practices.ServicesOfComuni"
+	known := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if s.isMetro[c] {
+			known = append(known, c)
+		}
+	}
+	out := make([][]ServiceCard, len(codes))
+	if len(known) == 0 {
+		return out, nil
+	}
+	m, err := s.store.ServicesOfComuni(ctx, known)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	for i, c := range codes {
+		out[i] = m[c]
+	}
+	return out, nil
+}
+
+// --- practices: reads ---
+
+// Practice returns one practice the caller may see.
+func (s *Service) Practice(ctx context.Context, id string) (*Practice, error) {
+	ps, errs := s.PracticesByIDs(ctx, []string{id})
+	return ps[0], errs[0]
+}
+
+// PracticesByIDs returns the practices in the order of ids (one query).
+// Each index gets NotFound when missing, Forbidden when the caller may not
+// see it; anonymous callers get Unauthenticated everywhere.
+func (s *Service) PracticesByIDs(ctx context.Context, ids []string) ([]*Practice, []error) {
+	const op = "practices.PracticesByIDs"
+	out := make([]*Practice, len(ids))
+	errs := make([]error, len(ids))
+	fail := func(err error) ([]*Practice, []error) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return out, errs
+	}
+	p, err := principal(ctx, op)
+	if err != nil {
+		return fail(err)
+	}
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if validUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	var list []Practice
+	if len(valid) > 0 {
+		if list, err = s.store.PracticesByIDs(ctx, valid); err != nil {
+			return fail(apperr.Wrap(op, err))
+		}
+	}
+	byID := make(map[string]*Practice, len(list))
+	for i := range list {
+		byID[list[i].ID] = &list[i]
+	}
+	for i, id := range ids {
+		pr, ok := byID[strings.ToLower(id)]
+		switch {
+		case !ok:
+			errs[i] = apperr.E(op, apperr.NotFound, "practice not found")
+		case !canRead(p, pr):
+			errs[i] = apperr.E(op, apperr.Permission, "not allowed to see this practice")
+		default:
+			out[i] = pr
+		}
+	}
+	return out, errs
+}
+
+// PracticePage is a page of a person's practices.
+type PracticePage struct {
+	Practices   []Practice
+	Total       int
+	HasNextPage bool
+}
+
+// PersonPracticesArgs are the arguments of Person.practices.
+type PersonPracticesArgs struct {
+	Status Status
+	First  int
+	After  string
+}
+
+// CheckPersonPracticesArgs validates the arguments of Person.practices.
+func CheckPersonPracticesArgs(status *Status, first *int, after *string) (PersonPracticesArgs, error) {
+	const op = "practices.PersonPractices"
+	n, err := pageSize(op, first)
+	if err != nil {
+		return PersonPracticesArgs{}, err
+	}
+	a := PersonPracticesArgs{First: n}
+	if status != nil {
+		if !status.Valid() {
+			return PersonPracticesArgs{}, apperr.E(op, apperr.Invalid, "unknown status")
+		}
+		a.Status = *status
+	}
+	if after != nil {
+		if _, ok := DecodePracticeCursor(*after); !ok {
+			return PersonPracticesArgs{}, apperr.E(op, apperr.Invalid, "malformed cursor")
+		}
+		a.After = *after
+	}
+	return a, nil
+}
+
+// PersonPractices returns, for each person id, the page of their practices
+// the caller may see: admins see all, a citizen those filed under their
+// fiscal code, an operator those addressed to their comuni. Two queries for
+// the whole batch.
+func (s *Service) PersonPractices(ctx context.Context, people []string, args PersonPracticesArgs) ([]PracticePage, error) {
+	const op = "practices.PersonPractices"
+	p, err := principal(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	vis := Visibility{All: p.Has(auth.RoleAdmin), FiscalCode: strings.ToUpper(p.FiscalCode), Comuni: []string{}}
+	if p.Has(auth.RoleOperator) {
+		vis.Comuni = p.Comuni
+	}
+	page := PersonPage{Status: args.Status, Limit: args.First + 1}
+	if args.After != "" {
+		c, ok := DecodePracticeCursor(args.After)
+		if !ok {
+			return nil, apperr.E(op, apperr.Invalid, "malformed cursor")
+		}
+		page.After = &c
+	}
+	valid := make([]string, 0, len(people))
+	for _, id := range people {
+		if validUUID(id) {
+			valid = append(valid, strings.ToLower(id))
+		}
+	}
+	out := make([]PracticePage, len(people))
+	if len(valid) == 0 {
+		return out, nil
+	}
+	lists, counts, err := s.store.PracticesOfPeople(ctx, valid, vis, page)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	for i, id := range people {
+		id = strings.ToLower(id)
+		pg := PracticePage{Practices: lists[id], Total: counts[id]}
+		if len(pg.Practices) > args.First {
+			pg.Practices, pg.HasNextPage = pg.Practices[:args.First], true
+		}
+		out[i] = pg
+	}
+	return out, nil
+}
+
+// History returns the status changes of each practice id (one query). The
+// caller has already been authorized on the practices.
+func (s *Service) History(ctx context.Context, ids []string) ([][]StatusChange, error) {
+	m, err := s.store.HistoryOf(ctx, ids)
+	if err != nil {
+		return nil, apperr.Wrap("practices.History", err)
+	}
+	out := make([][]StatusChange, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out, nil
+}
+
+// Documents returns the documents of each practice id (one query). The
+// caller has already been authorized on the practices.
+func (s *Service) Documents(ctx context.Context, ids []string) ([][]Document, error) {
+	m, err := s.store.DocumentsOf(ctx, ids)
+	if err != nil {
+		return nil, apperr.Wrap("practices.Documents", err)
+	}
+	out := make([][]Document, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out, nil
+}
+
+// --- practices: writes ---
+
+// CreateInput opens a practice.
+type CreateInput struct {
+	ServiceID      string
+	Comune         string
+	ApplicantID    string
+	OrganizationID string
+}
+
+// CreatePractice opens a DRAFT practice for the caller, who must be a
+// citizen authenticated with a fiscal code.
+func (s *Service) CreatePractice(ctx context.Context, in CreateInput) (*Practice, error) {
+	const op = "practices.CreatePractice"
+	p, err := principal(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	if p.FiscalCode == "" {
+		return nil, apperr.E(op, apperr.Permission, "only a person authenticated with a fiscal code can file a practice")
+	}
+	if !validUUID(in.ApplicantID) {
+		return nil, apperr.E(op, apperr.Invalid, "applicantId is not a valid id")
+	}
+	if in.OrganizationID != "" && !validUUID(in.OrganizationID) {
+		return nil, apperr.E(op, apperr.Invalid, "organizationId is not a valid id")
+	}
+	if !s.isMetro[in.Comune] {
+		return nil, apperr.E(op, apperr.Invalid, "unknown comune")
+	}
+	cards, errs := s.ServiceCardsByIDs(ctx, []string{in.ServiceID})
+	if errs[0] != nil {
+		if apperr.Is(apperr.NotFound, errs[0]) {
+			return nil, apperr.E(op, apperr.Invalid, "unknown service")
+		}
+		return nil, errs[0]
+	}
+	card := cards[0]
+	if card.State != ServiceActive {
+		return nil, apperr.E(op, apperr.Invalid, "the service is not accepting applications")
+	}
+	if !card.OfferedIn(in.Comune) {
+		return nil, apperr.E(op, apperr.Invalid, "the comune does not offer this service")
+	}
+	fc := strings.ToUpper(p.FiscalCode)
+	applicant := strings.ToLower(in.ApplicantID)
+	known, err := s.store.ApplicantOfFiscalCode(ctx, fc)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	if known != "" && known != applicant {
+		return nil, apperr.E(op, apperr.Invalid, "applicantId does not belong to the caller")
+	}
+	now := s.Now()
+	pr := Practice{
+		ID: uuid.NewString(), ServiceID: card.ID, ApplicantID: applicant, ApplicantFiscalCode: fc,
+		OrganizationID: strings.ToLower(in.OrganizationID), Comune: in.Comune, Status: StatusDraft,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	first := StatusChange{PracticeID: pr.ID, Status: StatusDraft, At: now, Actor: Actor{Kind: ActorCitizen, ID: fc}}
+	if err := s.store.InsertPractice(ctx, pr, first); err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	return &pr, nil
+}
+
+// Act performs action on practice id for the caller, with an optional note.
+// The caller must be the party of the action (the applicant, or an
+// operator of the practice's comune/admin); the practice must be in a status
+// the action leaves (Transitions), else the error is IllegalTransition and
+// nothing changes. The check runs on the row locked for update, so of two
+// concurrent actions at most one succeeds.
+func (s *Service) Act(ctx context.Context, id string, action Action, note string) (*Practice, error) {
+	op := "practices." + string(action)
+	p, err := principal(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	party, ok := PartyOf(action)
+	if !ok {
+		return nil, apperr.E(op, apperr.Invalid, "unknown action")
+	}
+	note = strings.TrimSpace(note)
+	if NoteRequired(action) && note == "" {
+		return nil, apperr.E(op, apperr.Invalid, "a note is required")
+	}
+	if len(note) > MaxNoteLength {
+		return nil, apperr.Errorf(op, apperr.Invalid, "the note exceeds %d characters", MaxNoteLength)
+	}
+	if !validUUID(id) {
+		return nil, apperr.E(op, apperr.NotFound, "practice not found")
+	}
+	pr, err := s.store.Transition(ctx, strings.ToLower(id), func(l Locked) (Change, error) {
+		cur := l.Practice
+		if !canRead(p, &cur) {
+			return Change{}, apperr.E(op, apperr.Permission, "not allowed to act on this practice")
+		}
+		var actor Actor
+		switch party {
+		case PartyApplicant:
+			if !isApplicant(p, &cur) {
+				return Change{}, apperr.E(op, apperr.Permission, "only the applicant can "+string(action)+" the practice")
+			}
+			actor = Actor{Kind: ActorCitizen, ID: cur.ApplicantFiscalCode}
+		case PartyOperator:
+			if !p.OperatesIn(cur.Comune) {
+				return Change{}, apperr.E(op, apperr.Permission, "only an operator of the comune can "+string(action)+" the practice")
+			}
+			actor = Actor{Kind: ActorOperator, ID: strings.ToUpper(p.FiscalCode)}
+			if p.FiscalCode == "" {
+				actor = Actor{Kind: ActorSystem, ID: p.Subject}
+			}
+		}
+		edge, ok := Next(action, cur.Status, l.RequiresPayment)
+		if !ok {
+			return Change{}, apperr.Errorf(op, apperr.IllegalTransition, "cannot %s a practice in status %s", action, cur.Status)
+		}
+		return s.apply(cur, edge, l.MaxDays, actor, note), nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, apperr.E(op, apperr.NotFound, "practice not found")
+	}
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	return &pr, nil
+}
+
+// apply computes the change of edge on cur at the service's now.
+func (s *Service) apply(cur Practice, edge Edge, maxDays int, actor Actor, note string) Change {
+	now := s.Now()
+	return ApplyEdge(cur, edge, maxDays, now, s.rome, actor, note)
+}
+
+// ApplyEdge computes the practice after edge at time at: the timestamps the
+// lifecycle sets (submittedAt and dueBy on submission, protocol date and year
+// on registration, takenInChargeAt, decidedAt) and the history row.
+func ApplyEdge(cur Practice, edge Edge, maxDays int, at time.Time, loc *time.Location, actor Actor, note string) Change {
+	np := cur
+	np.Status = edge.To
+	np.UpdatedAt = at
+	ch := Change{Previous: cur.Status, History: StatusChange{PracticeID: cur.ID, Status: edge.To, At: at, Actor: actor, Note: note}}
+	switch edge.To {
+	case StatusSubmitted:
+		t := at
+		due := DueBy(at, maxDays)
+		np.SubmittedAt, np.DueBy = &t, &due
+	case StatusRegistered:
+		t := at
+		np.ProtocolDate = &t
+		ch.ProtocolYear = at.In(loc).Year()
+	case StatusInProgress:
+		if np.TakenInChargeAt == nil {
+			t := at
+			np.TakenInChargeAt = &t
+		}
+	case StatusCompleted, StatusRejected:
+		t := at
+		np.DecidedAt = &t
+	}
+	ch.Practice = np
+	return ch
+}
+
+// DueBy is the last day for the administration to conclude a practice
+// submitted at submitted: maxDays calendar days later (L. 241/1990 art. 2).
+func DueBy(submitted time.Time, maxDays int) time.Time { return submitted.AddDate(0, 0, maxDays) }
+
+// DocumentInput describes a document to attach.
+type DocumentInput struct {
+	Name      string
+	MediaType string
+	Size      int64
+	SHA256    string
+}
+
+// Statuses in which each party may attach documents.
+var (
+	applicantDocumentStatuses = []Status{StatusDraft, StatusPaymentPending, StatusIntegrationRequested}
+	operatorDocumentStatuses  = []Status{StatusSubmitted, StatusRegistered, StatusInProgress, StatusIntegrationRequested}
+)
+
+// AddDocument attaches a document: the applicant while drafting or
+// answering an integration request, an operator of the comune while the
+// practice is being handled.
+func (s *Service) AddDocument(ctx context.Context, practiceID string, in DocumentInput) (*Document, error) {
+	const op = "practices.AddDocument"
+	p, err := principal(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	d, err := validateDocument(op, in)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := s.Practice(ctx, practiceID)
+	if err != nil {
+		return nil, err
+	}
+	var open []Status
+	if isApplicant(p, pr) {
+		open = append(open, applicantDocumentStatuses...)
+	}
+	if p.OperatesIn(pr.Comune) {
+		open = append(open, operatorDocumentStatuses...)
+	}
+	d.ID, d.PracticeID, d.UploadedAt = uuid.NewString(), pr.ID, s.Now()
+	ok, err := s.store.InsertDocument(ctx, d, open)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	if !ok {
+		return nil, apperr.Errorf(op, apperr.Conflict, "documents cannot be added to this practice now (status %s)", pr.Status)
+	}
+	return &d, nil
+}
+
+func validateDocument(op string, in DocumentInput) (Document, error) {
+	name := strings.TrimSpace(in.Name)
+	switch {
+	case name == "" || len(name) > MaxNameLength || strings.ContainsAny(name, "/\\\x00"):
+		return Document{}, apperr.Errorf(op, apperr.Invalid, "the document name must be 1 to %d characters, without path separators", MaxNameLength)
+	case !AllowedMediaTypes[strings.ToLower(in.MediaType)]:
+		return Document{}, apperr.E(op, apperr.Invalid, "media type not allowed")
+	case in.Size <= 0 || in.Size > MaxDocumentSize:
+		return Document{}, apperr.Errorf(op, apperr.Invalid, "size must be between 1 and %d bytes", MaxDocumentSize)
+	}
+	sum := strings.ToLower(in.SHA256)
+	if !sha256Hex.MatchString(sum) {
+		return Document{}, apperr.E(op, apperr.Invalid, "sha256 must be 64 hexadecimal digits")
+	}
+	return Document{Name: name, MediaType: strings.ToLower(in.MediaType), Size: in.Size, SHA256: sum}, nil
+}
+
+// Stats returns control-room statistics (operators and admins). An operator
+// sees only their comuni.
+func (s *Service) Stats(ctx context.Context, f StatsFilter) (Stats, error) {
+	const op = "practices.Stats"
+	p, err := principal(ctx, op)
+	if err != nil {
+		return Stats{}, err
+	}
+	admin := p.Has(auth.RoleAdmin)
+	if !admin && !p.Has(auth.RoleOperator) {
+		return Stats{}, apperr.E(op, apperr.Permission, "statistics are for operators")
+	}
+	if f.Comune != "" && !p.OperatesIn(f.Comune) {
+		return Stats{}, apperr.E(op, apperr.Permission, "not an operator of this comune")
+	}
+	if f.ServiceID != "" && !validUUID(f.ServiceID) {
+		return Stats{}, apperr.E(op, apperr.Invalid, "service is not a valid id")
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		return Stats{}, apperr.E(op, apperr.Invalid, "from must be before to")
+	}
+	comuni := p.Comuni
+	if comuni == nil {
+		comuni = []string{}
+	}
+	st, err := s.store.Stats(ctx, f, admin, comuni)
+	if err != nil {
+		return Stats{}, apperr.Wrap(op, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,523 @@
+package practices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// querier is what the store needs of a connection: satisfied by
+// *pgxpool.Pool and pgx.Tx.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store reads and writes the practices schema.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const serviceCols = `s.id, s.slug, s.category_code, s.category_name, s.pon_metro_area, s.title, s.state, s.state_reason,
+	s.short_description, s.audience, s.how_to, s.what_you_need, s.what_you_get, s.max_days, s.channels, s.conditions,
+	s.contact_office, s.contact_email, s.contact_phone, s.contact_pec, s.fully_online, s.archetype, s.life_events,
+	s.comuni, s.requires_payment, s.fee_cents`
+
+func scanService(row pgx.Row, extra ...any) (ServiceCard, error) {
+	var s ServiceCard
+	var events []string
+	dest := append([]any{&s.ID, &s.Slug, &s.CategoryCode, &s.CategoryName, &s.PonMetroArea, &s.Title, &s.State, &s.StateReason,
+		&s.ShortDescription, &s.Audience, &s.HowTo, &s.WhatYouNeed, &s.WhatYouGet, &s.MaxDays, &s.Channels, &s.Conditions,
+		&s.Contacts.Office, &s.Contacts.Email, &s.Contacts.Phone, &s.Contacts.PEC, &s.FullyOnline, &s.Archetype, &events,
+		&s.Comuni, &s.RequiresPayment, &s.FeeCents}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return ServiceCard{}, err
+	}
+	for _, e := range events {
+		scope, code, ok := strings.Cut(e, "/")
+		var n int
+		if _, err := fmt.Sscan(code, &n); ok && err == nil {
+			s.LifeEvents = append(s.LifeEvents, LifeEventRef{Scope: scope, Code: n})
+		}
+	}
+	return s, nil
+}
+
+func lifeEventKeys(refs []LifeEventRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = fmt.Sprintf("%s/%d", r.Scope, r.Code)
+	}
+	return out
+}
+
+// ServicesByIDs returns the services with the given ids, in any order.
+func (s *Store) ServicesByIDs(ctx context.Context, ids []string) ([]ServiceCard, error) {
+	rows, err := s.pool.Query(ctx, `select `+serviceCols+` from practices.service s where s.id = any($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("services by ids: %w", err)
+	}
+	return collectServices(rows)
+}
+
+func collectServices(rows pgx.Rows) ([]ServiceCard, error) {
+	defer rows.Close()
+	var out []ServiceCard
+	for rows.Next() {
+		sv, err := scanService(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan service: %w", err)
+		}
+		out = append(out, sv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("services: %w", err)
+	}
+	return out, nil
+}
+
+// ServiceCursor is the keyset position of a service in title order.
+type ServiceCursor struct {
+	Title string
+	ID    string
+}
+
+// ListServices returns up to limit services matching f after the cursor, in
+// (title, id) order, and the number of all matching services.
+func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after *ServiceCursor, limit int) ([]ServiceCard, int, error) {
+	where := []string{"true"}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Category != 0 {
+		where = append(where, "s.category_code = "+arg(f.Category))
+	}
+	if f.Comune != "" {
+		where = append(where, "(s.comuni is null or "+arg(f.Comune)+" = any(s.comuni))")
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		for _, w := range strings.Fields(t) {
+			p := arg("%" + escapeLike(w) + "%")
+			where = append(where, "(s.title ilike "+p+" or s.short_description ilike "+p+")")
+		}
+	}
+	cond := strings.Join(where, " and ")
+	var total int
+	if err := s.pool.QueryRow(ctx, `select count(*) from practices.service s where `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count services: %w", err)
+	}
+	if after != nil {
+		cond += " and (s.title, s.id) > (" + arg(after.Title) + ", " + arg(after.ID) + "::uuid)"
+	}
+	rows, err := s.pool.Query(ctx, `select `+serviceCols+` from practices.service s where `+cond+
+		` order by s.title, s.id limit `+arg(limit), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list services: %w", err)
+	}
+	out, err := collectServices(rows)
+	return out, total, err
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ServicesOfComuni returns, for each ISTAT code, the services it offers in
+// title order. One query for the whole batch.
+func (s *Store) ServicesOfComuni(ctx context.Context, codes []string) (map[string][]ServiceCard, error) {
+	rows, err := s.pool.Query(ctx, `select `+serviceCols+`, c.code
+		from unnest($1::text[]) as c(code)
+		join practices.service s on s.comuni is null or c.code = any(s.comuni)
+		order by c.code, s.title, s.id`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("services of comuni: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][]ServiceCard, len(codes))
+	for rows.Next() {
+		var code string
+		sv, err := scanService(rows, &code)
+		if err != nil {
+			return nil, fmt.Errorf("scan service: %w", err)
+		}
+		out[code] = append(out[code], sv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("services of comuni: %w", err)
+	}
+	return out, nil
+}
+
+const practiceCols = `p.id, p.service_id, p.applicant_id, p.applicant_fiscal_code, p.organization_id, p.comune, p.status,
+	p.protocol_number, p.protocol_date, p.created_at, p.updated_at, p.submitted_at, p.taken_in_charge_at, p.due_by, p.decided_at`
+
+func scanPractice(row pgx.Row, extra ...any) (Practice, error) {
+	var p Practice
+	var org, proto *string
+	dest := append([]any{&p.ID, &p.ServiceID, &p.ApplicantID, &p.ApplicantFiscalCode, &org, &p.Comune, &p.Status,
+		&proto, &p.ProtocolDate, &p.CreatedAt, &p.UpdatedAt, &p.SubmittedAt, &p.TakenInChargeAt, &p.DueBy, &p.DecidedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return Practice{}, err
+	}
+	if org != nil {
+		p.OrganizationID = *org
+	}
+	if proto != nil {
+		p.ProtocolNumber = *proto
+	}
+	return p, nil
+}
+
+func collectPractices(rows pgx.Rows) ([]Practice, error) {
+	defer rows.Close()
+	var out []Practice
+	for rows.Next() {
+		p, err := scanPractice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan practice: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("practices: %w", err)
+	}
+	return out, nil
+}
+
+// PracticesByIDs returns the practices with the given ids, in any order.
+func (s *Store) PracticesByIDs(ctx context.Context, ids []string) ([]Practice, error) {
+	rows, err := s.pool.Query(ctx, `select `+practiceCols+` from practices.practice p where p.id = any($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("practices by ids: %w", err)
+	}
+	return collectPractices(rows)
+}
+
+// Visibility restricts the practices a caller sees: all of them (admins),
+// or those filed under FiscalCode or addressed to one of Comuni.
+type Visibility struct {
+	All        bool
+	FiscalCode string
+	Comuni     []string
+}
+
+// PracticeCursor is the keyset position of a practice in newest-first order.
+type PracticeCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// PersonPage asks for one page of a person's practices.
+type PersonPage struct {
+	Status Status // "" for any
+	After  *PracticeCursor
+	Limit  int
+}
+
+// PracticesOfPeople returns, for each person id, up to page.Limit of their
+// practices visible under vis, newest first, and the number of all their
+// visible practices. Two queries for the whole batch.
+func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string]int, error) {
+	args := []any{people, vis.All, vis.FiscalCode, vis.Comuni, string(page.Status)}
+	cond := `p.applicant_id = a.pid
+		and ($2 or p.applicant_fiscal_code = $3 or p.comune = any($4::text[]))
+		and ($5 = '' or p.status = $5)`
+	counts := make(map[string]int, len(people))
+	rows, err := s.pool.Query(ctx, `select a.pid::text, count(*) from unnest($1::uuid[]) as a(pid)
+		join practices.practice p on `+cond+` group by a.pid`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("count practices of people: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("scan count: %w", err)
+		}
+		counts[id] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("count practices of people: %w", err)
+	}
+	keyset := ""
+	if page.After != nil {
+		args = append(args, page.After.CreatedAt, page.After.ID)
+		keyset = " and (p.created_at, p.id) < ($6, $7::uuid)"
+	}
+	args = append(args, page.Limit)
+	rows, err = s.pool.Query(ctx, fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
+		cross join lateral (select `+practiceCols+` from practices.practice p
+			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`, len(args)), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("practices of people: %w", err)
+	}
+	list, err := collectPractices(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(map[string][]Practice, len(people))
+	for _, p := range list {
+		out[p.ApplicantID] = append(out[p.ApplicantID], p)
+	}
+	return out, counts, nil
+}
+
+// HistoryOf returns the status changes of each practice, oldest first.
+func (s *Store) HistoryOf(ctx context.Context, ids []string) (map[string][]StatusChange, error) {
+	rows, err := s.pool.Query(ctx, `select id, practice_id, status, at, actor_kind, actor_id, note
+		from practices.status_change where practice_id = any($1::uuid[]) order by practice_id, at, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][]StatusChange, len(ids))
+	for rows.Next() {
+		var c StatusChange
+		if err := rows.Scan(&c.ID, &c.PracticeID, &c.Status, &c.At, &c.Actor.Kind, &c.Actor.ID, &c.Note); err != nil {
+			return nil, fmt.Errorf("scan history: %w", err)
+		}
+		out[c.PracticeID] = append(out[c.PracticeID], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return out, nil
+}
+
+// DocumentsOf returns the documents of each practice, oldest first.
+func (s *Store) DocumentsOf(ctx context.Context, ids []string) (map[string][]Document, error) {
+	rows, err := s.pool.Query(ctx, `select id, practice_id, name, media_type, size_bytes, sha256, uploaded_at
+		from practices.document where practice_id = any($1::uuid[]) order by practice_id, uploaded_at, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][]Document, len(ids))
+	for rows.Next() {
+		var d Document
+		if err := rows.Scan(&d.ID, &d.PracticeID, &d.Name, &d.MediaType, &d.Size, &d.SHA256, &d.UploadedAt); err != nil {
+			return nil, fmt.Errorf("scan document: %w", err)
+		}
+		out[d.PracticeID] = append(out[d.PracticeID], d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+	return out, nil
+}
+
+// InsertPractice stores a new practice with its first history row and
+// outbox row.
+func (s *Store) InsertPractice(ctx context.Context, p Practice, first StatusChange) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `insert into practices.practice (id, service_id, applicant_id, applicant_fiscal_code,
+			organization_id, comune, status, created_at, updated_at)
+			values ($1, $2, $3, $4, nullif($5, '')::uuid, $6, $7, $8, $8)`,
+			p.ID, p.ServiceID, p.ApplicantID, p.ApplicantFiscalCode, p.OrganizationID, p.Comune, p.Status, p.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("insert practice: %w", err)
+		}
+		if err := insertHistory(ctx, tx, first); err != nil {
+			return err
+		}
+		return publish(ctx, tx, p, "", first)
+	})
+}
+
+// publish writes the outbox row of a status change and announces it with
+// pg_notify('practice_status', <event id>), inside the caller's transaction.
+func publish(ctx context.Context, q querier, p Practice, previous Status, c StatusChange) error {
+	var eventID int64
+	if err := q.QueryRow(ctx, `insert into practices.status_event (practice_id, status, previous_status, at,
+		actor_kind, actor_id, note, applicant_id, comune) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+		p.ID, c.Status, previous, c.At, c.Actor.Kind, c.Actor.ID, c.Note, p.ApplicantID, p.Comune).Scan(&eventID); err != nil {
+		return fmt.Errorf("insert status event: %w", err)
+	}
+	if _, err := q.Exec(ctx, `select pg_notify('practice_status', $1)`, fmt.Sprint(eventID)); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+func insertHistory(ctx context.Context, q querier, c StatusChange) error {
+	_, err := q.Exec(ctx, `insert into practices.status_change (practice_id, status, at, actor_kind, actor_id, note)
+		values ($1, $2, $3, $4, $5, $6)`, c.PracticeID, c.Status, c.At, c.Actor.Kind, c.Actor.ID, c.Note)
+	if err != nil {
+		return fmt.Errorf("insert history: %w", err)
+	}
+	return nil
+}
+
+// ApplicantOfFiscalCode returns the applicant id of an earlier practice filed
+// under fiscalCode, or "" if there is none.
+func (s *Store) ApplicantOfFiscalCode(ctx context.Context, fiscalCode string) (string, error) {
+	var id string
+	err := s.pool.QueryRow(ctx, `select applicant_id::text from practices.practice
+		where applicant_fiscal_code = $1 limit 1`, fiscalCode).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("applicant of fiscal code: %w", err)
+	}
+	return id, nil
+}
+
+// ErrNotFound is returned by Transition when the practice does not exist.
+var ErrNotFound = errors.New("practice not found")
+
+// Locked is a practice locked for update inside a transition, with the
+// terms of its service.
+type Locked struct {
+	Practice        Practice
+	RequiresPayment bool
+	MaxDays         int
+}
+
+// Change is what a transition writes: the practice's new state (status and
+// timestamps), the history row, and whether to assign a protocol number in
+// ProtocolYear.
+type Change struct {
+	Practice     Practice
+	History      StatusChange
+	Previous     Status
+	ProtocolYear int // > 0: assign the next protocol number of the comune in this year
+}
+
+// Transition locks practice id (select … for update), lets decide compute
+// the change, then writes the practice, the history row and the outbox row
+// and notifies 'practice_status', all in one transaction. decide's error
+// aborts without writing anything.
+func (s *Store) Transition(ctx context.Context, id string, decide func(Locked) (Change, error)) (Practice, error) {
+	var out Practice
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var l Locked
+		p, err := scanPractice(tx.QueryRow(ctx, `select `+practiceCols+`, s.requires_payment, s.max_days
+			from practices.practice p join practices.service s on s.id = p.service_id
+			where p.id = $1 for update of p`, id), &l.RequiresPayment, &l.MaxDays)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock practice: %w", err)
+		}
+		l.Practice = p
+		ch, err := decide(l)
+		if err != nil {
+			return err
+		}
+		np := ch.Practice
+		if ch.ProtocolYear > 0 {
+			var seq int64
+			if err := tx.QueryRow(ctx, `insert into practices.protocol_counter (comune, year, last) values ($1, $2, 1)
+				on conflict (comune, year) do update set last = practices.protocol_counter.last + 1
+				returning last`, np.Comune, ch.ProtocolYear).Scan(&seq); err != nil {
+				return fmt.Errorf("protocol counter: %w", err)
+			}
+			np.ProtocolNumber = ProtocolNumber(np.Comune, ch.ProtocolYear, seq)
+		}
+		_, err = tx.Exec(ctx, `update practices.practice set status = $2, updated_at = $3, protocol_number = nullif($4, ''),
+			protocol_date = $5, submitted_at = $6, taken_in_charge_at = $7, due_by = $8, decided_at = $9 where id = $1`,
+			np.ID, np.Status, np.UpdatedAt, np.ProtocolNumber, np.ProtocolDate, np.SubmittedAt, np.TakenInChargeAt, np.DueBy, np.DecidedAt)
+		if err != nil {
+			return fmt.Errorf("update practice: %w", err)
+		}
+		if err := insertHistory(ctx, tx, ch.History); err != nil {
+			return err
+		}
+		if err := publish(ctx, tx, np, ch.Previous, ch.History); err != nil {
+			return err
+		}
+		out = np
+		return nil
+	})
+	return out, err
+}
+
+// ProtocolNumber formats a protocol number: <ISTAT>/<year>/<seq>.
+func ProtocolNumber(comune string, year int, seq int64) string {
+	return fmt.Sprintf("%s/%d/%07d", comune, year, seq)
+}
+
+// EventsAfter returns the outbox events with id > after, oldest first, at
+// most limit; practiceID, when not empty, restricts them to one practice.
+func (s *Store) EventsAfter(ctx context.Context, practiceID string, after int64, limit int) ([]StatusEvent, error) {
+	rows, err := s.pool.Query(ctx, `select id, practice_id, status, previous_status, at, actor_kind, actor_id, note
+		from practices.status_event where id > $1 and ($2 = '' or practice_id = nullif($2, '')::uuid)
+		order by id limit $3`, after, practiceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("status events: %w", err)
+	}
+	defer rows.Close()
+	var out []StatusEvent
+	for rows.Next() {
+		var e StatusEvent
+		if err := rows.Scan(&e.ID, &e.PracticeID, &e.Status, &e.Previous, &e.At, &e.Actor.Kind, &e.Actor.ID, &e.Note); err != nil {
+			return nil, fmt.Errorf("scan status event: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("status events: %w", err)
+	}
+	return out, nil
+}
+
+// InsertDocument attaches d to its practice if the practice is still in
+// one of open. It reports false when the practice is not (any more) in one
+// of those statuses.
+func (s *Store) InsertDocument(ctx context.Context, d Document, open []Status) (bool, error) {
+	statuses := make([]string, len(open))
+	for i, st := range open {
+		statuses[i] = string(st)
+	}
+	tag, err := s.pool.Exec(ctx, `insert into practices.document (id, practice_id, name, media_type, size_bytes, sha256, uploaded_at)
+		select $1, p.id, $3, $4, $5, $6, $7 from practices.practice p where p.id = $2 and p.status = any($8::text[])`,
+		d.ID, d.PracticeID, d.Name, d.MediaType, d.Size, d.SHA256, d.UploadedAt, statuses)
+	if err != nil {
+		return false, fmt.Errorf("insert document: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Stats computes the control-room figures of the practices submitted in
+// [f.From, f.To), restricted to comuni unless all is set.
+func (s *Store) Stats(ctx context.Context, f StatsFilter, all bool, comuni []string) (Stats, error) {
+	var st Stats
+	err := s.pool.QueryRow(ctx, `with sel as (
+			select p.submitted_at, p.decided_at, p.due_by,
+				extract(epoch from p.decided_at - p.submitted_at) / 86400.0 as days
+			from practices.practice p
+			where p.submitted_at is not null
+				and ($1 = '' or p.service_id = nullif($1, '')::uuid)
+				and ($2 = '' or p.comune = $2)
+				and ($3::timestamptz is null or p.submitted_at >= $3)
+				and ($4::timestamptz is null or p.submitted_at < $4)
+				and ($5 or p.comune = any($6::text[])))
+		select count(*)::int,
+			count(decided_at)::int,
+			percentile_cont(0.5) within group (order by days) filter (where decided_at is not null),
+			percentile_cont(0.9) within group (order by days) filter (where decided_at is not null),
+			(count(*) filter (where decided_at > due_by))::float8 / nullif(count(decided_at), 0)
+		from sel`, f.ServiceID, f.Comune, f.From, f.To, all, comuni).
+		Scan(&st.Count, &st.Decided, &st.MedianDaysToDecision, &st.P90DaysToDecision, &st.ShareDecidedAfterDue)
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	return st, nil
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
