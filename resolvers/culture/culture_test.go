@@ -84,7 +84,7 @@ func eq[T any](t *testing.T, want, got T, msg ...any) {
 
 type eventNode struct {
 	ID, Title, Description, StartsAt string
-	Category            struct {
+	Category                         struct {
 		Code   string
 		Parent *struct{ Code string }
 	}
