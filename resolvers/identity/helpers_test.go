@@ -46,7 +46,9 @@ type env struct {
 
 var plan = seedgen.Params{People: 120, Seed: 11}
 
-func migration() db.Migration { return db.Migration{Schema: identity.Schema, Files: identity.Migrations()} }
+func migration() db.Migration {
+	return db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
+}
 
 func newEnv(t testing.TB, pool *pgxpool.Pool) *env {
 	t.Helper()

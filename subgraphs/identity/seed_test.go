@@ -14,7 +14,9 @@ import (
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 )
 
-func migration() db.Migration { return db.Migration{Schema: identity.Schema, Files: identity.Migrations()} }
+func migration() db.Migration {
+	return db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
+}
 
 func seeded(t testing.TB, p seedgen.Params) *pgxpool.Pool {
 	t.Helper()
