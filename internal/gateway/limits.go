@@ -7,7 +7,7 @@ const listCostFactor = 10
 
 type measures struct {
 	depth, aliases, cost int
-	intro               bool
+	intro                bool
 }
 
 // measure computes an operation's depth, alias count and cost, expanding
