@@ -1,5 +1,3 @@
-//go:build gatewayedge
-
 package gatewaytest
 
 import (
@@ -39,7 +37,7 @@ func (r gqlResult) codes() []string {
 }
 
 func TestEdgeGETAndPOST(t *testing.T) {
-	env := Start(t, Config{})
+	env := Start(t, Config{Composer: Apollo})
 
 	res, body := env.Get(t, "query="+url.QueryEscape("{ me { name } topProducts(first: 1) { name reviews { stars } } }"))
 	if res.StatusCode != http.StatusOK {
@@ -67,7 +65,7 @@ func TestEdgeGETAndPOST(t *testing.T) {
 }
 
 func TestEdgeAPQ(t *testing.T) {
-	env := Start(t, Config{})
+	env := Start(t, Config{Composer: Apollo})
 	query := "{ product(upc: \"2\") { name shippingCost } }"
 	sum := sha256.Sum256([]byte(query))
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
@@ -101,18 +99,18 @@ func TestEdgeLimits(t *testing.T) {
 		wantCode string
 	}{
 		{
-			name: "depth", cfg: Config{MaxDepth: 4}, over: deep,
+			name: "depth", cfg: Config{Composer: Apollo, MaxDepth: 4}, over: deep,
 			within:   "{ topProducts { reviews { author { name } } } }",
 			wantCode: "MAX_DEPTH_EXCEEDED",
 		},
 		{
-			name: "aliases", cfg: Config{MaxAliases: 2},
+			name: "aliases", cfg: Config{Composer: Apollo, MaxAliases: 2},
 			over:     `{ a: me { name } b: me { name } c: me { n: name } }`,
 			within:   `{ a: me { name } b: me { name } }`,
 			wantCode: "MAX_ALIASES_EXCEEDED",
 		},
 		{
-			name: "cost", cfg: Config{MaxCost: 10}, over: deep,
+			name: "cost", cfg: Config{Composer: Apollo, MaxCost: 10}, over: deep,
 			within:   "{ me { name } }",
 			wantCode: "MAX_COST_EXCEEDED",
 		},
@@ -135,7 +133,7 @@ func TestEdgeLimits(t *testing.T) {
 }
 
 func TestEdgeForwardsHeaders(t *testing.T) {
-	env := Start(t, Config{})
+	env := Start(t, Config{Composer: Apollo})
 	const (
 		bearer = "Bearer test-token"
 		trace  = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

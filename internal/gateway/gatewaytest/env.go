@@ -1,10 +1,9 @@
-//go:build gatewayedge
-
 package gatewaytest
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -68,6 +67,16 @@ type Env struct {
 // the test ends.
 func Start(t testing.TB, cfg Config) *Env {
 	t.Helper()
+	env, err := start(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// start is Start returning the composition or gateway set-up error.
+func start(t testing.TB, cfg Config) (*Env, error) {
+	t.Helper()
 	if cfg.Composer == "" {
 		cfg.Composer = Ours
 	}
@@ -90,21 +99,21 @@ func Start(t testing.TB, cfg Config) *Env {
 	case Ours:
 		s, err := compose.Compose(parts)
 		if err != nil {
-			t.Fatalf("compose the test subgraphs: %v", err)
+			return nil, fmt.Errorf("compose the test subgraphs: %w", err)
 		}
 		sdl = s
 	case Apollo:
 		b, err := os.ReadFile(filepath.Join(packageDir(), "testdata", "supergraph.apollo.graphqls"))
 		if err != nil {
-			t.Fatalf("read the Apollo supergraph: %v", err)
+			return nil, fmt.Errorf("read the Apollo supergraph: %w", err)
 		}
 		sdl = string(b)
 	default:
-		t.Fatalf("unknown composer %q", cfg.Composer)
+		return nil, fmt.Errorf("unknown composer %q", cfg.Composer)
 	}
 	sg, err := supergraph.Parse(sdl)
 	if err != nil {
-		t.Fatalf("load the %s supergraph: %v", cfg.Composer, err)
+		return nil, fmt.Errorf("load the %s supergraph: %w", cfg.Composer, err)
 	}
 	fetcher := execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: cfg.SubgraphTimeout})
 	gw, err := gateway.New(sg, gateway.Options{
@@ -116,7 +125,7 @@ func Start(t testing.TB, cfg Config) *Env {
 		Logger:        slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
-		t.Fatalf("gateway.New: %v", err)
+		return nil, fmt.Errorf("gateway.New: %w", err)
 	}
 	h := gqlserver.New(gw, gqlserver.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(h)
@@ -129,7 +138,7 @@ func Start(t testing.TB, cfg Config) *Env {
 		world:        world,
 		headers:      rec,
 		client:       srv.Client(),
-	}
+	}, nil
 }
 
 // SubgraphHeaders returns the headers of every request the named subgraph

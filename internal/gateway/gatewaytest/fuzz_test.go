@@ -1,5 +1,3 @@
-//go:build gatewayedge
-
 package gatewaytest
 
 import (
@@ -34,7 +32,7 @@ func FuzzGatewayHTTP(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	env := Start(f, Config{})
+	env := Start(f, Config{Composer: Apollo})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
