@@ -901,7 +901,7 @@ func (sup *supergraph) checkSharing(ps *problems) {
 			}
 			var nonShareable []string
 			for _, s := range resolving {
-				if !s.f.shareable {
+				if !s.f.shareable && !s.f.external {
 					nonShareable = append(nonShareable, sup.graphName(s.g))
 				}
 			}

@@ -286,6 +286,7 @@ func (sg *subgraph) resolveLinks(sd *ast.SchemaDocument, ps *problems) bool {
 					ps.addf("INVALID_LINK_DIRECTIVE_USAGE", "", []string{sg.name}, "[%s] Cannot import unknown element %q from the federation specification", sg.name, name)
 					return false
 				}
+				delete(sg.names, ns+"__"+canon) // imported: no namespaced alias
 				sg.names[strings.TrimPrefix(as, "@")] = canon
 			}
 		}
@@ -406,7 +407,7 @@ func stripPlumbing(sd *ast.SchemaDocument, names directiveNames) {
 	}
 	sd.Directives = slices.DeleteFunc(sd.Directives, func(d *ast.DirectiveDefinition) bool {
 		_, fed := names[d.Name]
-		return fed || d.Name == "link" || d.Name == "entityResolver"
+		return fed || d.Name == "link"
 	})
 }
 
