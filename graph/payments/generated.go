@@ -898,7 +898,8 @@ type Installment {
   receipt: Receipt
   "The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>."
   qrCodePayload: String
-  position: PaymentPosition! @goField(forceResolver: true)
+  "The position; null with FORBIDDEN for callers who may pay the notice but not see its debtor."
+  position: PaymentPosition @goField(forceResolver: true)
 }
 
 enum InstallmentStatus {
@@ -2120,10 +2121,10 @@ func (ec *executionContext) _Installment_position(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *PaymentPosition) graphql.Marshaler {
-			return ec.marshalNPaymentPosition2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpaymentsᚐPaymentPosition(ctx, selections, v)
+			return ec.marshalOPaymentPosition2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpaymentsᚐPaymentPosition(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Installment_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5302,7 +5303,7 @@ func (ec *executionContext) _Installment(ctx context.Context, sel ast.SelectionS
 			}
 		case "position":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Installment_position(ctx, field, obj)
 				})

@@ -48,8 +48,9 @@ type Installment struct {
 	Taxonomy    *TaxonomyEntry    `json:"taxonomy,omitempty"`
 	Receipt     *Receipt          `json:"receipt,omitempty"`
 	// The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>.
-	QRCodePayload *string          `json:"qrCodePayload,omitempty"`
-	Position      *PaymentPosition `json:"position"`
+	QRCodePayload *string `json:"qrCodePayload,omitempty"`
+	// The position; null with FORBIDDEN for callers who may pay the notice but not see its debtor.
+	Position *PaymentPosition `json:"position,omitempty"`
 }
 
 type InstallmentInput struct {
