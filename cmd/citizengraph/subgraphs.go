@@ -9,6 +9,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	cultureres "github.com/citizengraph/citizengraph/resolvers/culture"
+	identityres "github.com/citizengraph/citizengraph/resolvers/identity"
+	paymentsres "github.com/citizengraph/citizengraph/resolvers/payments"
+	territoryres "github.com/citizengraph/citizengraph/resolvers/territory"
+	"github.com/citizengraph/citizengraph/subgraphs/culture"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
+	"github.com/citizengraph/citizengraph/subgraphs/payments"
+	"github.com/citizengraph/citizengraph/subgraphs/territory"
+
 	"github.com/citizengraph/citizengraph/internal/db"
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
@@ -26,7 +35,12 @@ type subgraph struct {
 
 // registry lists the subgraphs in seeding order (places first).
 func registry() []subgraph {
-	return []subgraph{}
+	return []subgraph{
+		{"territory", territory.Migrations(), territory.Seed, territoryres.NewHandler},
+		{"identity", identity.Migrations(), identity.Seed, identityres.NewHandler},
+		{"payments", payments.Migrations(), payments.Seed, paymentsres.NewHandler},
+		{"culture", culture.Migrations(), culture.Seed, cultureres.NewHandler},
+	}
 }
 
 func lookup(names []string) ([]subgraph, error) {
