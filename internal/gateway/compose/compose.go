@@ -144,9 +144,8 @@ func Compose(subgraphs []Subgraph) (string, error) {
 	for _, sg := range sgs {
 		validateSubgraph(sg, &ps)
 	}
-	if err := ps.err(); err != nil {
-		return "", err
-	}
+	// Merging still runs on subgraphs with invalid federation directives, so
+	// that every problem is reported at once.
 	sup := merge(sgs, &ps)
 	if err := ps.err(); err != nil {
 		return "", err

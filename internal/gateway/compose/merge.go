@@ -128,7 +128,7 @@ var kindNames = map[ast.DefinitionKind]string{
 	ast.Union:       "Union Type",
 	ast.Enum:        "Enum Type",
 	ast.Scalar:      "Scalar Type",
-	ast.InputObject: "Input Object Type",
+	ast.InputObject: "InputObject Type",
 }
 
 // merge builds the supergraph from validated subgraphs (sorted by name).
@@ -275,19 +275,12 @@ func (sup *supergraph) checkInterfaceObjects(ps *problems) {
 			continue
 		}
 		var objSources []typeSource
-		hasKeyedInterface := false
 		for _, s := range st.sources {
 			if s.t.kind == ast.Object {
 				objSources = append(objSources, s)
-			} else if len(s.t.keys) > 0 {
-				hasKeyedInterface = true
 			}
 		}
 		for _, s := range objSources {
-			if !hasKeyedInterface {
-				ps.addf("INTERFACE_OBJECT_USAGE_ERROR", st.name, []string{sup.graphName(s.g)},
-					"Type %q is declared with @interfaceObject in subgraph %q but no subgraph defines %q as an interface with a @key", st.name, sup.graphName(s.g), st.name)
-			}
 			for _, impl := range sup.implementationsOf(st.name) {
 				if impl.hasSource(s.g) {
 					ps.addf("INTERFACE_OBJECT_USAGE_ERROR", st.name, []string{sup.graphName(s.g)},
