@@ -53,9 +53,18 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
 		{"message", []string{"id", "recipient_id", "subject", "markdown", "created_at", "read_at",
 			"due_date", "practice_id", "payment_notice_number", "payment_iupd"}, g.messages},
 	}
+	restore, err := dropIndexes(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, s := range steps {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{Schema, s.table}, s.cols, s.rows()); err != nil {
 			return fmt.Errorf("identity: seed %s: %w", s.table, err)
+		}
+	}
+	for _, stmt := range restore {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("identity: seed: restore %q: %w", stmt, err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `analyze identity.person, identity.organization, identity.delegation, identity.message`); err != nil {
@@ -65,6 +74,67 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
 		return fmt.Errorf("identity: seed: commit: %w", err)
 	}
 	return nil
+}
+
+// dropIndexes drops the keys, foreign keys and indexes of the identity
+// tables, which are far cheaper to build once after a bulk load than to
+// maintain row by row, and returns the statements that recreate them, read
+// from the catalog so they always match the migrations. Keys and indexes
+// come back before the foreign keys that need them.
+func dropIndexes(ctx context.Context, tx pgx.Tx) ([]string, error) {
+	const op = "identity: seed: drop indexes"
+	if _, err := tx.Exec(ctx, `set local maintenance_work_mem = '256MB'`); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	rows, err := tx.Query(ctx, `
+		select 1 as phase, format('alter table %s drop constraint %I', conrelid::regclass, conname),
+		       format('alter table %s add constraint %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+		from pg_constraint
+		where connamespace = $1::text::regnamespace and contype = 'f'
+		union all
+		select 2, format('alter table %s drop constraint %I', conrelid::regclass, conname),
+		       format('alter table %s add constraint %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+		from pg_constraint
+		where connamespace = $1::text::regnamespace and contype in ('p', 'u') and conrelid::regclass::text <> $2::text
+		union all
+		select 3, format('drop index %I.%I', i.schemaname, i.indexname), i.indexdef
+		from pg_indexes i
+		where i.schemaname = $1::text and i.tablename <> 'schema_version'
+		  and not exists (select 1 from pg_constraint c
+		                  where c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass and c.contype in ('p', 'u'))
+		order by 1, 2`, Schema, Schema+".schema_version")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	type ddl struct{ drop, create string }
+	var phases [4][]ddl
+	for rows.Next() {
+		var phase int
+		var d ddl
+		if err := rows.Scan(&phase, &d.drop, &d.create); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		phases[phase] = append(phases[phase], d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	var restore []string
+	for phase := 1; phase <= 3; phase++ {
+		for _, d := range phases[phase] {
+			if _, err := tx.Exec(ctx, d.drop); err != nil {
+				return nil, fmt.Errorf("%s: %q: %w", op, d.drop, err)
+			}
+		}
+	}
+	for _, phase := range []int{2, 3, 1} {
+		for _, d := range phases[phase] {
+			restore = append(restore, d.create)
+		}
+	}
+	return restore, nil
 }
 
 // generator derives every identity row from the shared plan.

@@ -316,3 +316,48 @@ func BenchmarkSeed100000(b *testing.B) {
 		}
 	}
 }
+
+// schemaShape lists the constraints and indexes of the identity schema.
+func schemaShape(t *testing.T, pool *pgxpool.Pool) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `
+		select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+		from pg_constraint where connamespace = 'identity'::regnamespace
+		union all
+		select indexdef from pg_indexes where schemaname = 'identity'
+		order by 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestSeedRestoresKeysAndIndexes(t *testing.T) {
+	pool := devdb.NewTestDB(t, migration())
+	before := schemaShape(t, pool)
+	if len(before) < 15 {
+		t.Fatalf("only %d constraints and indexes: %v", len(before), before)
+	}
+	if err := identity.Seed(context.Background(), pool, seedgen.Params{People: 50, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	after := schemaShape(t, pool)
+	if strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Errorf("seed changed the schema:\nbefore:\n%s\nafter:\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
+	}
+	// The foreign keys are enforced again.
+	_, err := pool.Exec(context.Background(), `insert into identity.message (id, recipient_id, subject, markdown, created_at)
+		values (gen_random_uuid(), gen_random_uuid(), 'A subject line', repeat('x', 100), now())`)
+	if err == nil {
+		t.Error("a message for an unknown person was accepted")
+	}
+}
