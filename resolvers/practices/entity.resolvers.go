@@ -7,25 +7,51 @@ package practices
 
 import (
 	"context"
-	"fmt"
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
 )
 
 func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []*practicesgql.ComuneByIstatCodesInput) ([]*practicesgql.Comune, error) {
-	panic(fmt.Errorf("not implemented: FindManyComuneByIstatCodes - findManyComuneByIstatCodes"))
+	out := make([]*practicesgql.Comune, len(reps))
+	for i, rep := range reps {
+		out[i] = &practicesgql.Comune{IstatCode: rep.IstatCode}
+	}
+	return out, nil
 }
 
 func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*practicesgql.PersonByIDsInput) ([]*practicesgql.Person, error) {
-	panic(fmt.Errorf("not implemented: FindManyPersonByIDs - findManyPersonByIDs"))
+	out := make([]*practicesgql.Person, len(reps))
+	for i, rep := range reps {
+		out[i] = &practicesgql.Person{ID: rep.ID}
+	}
+	return out, nil
 }
 
 func (r *entityResolver) FindManyPracticeByIDs(ctx context.Context, reps []*practicesgql.PracticeByIDsInput) ([]*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: FindManyPracticeByIDs - findManyPracticeByIDs"))
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	list, errs := r.svc.PracticesByIDs(ctx, ids)
+	now := r.svc.Now()
+	out := make([]*practicesgql.Practice, len(reps))
+	for i := range list {
+		out[i] = r.practice(list[i], now)
+	}
+	return out, batchErrors(errs)
 }
 
 func (r *entityResolver) FindManyServiceByIDs(ctx context.Context, reps []*practicesgql.ServiceByIDsInput) ([]*practicesgql.Service, error) {
-	panic(fmt.Errorf("not implemented: FindManyServiceByIDs - findManyServiceByIDs"))
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	cards, errs := r.svc.ServiceCardsByIDs(ctx, ids)
+	out := make([]*practicesgql.Service, len(reps))
+	for i := range cards {
+		out[i] = r.service(cards[i])
+	}
+	return out, batchErrors(errs)
 }
 
 func (r *Resolver) Entity() practicesgql.EntityResolver { return &entityResolver{r} }

@@ -7,94 +7,193 @@ package practices
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
 func (r *comuneResolver) Services(ctx context.Context, obj *practicesgql.Comune) ([]*practicesgql.Service, error) {
-	panic(fmt.Errorf("not implemented: Services - services"))
+	cards, err := r.loaders(ctx).ComuneServices.Load(ctx, obj.IstatCode)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*practicesgql.Service, len(cards))
+	for i := range cards {
+		out[i] = r.service(&cards[i])
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) CreatePractice(ctx context.Context, input practicesgql.CreatePracticeInput) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: CreatePractice - createPractice"))
+	in := practices.CreateInput{ServiceID: input.ServiceID, Comune: input.Comune, ApplicantID: input.ApplicantID}
+	if input.OrganizationID != nil {
+		in.OrganizationID = *input.OrganizationID
+	}
+	p, err := r.svc.CreatePractice(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return r.practice(p, r.svc.Now()), nil
 }
 
 func (r *mutationResolver) SubmitPractice(ctx context.Context, id string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: SubmitPractice - submitPractice"))
+	return r.act(ctx, id, practices.ActionSubmit, nil)
 }
 
 func (r *mutationResolver) ConfirmPracticePayment(ctx context.Context, id string, note *string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: ConfirmPracticePayment - confirmPracticePayment"))
+	return r.act(ctx, id, practices.ActionConfirmPayment, note)
 }
 
 func (r *mutationResolver) WithdrawPractice(ctx context.Context, id string, note *string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: WithdrawPractice - withdrawPractice"))
+	return r.act(ctx, id, practices.ActionWithdraw, note)
 }
 
 func (r *mutationResolver) AnswerIntegration(ctx context.Context, id string, note *string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: AnswerIntegration - answerIntegration"))
+	return r.act(ctx, id, practices.ActionAnswerIntegration, note)
 }
 
 func (r *mutationResolver) RegisterPractice(ctx context.Context, id string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: RegisterPractice - registerPractice"))
+	return r.act(ctx, id, practices.ActionRegister, nil)
 }
 
 func (r *mutationResolver) TakePracticeInCharge(ctx context.Context, id string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: TakePracticeInCharge - takePracticeInCharge"))
+	return r.act(ctx, id, practices.ActionTakeInCharge, nil)
 }
 
 func (r *mutationResolver) RequestIntegration(ctx context.Context, id string, note string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: RequestIntegration - requestIntegration"))
+	return r.act(ctx, id, practices.ActionRequestIntegration, &note)
 }
 
 func (r *mutationResolver) CompletePractice(ctx context.Context, id string, note *string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: CompletePractice - completePractice"))
+	return r.act(ctx, id, practices.ActionComplete, note)
 }
 
 func (r *mutationResolver) RejectPractice(ctx context.Context, id string, note string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: RejectPractice - rejectPractice"))
+	return r.act(ctx, id, practices.ActionReject, &note)
 }
 
 func (r *mutationResolver) AddDocument(ctx context.Context, practiceID string, input practicesgql.DocumentInput) (*practicesgql.Document, error) {
-	panic(fmt.Errorf("not implemented: AddDocument - addDocument"))
+	d, err := r.svc.AddDocument(ctx, practiceID, practices.DocumentInput{
+		Name: input.Name, MediaType: input.MediaType, Size: int64(input.Size), SHA256: input.Sha256,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return document(*d), nil
 }
 
 func (r *personResolver) Practices(ctx context.Context, obj *practicesgql.Person, status *practicesgql.PracticeStatus, first *int, after *string) (*practicesgql.PracticeConnection, error) {
-	panic(fmt.Errorf("not implemented: Practices - practices"))
+	var st *practices.Status
+	if status != nil {
+		s := practices.Status(*status)
+		st = &s
+	}
+	args, err := practices.CheckPersonPracticesArgs(st, first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.loaders(ctx).PersonPractice.Load(ctx, practices.PersonPracticesKey{PersonID: obj.ID, Args: args})()
+	if err != nil {
+		return nil, err
+	}
+	return r.practiceConnection(page), nil
 }
 
 func (r *practiceResolver) Service(ctx context.Context, obj *practicesgql.Practice) (*practicesgql.Service, error) {
-	panic(fmt.Errorf("not implemented: Service - service"))
+	card, err := r.loaders(ctx).Services.Load(ctx, obj.Service.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return r.service(card), nil
 }
 
 func (r *practiceResolver) History(ctx context.Context, obj *practicesgql.Practice) ([]*practicesgql.StatusChange, error) {
-	panic(fmt.Errorf("not implemented: History - history"))
+	changes, err := r.loaders(ctx).History.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*practicesgql.StatusChange, len(changes))
+	for i, c := range changes {
+		out[i] = statusChange(c)
+	}
+	return out, nil
 }
 
 func (r *practiceResolver) Documents(ctx context.Context, obj *practicesgql.Practice) ([]*practicesgql.Document, error) {
-	panic(fmt.Errorf("not implemented: Documents - documents"))
+	docs, err := r.loaders(ctx).Documents.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*practicesgql.Document, len(docs))
+	for i, d := range docs {
+		out[i] = document(d)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Practice(ctx context.Context, id string) (*practicesgql.Practice, error) {
-	panic(fmt.Errorf("not implemented: Practice - practice"))
+	p, err := r.svc.Practice(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.practice(p, r.svc.Now()), nil
 }
 
 func (r *queryResolver) Service(ctx context.Context, id string) (*practicesgql.Service, error) {
-	panic(fmt.Errorf("not implemented: Service - service"))
+	card, err := r.loaders(ctx).Services.Load(ctx, id)()
+	if err != nil {
+		return nil, err
+	}
+	return r.service(card), nil
 }
 
 func (r *queryResolver) Services(ctx context.Context, filter *practicesgql.ServiceFilter, first *int, after *string) (*practicesgql.ServiceConnection, error) {
-	panic(fmt.Errorf("not implemented: Services - services"))
+	var f practices.ServiceFilter
+	if filter != nil {
+		if filter.Category != nil {
+			f.Category = *filter.Category
+			if f.Category == 0 {
+				f.Category = -1 // rejected as out of range
+			}
+		}
+		if filter.Comune != nil {
+			f.Comune = *filter.Comune
+		}
+		if filter.Text != nil {
+			f.Text = *filter.Text
+		}
+	}
+	page, err := r.svc.Services(ctx, f, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return r.serviceConnection(page), nil
 }
 
 func (r *queryResolver) ServiceStats(ctx context.Context, service *string, comune *string, from *time.Time, to *time.Time) (*practicesgql.ServiceStats, error) {
-	panic(fmt.Errorf("not implemented: ServiceStats - serviceStats"))
+	f := practices.StatsFilter{From: from, To: to}
+	if service != nil {
+		f.ServiceID = *service
+	}
+	if comune != nil {
+		f.Comune = *comune
+	}
+	st, err := r.svc.Stats(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return &practicesgql.ServiceStats{
+		Count: st.Count, Decided: st.Decided, MedianDaysToDecision: st.MedianDaysToDecision,
+		P90DaysToDecision: st.P90DaysToDecision, ShareDecidedAfterDue: st.ShareDecidedAfterDue,
+	}, nil
 }
 
 func (r *serviceResolver) Comuni(ctx context.Context, obj *practicesgql.Service) ([]*practicesgql.Comune, error) {
-	panic(fmt.Errorf("not implemented: Comuni - comuni"))
+	if obj.Comuni != nil {
+		return obj.Comuni, nil
+	}
+	return comuni(r.svc.ComuniOf(&practices.ServiceCard{})), nil
 }
 
 func (r *Resolver) Comune() practicesgql.ComuneResolver { return &comuneResolver{r} }

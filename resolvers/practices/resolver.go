@@ -1,8 +1,59 @@
+// Package practices holds the GraphQL resolvers of the practices subgraph:
+// thin adapters from the generated schema (graph/practices) to the domain
+// service (subgraphs/practices).
 package practices
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"context"
+	"net/http"
 
-type Resolver struct{}
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
+)
+
+// Resolver is the dependency-injection point of the resolvers.
+type Resolver struct {
+	svc *practices.Service
+}
+
+// NewSchema returns the executable schema of the practices subgraph.
+func NewSchema(svc *practices.Service) graphql.ExecutableSchema {
+	return practicesgql.NewExecutableSchema(practicesgql.Config{Resolvers: &Resolver{svc: svc}})
+}
+
+// NewHandler builds store, service and schema on pool and returns the
+// subgraph's HTTP handler, with per-operation dataloaders installed.
+func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
+	svc, err := practices.NewService(practices.NewStore(pool))
+	if err != nil {
+		// Only embedded data is read here; a failure is a build defect.
+		panic(err)
+	}
+	return NewServiceHandler(svc, opts)
+}
+
+// NewServiceHandler is NewHandler for an existing service (tests inject a
+// clock through it).
+func NewServiceHandler(svc *practices.Service, opts gqlserver.Options) http.Handler {
+	around := opts.AroundOperation
+	opts.AroundOperation = func(ctx context.Context) context.Context {
+		if around != nil {
+			ctx = around(ctx)
+		}
+		return practices.WithLoaders(ctx, svc)
+	}
+	return gqlserver.New(NewSchema(svc), opts)
+}
+
+// loaders returns the operation's loaders, or fresh ones when the schema
+// runs without the handler.
+func (r *Resolver) loaders(ctx context.Context) *practices.Loaders {
+	if l := practices.LoadersFrom(ctx); l != nil {
+		return l
+	}
+	return practices.NewLoaders(r.svc)
+}

@@ -1,0 +1,106 @@
+package practices
+
+import (
+	"context"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Loaders batch the reads of one GraphQL operation: each kind of lookup
+// costs one query per batch, whatever the number of parents.
+type Loaders struct {
+	Services       *dataloader.Loader[string, *ServiceCard]
+	ComuneServices *dataloader.Loader[string, []ServiceCard]
+	History        *dataloader.Loader[string, []StatusChange]
+	Documents      *dataloader.Loader[string, []Document]
+	PersonPractice *dataloader.Loader[PersonPracticesKey, PracticePage]
+}
+
+// PersonPracticesKey is one Person.practices lookup.
+type PersonPracticesKey struct {
+	PersonID string
+	Args     PersonPracticesArgs
+}
+
+const loaderWait = time.Millisecond
+
+type loadersKey struct{}
+
+// NewLoaders returns fresh loaders over svc.
+func NewLoaders(svc *Service) *Loaders {
+	return &Loaders{
+		Services: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
+			cards, errs := svc.ServiceCardsByIDs(ctx, ids)
+			out := make([]*dataloader.Result[*ServiceCard], len(ids))
+			for i := range ids {
+				out[i] = &dataloader.Result[*ServiceCard]{Data: cards[i], Error: errs[i]}
+			}
+			return out
+		}, dataloader.WithWait[string, *ServiceCard](loaderWait)),
+		ComuneServices: dataloader.NewBatchedLoader(func(ctx context.Context, codes []string) []*dataloader.Result[[]ServiceCard] {
+			lists, err := svc.ServicesOfComuni(ctx, codes)
+			return results(len(codes), lists, err)
+		}, dataloader.WithWait[string, []ServiceCard](loaderWait)),
+		History: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[[]StatusChange] {
+			lists, err := svc.History(ctx, ids)
+			return results(len(ids), lists, err)
+		}, dataloader.WithWait[string, []StatusChange](loaderWait)),
+		Documents: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[[]Document] {
+			lists, err := svc.Documents(ctx, ids)
+			return results(len(ids), lists, err)
+		}, dataloader.WithWait[string, []Document](loaderWait)),
+		PersonPractice: dataloader.NewBatchedLoader(func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
+			// Keys of one batch usually share their arguments (the same
+			// field under a list); one lookup per distinct argument set.
+			out := make([]*dataloader.Result[PracticePage], len(keys))
+			groups := map[PersonPracticesArgs][]int{}
+			var order []PersonPracticesArgs
+			for i, k := range keys {
+				if _, ok := groups[k.Args]; !ok {
+					order = append(order, k.Args)
+				}
+				groups[k.Args] = append(groups[k.Args], i)
+			}
+			for _, args := range order {
+				idx := groups[args]
+				people := make([]string, len(idx))
+				for j, i := range idx {
+					people[j] = keys[i].PersonID
+				}
+				pages, err := svc.PersonPractices(ctx, people, args)
+				for j, i := range idx {
+					if err != nil {
+						out[i] = &dataloader.Result[PracticePage]{Error: err}
+					} else {
+						out[i] = &dataloader.Result[PracticePage]{Data: pages[j]}
+					}
+				}
+			}
+			return out
+		}, dataloader.WithWait[PersonPracticesKey, PracticePage](loaderWait)),
+	}
+}
+
+func results[V any](n int, data []V, err error) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		if err != nil {
+			out[i] = &dataloader.Result[V]{Error: err}
+		} else {
+			out[i] = &dataloader.Result[V]{Data: data[i]}
+		}
+	}
+	return out
+}
+
+// WithLoaders returns ctx carrying fresh loaders over svc, for one operation.
+func WithLoaders(ctx context.Context, svc *Service) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(svc))
+}
+
+// LoadersFrom returns the loaders of ctx, or nil.
+func LoadersFrom(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
