@@ -15,6 +15,12 @@ import (
 //go:embed */*.graphqls
 var files embed.FS
 
+//go:embed supergraph.graphqls
+var supergraph string
+
+// Supergraph returns the composed supergraph SDL (Apollo join format).
+func Supergraph() string { return supergraph }
+
 // Names lists the subgraphs in lexical order.
 func Names() []string {
 	entries, _ := fs.ReadDir(files, ".")

@@ -1,14 +1,33 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/gateway"
+	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
+	"github.com/citizengraph/citizengraph/schema"
 )
 
-// mountGateway mounts the federation gateway at /graphql over the in-process
-// subgraph handlers.
+// mountGateway mounts the federation gateway at /graphql over the composed
+// supergraph, fetching from the subgraph handlers in process (same wire
+// contract as HTTP, no sockets).
 func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier) error {
-	_, _, _ = mux, handlers, v
+	sg, err := supergraph.Parse(schema.Supergraph())
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	for name := range sg.URLs() {
+		if _, ok := handlers[name]; !ok {
+			return fmt.Errorf("gateway: the supergraph names subgraph %q, which this binary does not serve", name)
+		}
+	}
+	gw, err := gateway.New(sg, gateway.Options{Fetcher: execute.NewInProcessFetcher(handlers)})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	mux.Handle("/graphql", auth.Middleware(v, gw.Handler(gateway.HandlerOptions{})))
 	return nil
 }

@@ -12,10 +12,12 @@ import (
 	cultureres "github.com/citizengraph/citizengraph/resolvers/culture"
 	identityres "github.com/citizengraph/citizengraph/resolvers/identity"
 	paymentsres "github.com/citizengraph/citizengraph/resolvers/payments"
+	practicesres "github.com/citizengraph/citizengraph/resolvers/practices"
 	territoryres "github.com/citizengraph/citizengraph/resolvers/territory"
 	"github.com/citizengraph/citizengraph/subgraphs/culture"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 	"github.com/citizengraph/citizengraph/subgraphs/territory"
 
 	"github.com/citizengraph/citizengraph/internal/db"
@@ -38,6 +40,7 @@ func registry() []subgraph {
 	return []subgraph{
 		{"territory", territory.Migrations(), territory.Seed, territoryres.NewHandler},
 		{"identity", identity.Migrations(), identity.Seed, identityres.NewHandler},
+		{"practices", practices.Migrations(), practices.Seed, practicesres.NewHandler},
 		{"payments", payments.Migrations(), payments.Seed, paymentsres.NewHandler},
 		{"culture", culture.Migrations(), culture.Seed, cultureres.NewHandler},
 	}
