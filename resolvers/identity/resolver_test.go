@@ -10,6 +10,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/devdb"
+	"github.com/citizengraph/citizengraph/schema"
 )
 
 func TestMe(t *testing.T) {
@@ -261,5 +262,17 @@ func TestServiceSDL(t *testing.T) {
 		if !strings.Contains(sdl, want) {
 			t.Errorf("sdl lacks %q", want)
 		}
+	}
+}
+
+func TestServiceSDLIsTheCheckedInSchema(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.do(t, nil, `{ _service { sdl } }`, nil)
+	want, err := schema.Subgraph("identity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(r.Data, "_service", "sdl"); strings.TrimSpace(fmt.Sprint(got)) != strings.TrimSpace(want) {
+		t.Errorf("served SDL differs from schema/identity")
 	}
 }
