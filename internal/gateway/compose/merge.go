@@ -155,7 +155,7 @@ func merge(sgs []*subgraph, ps *problems) *supergraph {
 			delete(sup.types, tn)
 		}
 	}
-	if _, ok := sup.types["Query"]; !ok {
+	if q := sup.types["Query"]; q == nil || !slices.ContainsFunc(q.sources, func(s typeSource) bool { return len(s.t.fields) > 0 }) {
 		ps.add("NO_QUERIES", "", "No queries found in any subgraph: a supergraph must have a query root type.")
 		return sup
 	}
@@ -182,6 +182,7 @@ func merge(sgs []*subgraph, ps *problems) *supergraph {
 		}
 	}
 	sup.addInterfaceObjectFields()
+	sup.checkImplementations(ps)
 	sup.checkSharing(ps)
 	sup.mergeDirectiveDefinitions()
 	for _, st := range sup.types {
@@ -855,6 +856,36 @@ func (sup *supergraph) addInterfaceObjectFields() {
 					inaccessible: f.inaccessible, tags: f.tags, deprecated: f.deprecated}
 				impl.fields = append(impl.fields, nf)
 				impl.fieldMap[nf.name] = nf
+			}
+		}
+	}
+}
+
+// checkImplementations reports interface fields that an implementation of
+// the interface lacks in the supergraph: a subgraph added the field to the
+// interface but the implementation is only defined elsewhere.
+func (sup *supergraph) checkImplementations(ps *problems) {
+	for _, st := range sup.types {
+		if st.kind != ast.Interface {
+			continue
+		}
+		for _, impl := range sup.implementationsOf(st.name) {
+			for _, f := range st.fields {
+				if impl.field(f.name) != nil {
+					continue
+				}
+				var declared, implementedIn []string
+				for _, s := range f.sources {
+					declared = append(declared, sup.graphName(s.g))
+				}
+				for _, s := range impl.sources {
+					if slices.Contains(s.t.interfaces, st.name) {
+						implementedIn = append(implementedIn, sup.graphName(s.g))
+					}
+				}
+				ps.addf("INTERFACE_FIELD_NO_IMPLEM", st.name+"."+f.name, append(declared, implementedIn...),
+					"Interface field %q is declared in subgraph %s but type %q, which implements %q only in subgraph %s does not have field %q.",
+					st.name+"."+f.name, quoteList(declared), impl.name, st.name, quoteList(implementedIn), f.name)
 			}
 		}
 	}

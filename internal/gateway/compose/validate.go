@@ -181,7 +181,7 @@ func validateSubgraph(sg *subgraph, ps *problems) {
 					ps.addf("OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", coord, names(), "@override cannot be used on field %q on subgraph %q since %q is marked with directive \"@external\"", coord, sg.name, coord)
 				}
 				if f.overrideLbl != "" && !validOverrideLabel(f.overrideLbl) {
-					ps.addf("OVERRIDE_LABEL_INVALID", coord, names(), "Invalid @override label %q on field %q on subgraph %q: labels must start with a letter and contain only letters, digits, '_', '-', '.', ':' or be of the form percent(<number>)", f.overrideLbl, coord, sg.name)
+					ps.addf("OVERRIDE_LABEL_INVALID", coord, names(), "Invalid @override label %q on field %q on subgraph %q: labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes, or be of the form percent(x) with x between 0 and 100", f.overrideLbl, coord, sg.name)
 				}
 			}
 		}
@@ -226,7 +226,7 @@ func validOverrideLabel(l string) bool {
 		return true
 	}
 	for i, r := range l {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || (i > 0 && (r >= '0' && r <= '9' || strings.ContainsRune("_-.:", r)))
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || (i > 0 && (r >= '0' && r <= '9' || strings.ContainsRune("_-.:/", r)))
 		if !ok {
 			return false
 		}
