@@ -15,6 +15,7 @@ type supergraph struct {
 	directives       []*ast.DirectiveDefinition
 	usesInaccessible bool
 	usesTag          bool
+	usesAccess       access // which access-control directives appear
 }
 
 type typeSource struct {
@@ -45,6 +46,7 @@ type sType struct {
 	inaccessible bool
 	tags         []string
 	specifiedBy  string
+	access       access
 }
 
 type sEnumValue struct {
@@ -93,6 +95,7 @@ type sField struct {
 	tags         []string
 	deprecated   *string
 	sources      []fieldSource
+	access       access
 	// resolvedIn lists the graphs (indexes) that can resolve the field,
 	// after @external and @override.
 	resolvedIn []int
@@ -192,6 +195,7 @@ func merge(sgs []*subgraph, ps *problems) *supergraph {
 		if len(st.tags) > 0 {
 			sup.usesTag = true
 		}
+		sup.noteAccess(st.access)
 		for _, f := range st.fields {
 			if f.inaccessible {
 				sup.usesInaccessible = true
@@ -199,6 +203,7 @@ func merge(sgs []*subgraph, ps *problems) *supergraph {
 			if len(f.tags) > 0 {
 				sup.usesTag = true
 			}
+			sup.noteAccess(f.access)
 			for _, a := range f.args {
 				sup.usesInaccessible = sup.usesInaccessible || a.inaccessible
 				sup.usesTag = sup.usesTag || len(a.tags) > 0
@@ -210,6 +215,17 @@ func merge(sgs []*subgraph, ps *problems) *supergraph {
 		}
 	}
 	return sup
+}
+
+func (sup *supergraph) noteAccess(a access) {
+	u := &sup.usesAccess
+	u.authenticated = u.authenticated || a.authenticated
+	if len(a.scopes) > 0 {
+		u.scopes = [][]string{{}}
+	}
+	if len(a.policies) > 0 {
+		u.policies = [][]string{{}}
+	}
 }
 
 func (sup *supergraph) graphName(g int) string { return sup.graphs[g].name }
@@ -252,6 +268,7 @@ func (sup *supergraph) mergeTypeLevel(st *sType) {
 		descs = append(descs, s.t.desc)
 		st.inaccessible = st.inaccessible || s.t.inaccessible
 		st.tags = appendNew(st.tags, s.t.tags...)
+		st.access = st.access.and(s.t.access)
 		if st.specifiedBy == "" {
 			st.specifiedBy = s.t.specifiedBy
 		}
@@ -449,6 +466,7 @@ func (sup *supergraph) mergeOutputField(st *sType, sf *sField, ps *problems) {
 		descs = append(descs, s.f.desc)
 		sf.inaccessible = sf.inaccessible || s.f.inaccessible
 		sf.tags = appendNew(sf.tags, s.f.tags...)
+		sf.access = sf.access.and(s.f.access)
 		if sf.deprecated == nil {
 			sf.deprecated = s.f.deprecated
 		}

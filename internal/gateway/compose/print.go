@@ -70,6 +70,15 @@ func (sup *supergraph) print() string {
 	if sup.usesInaccessible {
 		b.WriteString("  @link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)\n")
 	}
+	if sup.usesAccess.authenticated {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)\n")
+	}
+	if len(sup.usesAccess.scopes) > 0 {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/requiresScopes/v0.1\", for: SECURITY)\n")
+	}
+	if len(sup.usesAccess.policies) > 0 {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/policy/v0.1\", for: SECURITY)\n")
+	}
 	b.WriteString("{\n")
 	for _, op := range []struct{ op, name string }{{"query", "Query"}, {"mutation", "Mutation"}, {"subscription", "Subscription"}} {
 		if sup.types[op.name] != nil {
@@ -90,6 +99,15 @@ func (sup *supergraph) print() string {
 	if sup.usesTag {
 		defs["tag"] = tagDefinition
 	}
+	if sup.usesAccess.authenticated {
+		defs["authenticated"] = "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n"
+	}
+	if len(sup.usesAccess.scopes) > 0 {
+		defs["requiresScopes"] = "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n"
+	}
+	if len(sup.usesAccess.policies) > 0 {
+		defs["policy"] = "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n"
+	}
 	for _, dd := range sup.directives {
 		defs[dd.Name] = printDirectiveDefinition(dd)
 	}
@@ -104,6 +122,12 @@ func (sup *supergraph) print() string {
 		types[n] = t
 	}
 	types["join__Graph"] = sup.printGraphEnum()
+	if len(sup.usesAccess.scopes) > 0 {
+		types["requiresScopes__Scope"] = "scalar requiresScopes__Scope\n"
+	}
+	if len(sup.usesAccess.policies) > 0 {
+		types["policy__Policy"] = "scalar policy__Policy\n"
+	}
 	for n, st := range sup.types {
 		types[n] = sup.printType(st)
 	}
@@ -198,6 +222,10 @@ func (sup *supergraph) printType(st *sType) string {
 	if st.specifiedBy != "" {
 		fmt.Fprintf(&b, "  @specifiedBy(url: %s)\n", quote(st.specifiedBy))
 	}
+	if st.access.any() {
+		b.WriteString(strings.TrimPrefix(st.access.directives("\n  "), "\n"))
+		b.WriteString("\n")
+	}
 	switch st.kind {
 	case ast.Union:
 		b.WriteString(" = ")
@@ -246,6 +274,7 @@ func (sup *supergraph) printType(st *sType) string {
 				}
 			}
 			printCommon(&b, f.inaccessible, f.tags, f.deprecated)
+			b.WriteString(f.access.directives(" "))
 			b.WriteString("\n")
 		}
 		b.WriteString("}\n")

@@ -46,6 +46,7 @@ type sgType struct {
 	fields          []*sgField
 	fieldMap        map[string]*sgField
 	specifiedBy     string
+	access          access
 	def             *ast.Definition
 }
 
@@ -73,6 +74,7 @@ type sgField struct {
 	inaccessible bool
 	tags         []string
 	deprecated   *string
+	access       access
 	// used is set when a @key, @requires or @provides of the subgraph selects
 	// the field.
 	used bool
@@ -426,6 +428,7 @@ func (sg *subgraph) buildType(def *ast.Definition, defined, extended bool, share
 	t.interfaceObject = n.has(def.Directives, "interfaceObject")
 	t.inaccessible = n.has(def.Directives, "inaccessible")
 	t.tags = tagsOf(n, def.Directives)
+	t.access = readAccess(n, def.Directives)
 	if d := def.Directives.ForName("specifiedBy"); d != nil {
 		t.specifiedBy, _ = argString(d, "url")
 	}
@@ -458,6 +461,7 @@ func (sg *subgraph) buildType(def *ast.Definition, defined, extended bool, share
 			inaccessible: n.has(fd.Directives, "inaccessible"),
 			tags:         tagsOf(n, fd.Directives),
 			deprecated:   deprecation(fd.Directives),
+			access:       readAccess(n, fd.Directives),
 			def:          fd,
 		}
 		f.requires, _ = argString(n.find(fd.Directives, "requires"), "fields")
