@@ -331,8 +331,18 @@ func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value) {
 			if it.Kind != Object {
 				continue
 			}
+			// An @interfaceObject subgraph answers with the interface's
+			// name as __typename: keep the concrete type already known.
+			keepTypename := false
+			if tn := f.Inputs[batch.inputOf[i]].Typename; tn != "" {
+				keepTypename = it.Get("__typename").Str() == tn
+			}
 			for _, obj := range batch.reps[i] {
-				merge(obj, it)
+				if keepTypename && obj.Get("__typename") != nil {
+					mergeExcept(obj, it, "__typename")
+				} else {
+					merge(obj, it)
+				}
 			}
 		}
 	} else if root.Get("errors") == nil {

@@ -95,6 +95,17 @@ func merge(dst, src *Value) {
 	}
 }
 
+// mergeExcept is merge without the top-level key skip.
+func mergeExcept(dst, src *Value, skip string) {
+	for _, m := range src.Fields {
+		if m.Key == skip {
+			continue
+		}
+		one := Value{Kind: Object, Fields: []Member{m}}
+		merge(dst, &one)
+	}
+}
+
 func mergeItems(dst, src *Value) {
 	for i, it := range src.Items {
 		c := dst.Items[i]

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -109,6 +110,9 @@ type fragB struct {
 type fctx struct {
 	f        *fb
 	provided ast.SelectionSet
+	// entityRoot is set for a field planned at the root of its entity
+	// fetch, where the representation carries its @requires fields.
+	entityRoot bool
 }
 
 func (b *builder) fail(format string, args ...any) {
@@ -308,10 +312,10 @@ func (b *builder) resolvableIn(g string, t *supergraph.Type, field string, provi
 	}
 	j := f.Join(g)
 	if j == nil {
-		// A join__field without a graph applies to every graph.
-		if j = f.Join(""); j == nil {
-			return nil, isKeyField(t, g, field)
-		}
+		// Without an entry for g (or with only a bare @join__field, which
+		// marks a field contributed by an @interfaceObject) g resolves only
+		// its key fields.
+		return nil, isKeyField(t, g, field)
 	}
 	if j.External || j.UsedOverridden {
 		return nil, isKeyField(t, g, field)
@@ -350,6 +354,9 @@ func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet
 	abstract := b.isAbstract(parent)
 	if abstract {
 		out.field("__typename", "__typename", nil, nil, false)
+		if t := b.sg.Types[parent]; t != nil && t.InterfaceObject[ctx.f.subgraph] {
+			return b.planInterfaceObject(ctx, t, set, out, path)
+		}
 	}
 	for _, s := range set {
 		switch s := s.(type) {
@@ -365,6 +372,76 @@ func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet
 			}
 			touched = append(touched, b.planFragment(ctx, parent, fr.TypeCondition, s.Directives, fr.SelectionSet, out, path)...)
 		}
+	}
+	return touched
+}
+
+// planInterfaceObject plans a selection on an interface that the current
+// subgraph only knows as an @interfaceObject: its objects carry the
+// interface's name as __typename, so the concrete type is fetched from a
+// subgraph that owns the interface, and everything conditioned on concrete
+// types is planned from there.
+func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.SelectionSet, out *selNode, path []string) []*fb {
+	var owner string
+	var key supergraph.Key
+	for _, g := range t.Graphs {
+		if t.InterfaceObject[g] || g == ctx.f.subgraph {
+			continue
+		}
+		for _, k := range t.ResolvableKeys(g) {
+			if owner == "" && b.canProvide(ctx, t, k.Selection) {
+				owner, key = g, k
+			}
+		}
+	}
+	if owner == "" {
+		b.fail("cannot resolve the concrete type of %s from subgraph %q", t.Name, ctx.f.subgraph)
+		return nil
+	}
+	var deps []*fb
+	b.addSel(out, key.Selection)
+	e, fr, in := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name)
+	b.addSel(in.rep, key.Selection)
+	fr.sel.field("__typename", "__typename", nil, nil, false)
+	for _, d := range deps {
+		if d != e && !slices.Contains(e.deps, d) {
+			e.deps = append(e.deps, d)
+		}
+	}
+	touched := append([]*fb{e}, deps...)
+	var local, concrete ast.SelectionSet
+	for _, s := range set {
+		cond := ""
+		switch s := s.(type) {
+		case *ast.InlineFragment:
+			cond = s.TypeCondition
+		case *ast.FragmentSpread:
+			if fr := b.doc.Fragments.ForName(s.Name); fr != nil {
+				cond = fr.TypeCondition
+			}
+		}
+		if cond != "" && cond != t.Name {
+			concrete = append(concrete, s)
+		} else {
+			local = append(local, s)
+		}
+	}
+	for _, s := range local {
+		switch s := s.(type) {
+		case *ast.Field:
+			touched = append(touched, b.planField(ctx, t.Name, s, out, path)...)
+		case *ast.InlineFragment:
+			touched = append(touched, b.planFragment(ctx, t.Name, s.TypeCondition, s.Directives, s.SelectionSet, out, path)...)
+		case *ast.FragmentSpread:
+			if fr := b.doc.Fragments.ForName(s.Name); fr != nil {
+				touched = append(touched, b.planFragment(ctx, t.Name, fr.TypeCondition, s.Directives, fr.SelectionSet, out, path)...)
+			}
+		}
+	}
+	if len(concrete) > 0 {
+		// The owner's answer replaces __typename with the concrete type;
+		// fragments on concrete types continue from the owner's fetch.
+		touched = append(touched, b.planSelectionSet(fctx{f: e}, t.Name, concrete, fr.sel, path)...)
 	}
 	return touched
 }
@@ -456,7 +533,15 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 		return nil
 	}
 	t := b.sg.Types[parent]
-	if childProvided, ok := b.resolvableIn(ctx.f.subgraph, t, f.Name, ctx.provided); ok {
+	childProvided, ok := b.resolvableIn(ctx.f.subgraph, t, f.Name, ctx.provided)
+	if ok && !ctx.entityRoot && t != nil && t.Fields[f.Name] != nil {
+		// A field with @requires gets its required fields only through
+		// an entity representation, even from its own subgraph.
+		if j := t.Fields[f.Name].Join(ctx.f.subgraph); j != nil && len(j.RequiresSel) > 0 {
+			return b.jump(ctx, parent, f, out, path)
+		}
+	}
+	if ok {
 		composite := len(f.SelectionSet) > 0
 		item := out.field(key, f.Name, f.Arguments, dirs, composite)
 		if composite {
@@ -489,13 +574,18 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 	var opts []option
 	for _, g := range b.resolvers(parent, f.Name) {
 		if g == cur {
-			continue
+			if j := t.Fields[f.Name].Join(g); j == nil || len(j.RequiresSel) == 0 || ctx.entityRoot {
+				continue
+			}
 		}
 		for _, k := range t.ResolvableKeys(g) {
 			opts = append(opts, option{g: g, key: k, direct: b.canProvide(ctx, t, k.Selection)})
 		}
 	}
 	if len(opts) == 0 {
+		if touched, ok := b.jumpViaInterface(ctx, parent, f, out, path); ok {
+			return touched
+		}
 		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key", parent, f.Name, cur)
 		return nil
 	}
@@ -532,7 +622,7 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 			e.deps = append(e.deps, d)
 		}
 	}
-	inner := b.planField(fctx{f: e}, parent, f, fr.sel, path)
+	inner := b.planField(fctx{f: e, entityRoot: true}, parent, f, fr.sel, path)
 	return append([]*fb{e}, append(deps, inner...)...)
 }
 
@@ -568,7 +658,7 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 						e.deps = append(e.deps, d)
 					}
 				}
-				inner := b.planField(fctx{f: e}, parent, f, fr.sel, path)
+				inner := b.planField(fctx{f: e, entityRoot: true}, parent, f, fr.sel, path)
 				return append([]*fb{e}, append(deps, inner...)...)
 			}
 		}
@@ -583,6 +673,54 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 		touched = append(touched, b.planField(ctx, pt, f, fr.sub, path)...)
 	}
 	return touched
+}
+
+// jumpViaInterface plans a field of a concrete type that only an entity
+// interface resolves (typically an @interfaceObject subgraph).
+func (b *builder) jumpViaInterface(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) ([]*fb, bool) {
+	def := b.api.Types[parent]
+	if def == nil {
+		return nil, false
+	}
+	ifaces := slices.Clone(def.Interfaces)
+	sort.Strings(ifaces)
+	t := b.sg.Types[parent]
+	for _, iname := range ifaces {
+		it := b.sg.Types[iname]
+		if it == nil {
+			continue
+		}
+		for _, g := range b.resolvers(iname, f.Name) {
+			if g == ctx.f.subgraph {
+				continue
+			}
+			for _, k := range it.ResolvableKeys(g) {
+				if !b.canProvide(ctx, t, k.Selection) {
+					continue
+				}
+				out.field("__typename", "__typename", nil, nil, false)
+				deps := b.planSelectionSet(ctx, parent, k.Selection, out, path)
+				typename := ""
+				if it.InterfaceObject[g] {
+					typename = iname
+				}
+				e, fr, in := b.entityFetch(ctx.f, g, path, iname, []string{parent}, typename)
+				b.addSel(in.rep, k.Selection)
+				if j := it.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
+					deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
+					b.addSel(in.rep, j.RequiresSel)
+				}
+				for _, d := range deps {
+					if d != e && !slices.Contains(e.deps, d) {
+						e.deps = append(e.deps, d)
+					}
+				}
+				inner := b.planField(fctx{f: e, entityRoot: true}, iname, f, fr.sel, path)
+				return append([]*fb{e}, append(deps, inner...)...), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // canProvide reports whether the current fetch resolves every field of sel
@@ -850,6 +988,15 @@ func (b *builder) printFetch(f *fb, pf *Fetch) {
 	}
 	q.WriteString(body.String())
 	pf.Query = q.String()
+	qj, _ := json.Marshal(pf.Query)
+	pf.QueryJSON = string(qj)
+	if f.kind == Root {
+		for _, it := range f.root.items {
+			if !it.fragment && !slices.Contains(pf.RootKeys, it.key) {
+				pf.RootKeys = append(pf.RootKeys, it.key)
+			}
+		}
+	}
 }
 
 func sanitize(s string) string {

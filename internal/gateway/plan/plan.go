@@ -58,6 +58,10 @@ type Fetch struct {
 	Kind     FetchKind
 	// Query is the subgraph operation text.
 	Query string
+	// QueryJSON is Query as a JSON string literal, ready for request bodies.
+	QueryJSON string
+	// RootKeys are the top-level response keys of a root fetch.
+	RootKeys []string
 	// Variables are the client variables the query uses, sorted.
 	Variables []string
 	// Inputs say where an entity fetch takes its representations from.
@@ -108,7 +112,9 @@ type Shape struct {
 
 // ShapeField is one response key of a selection set.
 type ShapeField struct {
-	Key        string
+	Key string
+	// KeyJSON is `"key":`, ready for the response writer.
+	KeyJSON    string
 	Name       string
 	ParentType string
 	Type       *ast.Type

@@ -18,7 +18,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden plans")
 
-// Each testdata/*.txtar holds "supergraph.graphql", "operation.graphql",
+// Each testdata/*.txtar holds "supergraph.graphql" (or "supergraph": the
+// name of a shared testdata file), "operation.graphql",
 // optionally "labels" (enabled override labels, one per line) and the
 // golden "plan" (or "error").
 func TestGolden(t *testing.T) {
@@ -34,6 +35,11 @@ func TestGolden(t *testing.T) {
 			sections := map[string]string{}
 			for _, f := range ar.Files {
 				sections[f.Name] = string(f.Data)
+			}
+			if ref := strings.TrimSpace(sections["supergraph"]); ref != "" {
+				sdl, err := os.ReadFile(filepath.Join("testdata", ref))
+				must(t, err)
+				sections["supergraph.graphql"] = string(sdl)
 			}
 			opts := plan.Options{EnabledLabels: map[string]bool{}}
 			for _, l := range strings.Fields(sections["labels"]) {

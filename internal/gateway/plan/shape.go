@@ -48,7 +48,7 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 				}
 				e := byKey[key]
 				if e == nil {
-					e = &collected{sf: &ShapeField{Key: key, Name: s.Name, ParentType: typ, Field: s}}
+					e = &collected{sf: &ShapeField{Key: key, KeyJSON: `"` + key + `":`, Name: s.Name, ParentType: typ, Field: s}}
 					byKey[key] = e
 					order = append(order, e)
 				}
