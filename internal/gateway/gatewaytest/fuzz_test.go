@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // FuzzGatewayHTTP posts arbitrary bodies to the gateway's handler: it must
 // never panic, and every response must be a GraphQL response (an object with
 // data or a non-empty errors list of messages); a non-200 status must carry
-// errors.
+// errors; and no body may keep the handler from answering.
 func FuzzGatewayHTTP(f *testing.F) {
 	for _, seed := range []string{
 		`{"query":"{ me { name } }"}`,
@@ -37,7 +38,18 @@ func FuzzGatewayHTTP(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		env.Handler.ServeHTTP(rec, req)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			env.Handler.ServeHTTP(rec, req)
+		}()
+		// A liveness bound, far above any legitimate answer (subgraph
+		// requests time out after 500ms): a body must not hang the gateway.
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatalf("no answer within 15s for body %q", body)
+		}
 		var r struct {
 			Data   *json.RawMessage `json:"data"`
 			Errors []struct {
