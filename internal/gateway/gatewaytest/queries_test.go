@@ -12,12 +12,7 @@ var update = flag.Bool("update", false, "rewrite the non-manual goldens from our
 // knownGaps are the gateway's open conformance gaps, keyed by composer or
 // composer/case. Each must still fail (with the failure logged); when one
 // starts to pass the test fails until its entry is deleted.
-var knownGaps = map[string]string{
-	"ours": "compose.Compose rejects User.username, @external and provided by @provides in reviews " +
-		"(@shareable in accounts), with INVALID_FIELD_SHARING; Apollo's composition accepts it",
-	"apollo/interface_object_root": "a Media returned by the @interfaceObject subgraph (reviews) is not " +
-		"resolved to its concrete type through products' _entities: \"Abstract type Media resolved to unknown type\"",
-}
+var knownGaps = map[string]string{}
 
 // TestQueries runs every conformance case against the gateway, once over the
 // supergraph composed by compose.Compose and once over Apollo's.
