@@ -50,7 +50,7 @@ func migration() db.Migration {
 	return db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
 }
 
-func newEnv(t testing.TB, pool *pgxpool.Pool) *env {
+func newEnv(t testing.TB, pool *pgxpool.Pool, opts ...identity.Option) *env {
 	t.Helper()
 	if err := identity.Seed(context.Background(), pool, plan); err != nil {
 		t.Fatalf("seed: %v", err)
@@ -59,7 +59,13 @@ func newEnv(t testing.TB, pool *pgxpool.Pool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(withTestPrincipal(identityres.NewHandler(pool, gqlserver.Options{})))
+	var h http.Handler
+	if len(opts) == 0 {
+		h = identityres.NewHandler(pool, gqlserver.Options{})
+	} else {
+		h = identityres.NewServer(identity.NewService(identity.NewStore(pool), opts...), gqlserver.Options{})
+	}
+	srv := httptest.NewServer(withTestPrincipal(h))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, pool: pool, plan: plan, places: pl}
 }

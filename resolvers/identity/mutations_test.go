@@ -11,6 +11,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/devdb"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 )
 
 const messagesQuery = `query($first: Int, $after: String, $unread: Boolean) { me {
@@ -131,7 +132,9 @@ func compareTime(t *testing.T, a, b string) int {
 
 func TestMessagesOfManyPeopleAreBatched(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration())
-	e := newEnv(t, pool)
+	// A generous wait, so that a slow machine still gathers the 30 sibling
+	// resolvers into one batch.
+	e := newEnv(t, pool, identity.WithLoaderWait(100*time.Millisecond))
 	var reps []any
 	for i := 0; i < 30; i++ {
 		reps = append(reps, map[string]any{"__typename": "Person", "id": e.plan.PersonID(i)})

@@ -9,10 +9,10 @@ import (
 	"github.com/citizengraph/citizengraph/internal/apperr"
 )
 
-// loaderWait is how long a loader collects keys before it queries: long
-// enough to gather the siblings of one resolver level, short enough not to
-// add visible latency.
-const loaderWait = time.Millisecond
+// DefaultLoaderWait is how long a loader collects keys before it queries:
+// long enough to gather the siblings of one resolver level, short enough
+// not to add visible latency.
+const DefaultLoaderWait = time.Millisecond
 
 // Loaders batch the lookups of one GraphQL operation. They cache for the
 // operation's lifetime only, so a new set is made per operation.
@@ -42,8 +42,9 @@ func (k messageKey) query() MessageQuery {
 	return q
 }
 
-// NewLoaders returns a fresh set of loaders on store.
-func NewLoaders(store *Store) *Loaders {
+// NewLoaders returns a fresh set of loaders on store that wait loaderWait
+// for more keys before each batch.
+func NewLoaders(store *Store, loaderWait time.Duration) *Loaders {
 	l := &Loaders{delegationsBy: map[DelegationColumn]*dataloader.Loader[string, []*Delegation]{}}
 	l.people = dataloader.NewBatchedLoader(byID(store.PeopleByIDs, func(p *Person) string { return p.ID }),
 		dataloader.WithWait[string, *Person](loaderWait))
@@ -173,7 +174,7 @@ type loadersKey struct{}
 // WithLoaders returns ctx carrying a fresh set of loaders on the service's
 // store. Install it once per operation.
 func (s *Service) WithLoaders(ctx context.Context) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store))
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, s.loaderWait))
 }
 
 // LoadersFrom returns the loaders of ctx, or nil.
@@ -188,7 +189,7 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	if l := LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return NewLoaders(s.store)
+	return NewLoaders(s.store, s.loaderWait)
 }
 
 func wrapLoad(op string, err error) error {

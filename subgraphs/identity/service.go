@@ -17,8 +17,9 @@ import (
 
 // Service applies the identity rules and authorization on top of the store.
 type Service struct {
-	store *Store
-	now   func() time.Time
+	store      *Store
+	now        func() time.Time
+	loaderWait time.Duration
 }
 
 // Option configures a Service.
@@ -27,9 +28,13 @@ type Option func(*Service)
 // WithClock makes the service read the time from now.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithLoaderWait sets how long the per-operation loaders collect keys
+// before each batch (default [DefaultLoaderWait]).
+func WithLoaderWait(d time.Duration) Option { return func(s *Service) { s.loaderWait = d } }
+
 // NewService returns a service on store.
 func NewService(store *Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now}
+	s := &Service{store: store, now: time.Now, loaderWait: DefaultLoaderWait}
 	for _, o := range opts {
 		o(s)
 	}
