@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/citizengraph/citizengraph/internal/opendata"
@@ -130,9 +131,27 @@ type generator struct {
 	rome      *time.Location
 	fiscal    map[int]string // person index → fiscal code
 	practices []genPractice
-	history   [][]any
-	documents [][]any
+	history   []genHistory
+	documents []genDocument
 }
+
+type genHistory struct {
+	practice pgtype.UUID
+	status   Status
+	at       time.Time
+	actor    Actor
+	note     string
+}
+
+type genDocument struct {
+	id, practice pgtype.UUID
+	name, media  string
+	size         int64
+	sha256       string
+	at           time.Time
+}
+
+func pgUUID(s string) pgtype.UUID { return pgtype.UUID{Bytes: uuid.MustParse(s), Valid: true} }
 
 func newGenerator(p seedgen.Params, places seedgen.Places, cards []ServiceCard, rome *time.Location) *generator {
 	g := &generator{p: p, places: places, cards: cards, rome: rome, pools: map[[2]bool][]int{}, fiscal: map[int]string{}}
@@ -199,11 +218,12 @@ func (g *generator) add(plan seedgen.Practice) error {
 		}
 	}
 	citizen := Actor{Kind: ActorCitizen, ID: pr.ApplicantFiscalCode}
+	pid := pgUUID(pr.ID)
 	hist := func(s Status, t time.Time, a Actor, note string) {
-		g.history = append(g.history, []any{uuid.MustParse(pr.ID), string(s), t, string(a.Kind), a.ID, note})
+		g.history = append(g.history, genHistory{practice: pid, status: s, at: t, actor: a, note: note})
 	}
 	hist(StatusDraft, at, citizen, "")
-	g.addDocuments(r, &pr.Practice, card, at)
+	g.addDocuments(r, pid, card, at)
 
 	// later returns at plus a random delay, or false past the data set's horizon.
 	later := func(minMinutes, maxMinutes int) (time.Time, bool) {
@@ -293,7 +313,7 @@ func (g *generator) add(plan seedgen.Practice) error {
 			g.practices = append(g.practices, pr)
 			return nil
 		}
-		g.addDocuments(r, &pr.Practice, card, t)
+		g.addDocuments(r, pid, card, t)
 		step(ActionAnswerIntegration, citizen, "Allegata la documentazione richiesta.", t)
 	}
 	if r.IntN(100) < 3 {
@@ -323,29 +343,30 @@ var documentTypes = []string{"application/pdf", "application/pdf", "application/
 
 var documentExt = map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "application/pkcs7-mime": ".pdf.p7m"}
 
-// addDocuments attaches 0 to 3 documents (over the practice's life) named
-// after what the service requires.
-func (g *generator) addDocuments(r *rand.Rand, p *Practice, card *ServiceCard, at time.Time) {
-	n := r.IntN(3) // 0..2 now; an integration answer may add more, up to 3 in all
-	for k := 0; k < n && len(card.WhatYouNeed) > 0 && countDocs(g.documents, p.ID) < 3; k++ {
+// addDocuments attaches 0 to 2 documents at a time, at most 3 in all,
+// named after what the service requires.
+func (g *generator) addDocuments(r *rand.Rand, practice pgtype.UUID, card *ServiceCard, at time.Time) {
+	n := r.IntN(3)
+	for k := 0; k < n && len(card.WhatYouNeed) > 0 && g.countDocs(practice) < 3; k++ {
 		mt := documentTypes[r.IntN(len(documentTypes))]
 		need := card.WhatYouNeed[r.IntN(len(card.WhatYouNeed))]
 		if len(need) > 60 {
 			need = strings.TrimSpace(need[:strings.LastIndex(need[:60], " ")])
 		}
-		sum := sha256.Sum256([]byte(fmt.Sprint(p.ID, "/", at.UnixNano(), "/", k)))
-		id := uuid.NewSHA1(uuid.MustParse(p.ID), sum[:])
-		g.documents = append(g.documents, []any{id, uuid.MustParse(p.ID), need + documentExt[mt], mt,
-			int64(20_000 + r.IntN(3_000_000)), hex.EncodeToString(sum[:]), at.Add(time.Duration(r.IntN(30)) * time.Minute)})
+		sum := sha256.Sum256(fmt.Appendf(nil, "%x/%d/%d", practice.Bytes, at.UnixNano(), k))
+		g.documents = append(g.documents, genDocument{
+			id: pgtype.UUID{Bytes: uuid.NewSHA1(practice.Bytes, sum[:]), Valid: true}, practice: practice,
+			name: need + documentExt[mt], media: mt, size: int64(20_000 + r.IntN(3_000_000)),
+			sha256: hex.EncodeToString(sum[:]), at: at.Add(time.Duration(r.IntN(30)) * time.Minute),
+		})
 	}
 }
 
-// countDocs counts the trailing documents of practice id (documents of a
+// countDocs counts the trailing documents of practice (the documents of a
 // practice are appended contiguously).
-func countDocs(docs [][]any, id string) int {
-	u := uuid.MustParse(id)
+func (g *generator) countDocs(practice pgtype.UUID) int {
 	n := 0
-	for i := len(docs) - 1; i >= 0 && docs[i][1] == u; i-- {
+	for i := len(g.documents) - 1; i >= 0 && g.documents[i].practice == practice; i-- {
 		n++
 	}
 	return n
@@ -407,39 +428,54 @@ func (g *generator) assignProtocols(taken map[protocolKey]int64) {
 	}
 }
 
+// rowsOf streams n rows built by fill into one reused buffer (pgx encodes
+// each row before asking for the next).
+func rowsOf(n, width int, fill func(i int, row []any)) pgx.CopyFromSource {
+	row := make([]any, width)
+	i := 0
+	return pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= n {
+			return nil, nil
+		}
+		fill(i, row)
+		i++
+		return row, nil
+	})
+}
+
 func (g *generator) copy(ctx context.Context, tx pgx.Tx) error {
-	n := 0
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "practice"},
 		[]string{"id", "service_id", "applicant_id", "applicant_fiscal_code", "organization_id", "comune", "status",
 			"protocol_number", "protocol_date", "created_at", "updated_at", "submitted_at", "taken_in_charge_at",
 			"due_by", "decided_at", "generated"},
-		pgx.CopyFromFunc(func() ([]any, error) {
-			if n >= len(g.practices) {
-				return nil, nil
-			}
-			p := g.practices[n].Practice
-			n++
-			var org, proto any
+		rowsOf(len(g.practices), 16, func(i int, row []any) {
+			p := g.practices[i].Practice
+			org := pgtype.UUID{}
 			if p.OrganizationID != "" {
-				org = uuid.MustParse(p.OrganizationID)
+				org = pgUUID(p.OrganizationID)
 			}
-			if p.ProtocolNumber != "" {
-				proto = p.ProtocolNumber
-			}
-			return []any{uuid.MustParse(p.ID), uuid.MustParse(p.ServiceID), uuid.MustParse(p.ApplicantID),
-				p.ApplicantFiscalCode, org, p.Comune, string(p.Status), proto, p.ProtocolDate, p.CreatedAt,
-				p.UpdatedAt, p.SubmittedAt, p.TakenInChargeAt, p.DueBy, p.DecidedAt, true}, nil
+			proto := pgtype.Text{String: p.ProtocolNumber, Valid: p.ProtocolNumber != ""}
+			copy(row, []any{pgUUID(p.ID), pgUUID(p.ServiceID), pgUUID(p.ApplicantID), p.ApplicantFiscalCode, org,
+				p.Comune, string(p.Status), proto, p.ProtocolDate, p.CreatedAt, p.UpdatedAt, p.SubmittedAt,
+				p.TakenInChargeAt, p.DueBy, p.DecidedAt, true})
 		}))
 	if err != nil {
 		return fmt.Errorf("practices seed: copy practices: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "status_change"},
-		[]string{"practice_id", "status", "at", "actor_kind", "actor_id", "note"}, pgx.CopyFromRows(g.history)); err != nil {
+		[]string{"practice_id", "status", "at", "actor_kind", "actor_id", "note"},
+		rowsOf(len(g.history), 6, func(i int, row []any) {
+			h := &g.history[i]
+			row[0], row[1], row[2], row[3], row[4], row[5] = h.practice, string(h.status), h.at, string(h.actor.Kind), h.actor.ID, h.note
+		})); err != nil {
 		return fmt.Errorf("practices seed: copy history: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "document"},
 		[]string{"id", "practice_id", "name", "media_type", "size_bytes", "sha256", "uploaded_at"},
-		pgx.CopyFromRows(g.documents)); err != nil {
+		rowsOf(len(g.documents), 7, func(i int, row []any) {
+			d := &g.documents[i]
+			row[0], row[1], row[2], row[3], row[4], row[5], row[6] = d.id, d.practice, d.name, d.media, d.size, d.sha256, d.at
+		})); err != nil {
 		return fmt.Errorf("practices seed: copy documents: %w", err)
 	}
 	_, err = tx.Exec(ctx, `insert into practices.protocol_counter (comune, year, last)

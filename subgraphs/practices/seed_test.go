@@ -53,7 +53,7 @@ func TestSeedFollowsPlanAndLifecycle(t *testing.T) {
 	}
 	type row struct {
 		id, service, applicant, fc, comune, status, proto string
-		submitted, due, decided                          *time.Time
+		submitted, due, decided                           *time.Time
 	}
 	var all []row
 	for rows.Next() {
