@@ -1,6 +1,3 @@
-// Package identity holds the GraphQL resolvers of the identity subgraph:
-// thin adapters from the generated schema (graph/identity) to the domain
-// service (subgraphs/identity).
 package identity
 
 import (
