@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,8 +14,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	gqllru "github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -63,6 +70,7 @@ type Gateway struct {
 	log      *slog.Logger
 	percents []percentLabel
 	enabled  map[string]bool
+	bufs     sync.Pool
 }
 
 type percentLabel struct {
@@ -71,6 +79,7 @@ type percentLabel struct {
 }
 
 type entry struct {
+	size  atomic.Int64 // size of the last response, to preallocate the next
 	plan  *plan.Plan
 	err   *gqlerror.Error
 	intro bool
@@ -89,6 +98,7 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: plan cache: %w", err)
 	}
 	g := &Gateway{sg: sg, opts: opts, cache: c, log: opts.Logger, enabled: map[string]bool{}}
+	g.bufs.New = func() any { return new(bytes.Buffer) }
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -158,7 +168,8 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if oc.Headers != nil {
 		ctx = execute.WithForwardHeaders(ctx, oc.Headers)
 	}
-	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API))
+	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())))
+	e.size.Store(int64(len(res.Data)))
 	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
 }
 
@@ -238,12 +249,29 @@ type HandlerOptions struct {
 	Logger *slog.Logger
 }
 
-// Handler returns the HTTP handler of the gateway: gqlgen's transports
-// (POST, GET, APQ, …) over the gateway.
+// Handler returns the HTTP handler of the gateway: POST, GET, automatic
+// persisted queries, the parsed-query cache and the error presenter of
+// internal/gqlserver. Subscriptions are not served here.
 func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	log := opts.Logger
 	if log == nil {
 		log = g.log
 	}
-	return gqlserver.New(g, gqlserver.Options{Logger: log})
+	srv := handler.New(g)
+	// The first transport answers JSON POSTs, writing the gateway's
+	// pre-rendered data without re-encoding it; gqlgen's own transports
+	// serve GET and the rest.
+	srv.AddTransport(postTransport{bufs: &g.bufs})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(gqllru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: gqllru.New[string](1000)})
+	srv.SetErrorPresenter(gqlserver.Presenter(log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}}
+	})
+	return srv
 }

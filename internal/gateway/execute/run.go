@@ -25,16 +25,21 @@ type Result struct {
 // Option configures Run.
 type Option func(*state)
 
+// WithSizeHint preallocates the response buffer (e.g. the size of the
+// previous response to the same operation).
+func WithSizeHint(n int) Option { return func(st *state) { st.sizeHint = n } }
+
 // WithSchema gives Run the API schema, which it needs to answer __schema
 // and __type.
 func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
 
 type state struct {
-	ctx     context.Context
-	plan    *plan.Plan
-	vars    map[string]any
-	fetcher Fetcher
-	schema  *ast.Schema
+	ctx      context.Context
+	plan     *plan.Plan
+	vars     map[string]any
+	fetcher  Fetcher
+	schema   *ast.Schema
+	sizeHint int
 
 	mu   sync.Mutex
 	data *Value
@@ -53,7 +58,7 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	if p.Root != nil {
 		st.run(p.Root)
 	}
-	w := writer{st: st, buf: make([]byte, 0, 4096)}
+	w := writer{st: st, buf: make([]byte, 0, max(st.sizeHint+st.sizeHint/8, 1024))}
 	data := w.root()
 	return &Result{Data: data, Errors: st.errs}
 }

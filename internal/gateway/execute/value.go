@@ -120,18 +120,44 @@ func mergeItems(dst, src *Value) {
 	}
 }
 
-// arena allocates Values in chunks.
+// arena allocates Values, members and items in chunks.
 type arena struct {
-	chunk []Value
+	chunk   []Value
+	members []Member
+	items   []*Value
 }
 
 func (a *arena) alloc() *Value {
 	if len(a.chunk) == 0 {
-		a.chunk = make([]Value, 256)
+		a.chunk = make([]Value, 512)
 	}
 	v := &a.chunk[0]
 	a.chunk = a.chunk[1:]
 	return v
+}
+
+// copyMembers returns a copy of ms carved from a chunk; its capacity equals
+// its length, so appending reallocates instead of overwriting a neighbour.
+func (a *arena) copyMembers(ms []Member) []Member {
+	n := len(ms)
+	if n > len(a.members) {
+		a.members = make([]Member, max(n, 1024))
+	}
+	out := a.members[:n:n]
+	a.members = a.members[n:]
+	copy(out, ms)
+	return out
+}
+
+func (a *arena) copyItems(is []*Value) []*Value {
+	n := len(is)
+	if n > len(a.items) {
+		a.items = make([]*Value, max(n, 512))
+	}
+	out := a.items[:n:n]
+	a.items = a.items[n:]
+	copy(out, is)
+	return out
 }
 
 var errSyntax = errors.New("invalid JSON")
@@ -139,10 +165,12 @@ var errSyntax = errors.New("invalid JSON")
 // decoder parses JSON into Values. Strings and keys alias the input, which
 // must not change afterwards.
 type decoder struct {
-	buf   []byte
-	pos   int
-	a     *arena
-	depth int
+	buf    []byte
+	pos    int
+	a      *arena
+	depth  int
+	mstack []Member
+	istack []*Value
 }
 
 // parse decodes one JSON document.
@@ -192,6 +220,7 @@ func (d *decoder) value() (*Value, error) {
 			d.depth--
 			return v, nil
 		}
+		mark := len(d.mstack)
 		for {
 			d.ws()
 			if d.pos >= len(d.buf) || d.buf[d.pos] != '"' {
@@ -222,7 +251,7 @@ func (d *decoder) value() (*Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.Fields = append(v.Fields, Member{Key: key, Value: fv})
+			d.mstack = append(d.mstack, Member{Key: key, Value: fv})
 			d.ws()
 			if d.pos >= len(d.buf) {
 				return nil, fmt.Errorf("%w: unexpected end", errSyntax)
@@ -234,6 +263,8 @@ func (d *decoder) value() (*Value, error) {
 			if d.buf[d.pos] == '}' {
 				d.pos++
 				v.Raw = d.buf[start:d.pos]
+				v.Fields = d.a.copyMembers(d.mstack[mark:])
+				d.mstack = d.mstack[:mark]
 				d.depth--
 				return v, nil
 			}
@@ -254,12 +285,13 @@ func (d *decoder) value() (*Value, error) {
 			d.depth--
 			return v, nil
 		}
+		mark := len(d.istack)
 		for {
 			it, err := d.value()
 			if err != nil {
 				return nil, err
 			}
-			v.Items = append(v.Items, it)
+			d.istack = append(d.istack, it)
 			d.ws()
 			if d.pos >= len(d.buf) {
 				return nil, fmt.Errorf("%w: unexpected end", errSyntax)
@@ -271,6 +303,8 @@ func (d *decoder) value() (*Value, error) {
 			if d.buf[d.pos] == ']' {
 				d.pos++
 				v.Raw = d.buf[start:d.pos]
+				v.Items = d.a.copyItems(d.istack[mark:])
+				d.istack = d.istack[:mark]
 				d.depth--
 				return v, nil
 			}
@@ -301,7 +335,7 @@ func (d *decoder) value() (*Value, error) {
 		}
 		v := d.a.alloc()
 		v.Kind, v.Raw = Number, d.buf[start:d.pos]
-		if !json.Valid(v.Raw) && !validNumber(v.Raw) {
+		if !validNumber(v.Raw) {
 			return nil, fmt.Errorf("%w: bad number at offset %d", errSyntax, start)
 		}
 		return v, nil
@@ -310,9 +344,48 @@ func (d *decoder) value() (*Value, error) {
 	}
 }
 
+// validNumber checks JSON number syntax: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
 func validNumber(b []byte) bool {
-	var f float64
-	return json.Unmarshal(b, &f) == nil
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return false
+	}
+	if b[i] == '0' {
+		i++
+	} else if b[i] >= '1' && b[i] <= '9' {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	} else {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == s {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == s {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 func (d *decoder) lit(s string, k Kind) (*Value, error) {
