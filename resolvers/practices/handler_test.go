@@ -558,7 +558,9 @@ func TestCatalogueQueries(t *testing.T) {
 	if len(ents.Entities[0].Services) != milanCount || len(ents.Entities[1].Services) != rhoCount || len(ents.Entities[2].Services) != 0 {
 		t.Fatalf("Comune.services: %d %d %d", len(ents.Entities[0].Services), len(ents.Entities[1].Services), len(ents.Entities[2].Services))
 	}
-	sdl := decode[struct{ Service struct{ SDL string } `json:"_service"` }](t, s.do(t, "", `{ _service { sdl } }`, nil)).Service.SDL
+	sdl := decode[struct {
+		Service struct{ SDL string } `json:"_service"`
+	}](t, s.do(t, "", `{ _service { sdl } }`, nil)).Service.SDL
 	for _, want := range []string{`type Practice @key(fields: "id")`, `type Person @key(fields: "id")`, `type Comune @key(fields: "istatCode")`} {
 		if !strings.Contains(sdl, want) {
 			t.Fatalf("sdl lacks %s", want)

@@ -187,3 +187,43 @@ func BenchmarkSeed(b *testing.B) {
 		})
 	}
 }
+
+func TestSeedRestoresIndexesAndForeignKeys(t *testing.T) {
+	ctx := context.Background()
+	pool := devdb.NewTestDB(t, practices.Migration())
+	schema := func() []string {
+		rows, err := pool.Query(ctx, `select indexdef from pg_indexes where schemaname = 'practices'
+			union all select conname || ' ' || pg_get_constraintdef(oid) from pg_constraint
+			where connamespace = 'practices'::regnamespace order by 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	before := schema()
+	if err := practices.Seed(ctx, pool, seedgen.Params{People: 50, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	after := schema()
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatalf("schema changed by the seed:\nbefore %v\nafter  %v", before, after)
+	}
+	if len(after) < 10 {
+		t.Fatalf("suspiciously few indexes and constraints: %v", after)
+	}
+	// The foreign keys are enforced again.
+	_, err := pool.Exec(ctx, `insert into practices.status_change (practice_id, status, at, actor_kind)
+		values ('00000000-0000-4000-8000-000000000000', 'DRAFT', now(), 'SYSTEM')`)
+	if err == nil {
+		t.Fatal("history row for a missing practice accepted")
+	}
+}
