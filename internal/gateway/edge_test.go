@@ -290,3 +290,17 @@ func TestGETAndPersistedQueries(t *testing.T) {
 	_, out = post(t, h, map[string]any{"extensions": ext})
 	jsonEq(t, out["data"], `{"me":{"id":"1"}}`)
 }
+
+func TestClientAliasCollidingWithKeyField(t *testing.T) {
+	h, s := shop(t, func(r subgraphRequest) (int, string) {
+		if r.Subgraph == "accounts" {
+			return 200, `{"data":{"me":{"id":"Ada","__typename":"User","_cg_id":"u1"}}}`
+		}
+		return 200, `{"data":{"_entities":[{"wishlist":[{"id":"Toy"}]}]}}`
+	}, gateway.Options{})
+	_, out := post(t, h, map[string]any{"query": `{ me { id: name wishlist { id: name } } }`})
+	jsonEq(t, out["data"], `{"me":{"id":"Ada","wishlist":[{"id":"Toy"}]}}`)
+	if got := reps(t, s.calls[1]); len(got) != 1 || got[0]["id"] != "u1" {
+		t.Fatalf("representation %v", got)
+	}
+}

@@ -398,10 +398,11 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 		b.fail("cannot resolve the concrete type of %s from subgraph %q", t.Name, ctx.f.subgraph)
 		return nil
 	}
-	var deps []*fb
-	b.addSel(out, key.Selection)
 	e, fr, in := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name)
-	b.addSel(in.rep, key.Selection)
+	var deps []*fb
+	for _, s := range key.Selection {
+		b.provideField(ctx, t.Name, s, out, in.rep, true)
+	}
 	fr.sel.field("__typename", "__typename", nil, nil, false)
 	for _, d := range deps {
 		if d != e && !slices.Contains(e.deps, d) {
@@ -610,12 +611,10 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 	o := opts[best]
 	var deps []*fb
 	out.field("__typename", "__typename", nil, nil, false)
-	deps = append(deps, b.planSelectionSet(ctx, parent, o.key.Selection, out, path)...)
 	e, fr, in := b.entityFetch(ctx.f, o.g, path, parent, []string{parent}, "")
-	b.addSel(in.rep, o.key.Selection)
+	deps = append(deps, b.provide(ctx, parent, o.key.Selection, out, path, in.rep)...)
 	if j := t.Fields[f.Name].Join(o.g); j != nil && len(j.RequiresSel) > 0 {
-		deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
-		b.addSel(in.rep, j.RequiresSel)
+		deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
 	}
 	for _, d := range deps {
 		if d != e && !slices.Contains(e.deps, d) {
@@ -642,16 +641,14 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 					continue
 				}
 				out.field("__typename", "__typename", nil, nil, false)
-				deps := b.planSelectionSet(ctx, parent, k.Selection, out, path)
 				typename := ""
 				if t.InterfaceObject[g] {
 					typename = parent
 				}
 				e, fr, in := b.entityFetch(ctx.f, g, path, parent, b.possibleTypes(parent), typename)
-				b.addSel(in.rep, k.Selection)
+				deps := b.provide(ctx, parent, k.Selection, out, path, in.rep)
 				if j := t.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
-					deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
-					b.addSel(in.rep, j.RequiresSel)
+					deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
 				}
 				for _, d := range deps {
 					if d != e && !slices.Contains(e.deps, d) {
@@ -699,16 +696,14 @@ func (b *builder) jumpViaInterface(ctx fctx, parent string, f *ast.Field, out *s
 					continue
 				}
 				out.field("__typename", "__typename", nil, nil, false)
-				deps := b.planSelectionSet(ctx, parent, k.Selection, out, path)
 				typename := ""
 				if it.InterfaceObject[g] {
 					typename = iname
 				}
 				e, fr, in := b.entityFetch(ctx.f, g, path, iname, []string{parent}, typename)
-				b.addSel(in.rep, k.Selection)
+				deps := b.provide(ctx, parent, k.Selection, out, path, in.rep)
 				if j := it.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
-					deps = append(deps, b.planSelectionSet(ctx, parent, j.RequiresSel, out, path)...)
-					b.addSel(in.rep, j.RequiresSel)
+					deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
 				}
 				for _, d := range deps {
 					if d != e && !slices.Contains(e.deps, d) {
@@ -754,6 +749,56 @@ func (b *builder) canProvide(ctx fctx, t *supergraph.Type, sel ast.SelectionSet)
 				return false
 			}
 		}
+	}
+	return true
+}
+
+// provide adds the fields of a key or @requires field set to the current
+// fetch's selection (through further fetches when needed) and to the
+// representation rep. A field whose response key the client already uses
+// for something else is fetched under a private alias.
+func (b *builder) provide(ctx fctx, parent string, sel ast.SelectionSet, out *selNode, path []string, rep *selNode) []*fb {
+	var deps []*fb
+	for _, s := range sel {
+		if b.provideField(ctx, parent, s, out, rep, false) {
+			continue
+		}
+		deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{s}, out, path)...)
+		b.addSel(rep, ast.SelectionSet{s})
+	}
+	return deps
+}
+
+// provideField handles a field of a field set whose response key collides
+// with a client field, aliasing it; force aliases nothing but adds the
+// field directly (a key the current subgraph resolves). It reports whether
+// it handled s.
+func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, rep *selNode, force bool) bool {
+	f, ok := s.(*ast.Field)
+	if !ok {
+		return false
+	}
+	key := f.Name
+	collides := false
+	for _, it := range out.items {
+		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != "") {
+			collides = true
+		}
+	}
+	if !collides && !force {
+		return false
+	}
+	if collides {
+		if !b.canProvide(ctx, b.sg.Types[parent], ast.SelectionSet{f}) {
+			return false
+		}
+		key = "_cg_" + f.Name
+	}
+	it := out.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
+	ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
+	if len(f.SelectionSet) > 0 {
+		b.addSel(it.sub, f.SelectionSet)
+		b.addSel(ri.sub, f.SelectionSet)
 	}
 	return true
 }
