@@ -185,8 +185,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 		{"op-milan", "completePractice", "", "COMPLETED"},
 	} {
 		r := step(st.token, st.mutation, st.note)
-		var got map[string]practiceJSON
-		got = decode[map[string]practiceJSON](t, r)
+		got := decode[map[string]practiceJSON](t, r)
 		if p := got[st.mutation]; p.Status != st.want {
 			t.Fatalf("%s: %s, want %s", st.mutation, p.Status, st.want)
 		}
@@ -372,6 +371,22 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	}
 }
 
+type personPages struct {
+	Entities []struct {
+		Practices struct {
+			TotalCount int
+			PageInfo   struct {
+				HasNextPage bool
+				EndCursor   *string
+			}
+			Edges []struct {
+				Cursor string
+				Node   struct{ ID string }
+			}
+		}
+	} `json:"_entities"`
+}
+
 func TestPersonPracticesPagingOverHTTP(t *testing.T) {
 	s := newServer(t, 300)
 	ctx := context.Background()
@@ -389,7 +404,9 @@ func TestPersonPracticesPagingOverHTTP(t *testing.T) {
 	}
 	for rows.Next() {
 		var id string
-		rows.Scan(&id) //nolint:errcheck
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
 		want = append(want, id)
 	}
 	q := `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Person {
@@ -399,36 +416,7 @@ func TestPersonPracticesPagingOverHTTP(t *testing.T) {
 	var after any
 	for range n + 1 {
 		r := s.do(t, "admin", q, map[string]any{"r": rep, "after": after})
-		var data struct {
-			Entities []struct {
-				Practices struct {
-					TotalCount int
-					PageInfo   struct {
-						HasNextPage bool
-						EndCursor   *string
-					}
-					Edges []struct {
-						Cursor string
-						Node   struct{ ID string }
-					}
-				}
-			} `json:"_entities"`
-		}
-		data = decode[struct {
-			Entities []struct {
-				Practices struct {
-					TotalCount int
-					PageInfo   struct {
-						HasNextPage bool
-						EndCursor   *string
-					}
-					Edges []struct {
-						Cursor string
-						Node   struct{ ID string }
-					}
-				}
-			} `json:"_entities"`
-		}](t, r)
+		data := decode[personPages](t, r)
 		c := data.Entities[0].Practices
 		if c.TotalCount != n {
 			t.Fatalf("totalCount %d, want %d", c.TotalCount, n)
@@ -543,13 +531,7 @@ func TestCatalogueQueries(t *testing.T) {
 	if s.qc.Count() != 1 {
 		t.Fatalf("%d queries for Comune.services", s.qc.Count())
 	}
-	var ents struct {
-		Entities []struct {
-			IstatCode string
-			Services  []struct{ ID string }
-		} `json:"_entities"`
-	}
-	ents = decode[struct {
+	ents := decode[struct {
 		Entities []struct {
 			IstatCode string
 			Services  []struct{ ID string }

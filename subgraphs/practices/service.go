@@ -691,3 +691,22 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter) (Stats, error) {
 	}
 	return st, nil
 }
+
+// StatusEvents returns the outbox events after the event id after, oldest
+// first, at most limit; practiceID, when not empty, restricts them to one
+// practice. Live subscribers replay from here before following
+// pg_notify('practice_status'). Callers authorize the practice first.
+func (s *Service) StatusEvents(ctx context.Context, practiceID string, after int64, limit int) ([]StatusEvent, error) {
+	const op = "practices.StatusEvents"
+	if practiceID != "" && !validUUID(practiceID) {
+		return nil, apperr.E(op, apperr.NotFound, "practice not found")
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, apperr.E(op, apperr.Invalid, "limit must be between 1 and 1000")
+	}
+	ev, err := s.store.EventsAfter(ctx, strings.ToLower(practiceID), after, limit)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	return ev, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
@@ -169,5 +170,47 @@ func TestConcurrentTransitionsOneWins(t *testing.T) {
 		if ok < 1 || ok > 2 || c.history != 4+ok || c.events != 4+ok {
 			t.Fatalf("round %d: %d successes, rows %+v", round, ok, c)
 		}
+	}
+}
+
+func TestStatusChangeNotifiesWithOutboxID(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p := e.practiceIn(t, practices.StatusDraft)
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "listen practice_status"); err != nil {
+		t.Fatal(err)
+	}
+	// An illegal action publishes nothing; the legal one publishes its event.
+	if _, err := e.svc.Act(as(operatorOf(milan)), p.ID, practices.ActionComplete, ""); kindOf(err) != "ILLEGAL_TRANSITION" {
+		t.Fatalf("complete a draft: %s", kindOf(err))
+	}
+	e.act(t, alice(), p.ID, practices.ActionSubmit)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := conn.Conn().WaitForNotification(wctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := e.svc.StatusEvents(ctx, p.ID, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := events[len(events)-1]
+	if n.Payload != fmt.Sprint(last.ID) || last.Status != practices.StatusSubmitted || last.Previous != practices.StatusDraft {
+		t.Fatalf("notified %q, last event %+v", n.Payload, last)
+	}
+	if len(events) != 2 || events[0].Status != practices.StatusDraft || events[0].Previous != "" {
+		t.Fatalf("outbox %+v: want the creation and the submission", events)
+	}
+	// Nothing else is pending: the refused action did not notify.
+	wctx2, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel2()
+	if n, err := conn.Conn().WaitForNotification(wctx2); err == nil {
+		t.Fatalf("unexpected notification %q", n.Payload)
 	}
 }
