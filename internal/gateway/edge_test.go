@@ -304,3 +304,34 @@ func TestClientAliasCollidingWithKeyField(t *testing.T) {
 		t.Fatalf("representation %v", got)
 	}
 }
+
+func TestListsOfListsScalarsEnumsAndFragmentConditions(t *testing.T) {
+	h, s := shop(t, func(r subgraphRequest) (int, string) {
+		switch r.Subgraph {
+		case "shipping":
+			return 200, `{"data":{"shippingZones":[["IT-N","IT-C"],[],["FR"]]}}`
+		case "accounts":
+			return 200, `{"data":{"me":{"createdAt":{"custom":"scalar","n":1.50},"name":"Ada"}}}`
+		default:
+			return 200, `{"data":{"products":[{"category":"BOOKS","name":"P"}]}}`
+		}
+	}, gateway.Options{})
+	q := `query Q($withName: Boolean!) {
+		shippingZones
+		me { createdAt ... @include(if: $withName) { name } }
+		products { category ...N @skip(if: $withName) }
+	}
+	fragment N on Product { name }`
+	_, out := post(t, h, map[string]any{"query": q, "variables": map[string]any{"withName": true}})
+	jsonEq(t, out["data"], `{"shippingZones":[["IT-N","IT-C"],[],["FR"]],"me":{"createdAt":{"custom":"scalar","n":1.50},"name":"Ada"},"products":[{"category":"BOOKS"}]}`)
+	if !strings.Contains(string(out["data"]), `"n":1.50`) {
+		t.Fatalf("custom scalar re-encoded: %s", out["data"])
+	}
+	for _, c := range s.calls {
+		if c.Subgraph == "catalog" && !strings.Contains(c.Query, "@skip(if:$withName)") {
+			t.Fatalf("variable condition not forwarded: %s", c.Query)
+		}
+	}
+	_, out = post(t, h, map[string]any{"query": q, "variables": map[string]any{"withName": false}})
+	jsonEq(t, out["data"], `{"shippingZones":[["IT-N","IT-C"],[],["FR"]],"me":{"createdAt":{"custom":"scalar","n":1.50}},"products":[{"category":"BOOKS","name":"P"}]}`)
+}

@@ -103,8 +103,9 @@ func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 		return true
 	}
 	if f.Sub == nil {
-		if v.Kind == Object || v.Kind == Array {
-			w.addError(fmt.Sprintf("Expected a leaf value for %s.%s.", f.ParentType, f.Name))
+		// Custom scalars may be any JSON value; enums must be strings.
+		if f.Enum && v.Kind != String {
+			w.addError(fmt.Sprintf("Enum %s.%s cannot represent a non-string value.", f.ParentType, f.Name))
 			return w.nullable(start, t)
 		}
 		w.buf = append(w.buf, v.Raw...)
