@@ -514,6 +514,10 @@ func TestCatalogueQueries(t *testing.T) {
 	}
 	rhoCount := decode[page](t, s.do(t, "", q, map[string]any{"f": map[string]any{"comune": rho}})).Services.TotalCount
 	milanCount := decode[page](t, s.do(t, "", q, map[string]any{"f": map[string]any{"comune": milan}})).Services.TotalCount
+	rome := decode[page](t, s.do(t, "", q, map[string]any{"f": map[string]any{"comune": "058091"}})).Services
+	if rome.TotalCount != 0 || len(rome.Nodes) != 0 {
+		t.Fatalf("a comune outside the metropolitan city offers %d services", rome.TotalCount)
+	}
 	if rhoCount == 0 || milanCount <= rhoCount {
 		t.Fatalf("milan %d services, rho %d: Milan offers more", milanCount, rhoCount)
 	}

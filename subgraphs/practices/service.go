@@ -223,6 +223,9 @@ func (s *Service) Services(ctx context.Context, f ServiceFilter, first *int, aft
 		}
 		cur = &c
 	}
+	if f.Comune != "" && !s.isMetro[f.Comune] {
+		return ServicePage{}, nil // a comune outside the metropolitan city offers none of them
+	}
 	cards, total, err := s.store.ListServices(ctx, f, cur, n+1)
 	if err != nil {
 		return ServicePage{}, apperr.Wrap(op, err)
