@@ -34,8 +34,10 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Person() PersonResolver
 	Practice() PracticeResolver
+	PracticeStatusEvent() PracticeStatusEventResolver
 	Query() QueryResolver
 	Service() ServiceResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -135,6 +137,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PracticeStatusEvent struct {
+		Actor          func(childComplexity int) int
+		At             func(childComplexity int) int
+		Cursor         func(childComplexity int) int
+		Note           func(childComplexity int) int
+		Practice       func(childComplexity int) int
+		PreviousStatus func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
 	Query struct {
 		Practice           func(childComplexity int, id string) int
 		Service            func(childComplexity int, id string) int
@@ -207,6 +219,10 @@ type ComplexityRoot struct {
 		Status func(childComplexity int) int
 	}
 
+	Subscription struct {
+		PracticeStatusChanged func(childComplexity int, id string, after *string) int
+	}
+
 	_Service struct {
 		SDL func(childComplexity int) int
 	}
@@ -247,6 +263,9 @@ type PracticeResolver interface {
 	History(ctx context.Context, obj *Practice) ([]*StatusChange, error)
 	Documents(ctx context.Context, obj *Practice) ([]*Document, error)
 }
+type PracticeStatusEventResolver interface {
+	Practice(ctx context.Context, obj *PracticeStatusEvent) (*Practice, error)
+}
 type QueryResolver interface {
 	Practice(ctx context.Context, id string) (*Practice, error)
 	Service(ctx context.Context, id string) (*Service, error)
@@ -255,6 +274,9 @@ type QueryResolver interface {
 }
 type ServiceResolver interface {
 	Comuni(ctx context.Context, obj *Service) ([]*Comune, error)
+}
+type SubscriptionResolver interface {
+	PracticeStatusChanged(ctx context.Context, id string, after *string) (<-chan *PracticeStatusEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -709,6 +731,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PracticeEdge.Node(childComplexity), true
 
+	case "PracticeStatusEvent.actor":
+		if e.ComplexityRoot.PracticeStatusEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.Actor(childComplexity), true
+	case "PracticeStatusEvent.at":
+		if e.ComplexityRoot.PracticeStatusEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.At(childComplexity), true
+	case "PracticeStatusEvent.cursor":
+		if e.ComplexityRoot.PracticeStatusEvent.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.Cursor(childComplexity), true
+	case "PracticeStatusEvent.note":
+		if e.ComplexityRoot.PracticeStatusEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.Note(childComplexity), true
+	case "PracticeStatusEvent.practice":
+		if e.ComplexityRoot.PracticeStatusEvent.Practice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.Practice(childComplexity), true
+	case "PracticeStatusEvent.previousStatus":
+		if e.ComplexityRoot.PracticeStatusEvent.PreviousStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.PreviousStatus(childComplexity), true
+	case "PracticeStatusEvent.status":
+		if e.ComplexityRoot.PracticeStatusEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeStatusEvent.Status(childComplexity), true
+
 	case "Query.practice":
 		if e.ComplexityRoot.Query.Practice == nil {
 			break
@@ -1030,6 +1095,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatusChange.Status(childComplexity), true
 
+	case "Subscription.practiceStatusChanged":
+		if e.ComplexityRoot.Subscription.PracticeStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_practiceStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PracticeStatusChanged(childComplexity, args["id"].(string), args["after"].(*string)), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -1097,6 +1174,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1173,6 +1267,28 @@ type Mutation {
   rejectPractice(id: ID!, note: String!): Practice!
   "Attaches a document to a practice that is not closed."
   addDocument(practiceId: ID!, input: DocumentInput!): Document!
+}
+
+type Subscription {
+  """
+  The status changes of a practice the caller may see, in order: first those recorded after the
+  event cursor after (all of them without it), then each one as it is committed. Resuming from the
+  last cursor received loses nothing.
+  """
+  practiceStatusChanged(id: ID!, after: String): PracticeStatusEvent!
+}
+
+"One status change of a practice, as published to live subscribers."
+type PracticeStatusEvent {
+  "Pass it as after to resume the stream from this event."
+  cursor: String!
+  practice: Practice! @goField(forceResolver: true)
+  status: PracticeStatus!
+  "Absent for the creation of the practice."
+  previousStatus: PracticeStatus
+  at: DateTime!
+  actor: Actor!
+  note: String
 }
 
 input CreatePracticeInput {
@@ -1649,6 +1765,26 @@ func (ec *executionContext) childFields_PracticeEdge(ctx context.Context, field 
 		return ec.fieldContext_PracticeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PracticeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PracticeStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PracticeStatusEvent_cursor(ctx, field)
+	case "practice":
+		return ec.fieldContext_PracticeStatusEvent_practice(ctx, field)
+	case "status":
+		return ec.fieldContext_PracticeStatusEvent_status(ctx, field)
+	case "previousStatus":
+		return ec.fieldContext_PracticeStatusEvent_previousStatus(ctx, field)
+	case "at":
+		return ec.fieldContext_PracticeStatusEvent_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_PracticeStatusEvent_actor(ctx, field)
+	case "note":
+		return ec.fieldContext_PracticeStatusEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PracticeStatusEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2318,6 +2454,28 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_practiceStatusChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4141,6 +4299,185 @@ func (ec *executionContext) fieldContext_PracticeEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _PracticeStatusEvent_cursor(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeStatusEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _PracticeStatusEvent_practice(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_practice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PracticeStatusEvent().Practice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Practice) graphql.Marshaler {
+			return ec.marshalNPractice2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPractice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_practice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PracticeStatusEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Practice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PracticeStatusEvent_status(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PracticeStatus) graphql.Marshaler {
+			return ec.marshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeStatusEvent", field, false, false, "PracticeStatus")
+}
+
+func (ec *executionContext) _PracticeStatusEvent_previousStatus(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_previousStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PracticeStatus) graphql.Marshaler {
+			return ec.marshalOPracticeStatus2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_previousStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeStatusEvent", field, false, false, "PracticeStatus")
+}
+
+func (ec *executionContext) _PracticeStatusEvent_at(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeStatusEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PracticeStatusEvent_actor(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PracticeStatusEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PracticeStatusEvent_note(ctx context.Context, field graphql.CollectedField, obj *PracticeStatusEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeStatusEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeStatusEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeStatusEvent", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_practice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5514,6 +5851,50 @@ func (ec *executionContext) _StatusChange_note(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_StatusChange_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_practiceStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_practiceStatusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PracticeStatusChanged(ctx, fc.Args["id"].(string), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PracticeStatusEvent) graphql.Marshaler {
+			return ec.marshalNPracticeStatusEvent2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatusEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_practiceStatusChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PracticeStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_practiceStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -7686,6 +8067,70 @@ func (ec *executionContext) _PracticeEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var practiceStatusEventImplementors = []string{"PracticeStatusEvent"}
+
+func (ec *executionContext) _PracticeStatusEvent(ctx context.Context, sel ast.SelectionSet, obj *PracticeStatusEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, practiceStatusEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PracticeStatusEvent")
+		case "cursor":
+			out.Values[i] = ec._PracticeStatusEvent_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "practice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PracticeStatusEvent_practice(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._PracticeStatusEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousStatus":
+			out.Values[i] = ec._PracticeStatusEvent_previousStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._PracticeStatusEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._PracticeStatusEvent_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._PracticeStatusEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8177,6 +8622,26 @@ func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.Selection
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "practiceStatusChanged":
+		return ec._Subscription_practiceStatusChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -8936,6 +9401,14 @@ func (ec *executionContext) unmarshalNPracticeStatus2githubᚗcomᚋcitizengraph
 
 func (ec *executionContext) marshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx context.Context, sel ast.SelectionSet, v PracticeStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPracticeStatusEvent2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatusEvent(ctx context.Context, sel ast.SelectionSet, v *PracticeStatusEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PracticeStatusEvent!")
+		return graphql.Null
+	}
+	return ec._PracticeStatusEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*Service) graphql.Marshaler {

@@ -130,6 +130,19 @@ type PracticeEdge struct {
 	Node   *Practice `json:"node"`
 }
 
+// One status change of a practice, as published to live subscribers.
+type PracticeStatusEvent struct {
+	// Pass it as after to resume the stream from this event.
+	Cursor   string         `json:"cursor"`
+	Practice *Practice      `json:"practice"`
+	Status   PracticeStatus `json:"status"`
+	// Absent for the creation of the practice.
+	PreviousStatus *PracticeStatus `json:"previousStatus,omitempty"`
+	At             time.Time       `json:"at"`
+	Actor          *Actor          `json:"actor"`
+	Note           *string         `json:"note,omitempty"`
+}
+
 type Query struct {
 }
 
@@ -220,6 +233,9 @@ type StatusChange struct {
 	At     time.Time      `json:"at"`
 	Actor  *Actor         `json:"actor"`
 	Note   *string        `json:"note,omitempty"`
+}
+
+type Subscription struct {
 }
 
 type ActorKind string

@@ -183,3 +183,20 @@ func (r *Resolver) act(ctx context.Context, id string, a practices.Action, note 
 	}
 	return r.practice(p, r.svc.Now()), nil
 }
+
+func statusEvent(e practices.StatusEvent) *practicesgql.PracticeStatusEvent {
+	out := &practicesgql.PracticeStatusEvent{
+		Cursor: practices.EncodeEventCursor(e.ID),
+		// A stub carrying the key; the field resolver loads and authorizes it.
+		Practice: &practicesgql.Practice{ID: e.PracticeID},
+		Status:   practicesgql.PracticeStatus(e.Status),
+		At:       e.At,
+		Actor:    &practicesgql.Actor{Kind: practicesgql.ActorKind(e.Actor.Kind), ID: strPtr(e.Actor.ID)},
+		Note:     strPtr(e.Note),
+	}
+	if e.Previous != "" {
+		prev := practicesgql.PracticeStatus(e.Previous)
+		out.PreviousStatus = &prev
+	}
+	return out
+}

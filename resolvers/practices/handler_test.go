@@ -65,7 +65,7 @@ func newServer(t testing.TB, people int) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := gqlserver.Handle(principals, resolvers.NewServiceHandler(svc, gqlserver.Options{}))
+	h := gqlserver.Handle(principals, resolvers.NewServiceHandler(svc, gqlserver.Options{Verifier: principals}))
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &server{url: ts.URL, pool: pool, qc: qc, svc: svc}

@@ -132,6 +132,14 @@ func (r *practiceResolver) Documents(ctx context.Context, obj *practicesgql.Prac
 	return out, nil
 }
 
+func (r *practiceStatusEventResolver) Practice(ctx context.Context, obj *practicesgql.PracticeStatusEvent) (*practicesgql.Practice, error) {
+	p, err := r.svc.Practice(ctx, obj.Practice.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.practice(p, r.svc.Now()), nil
+}
+
 func (r *queryResolver) Practice(ctx context.Context, id string) (*practicesgql.Practice, error) {
 	p, err := r.svc.Practice(ctx, id)
 	if err != nil {
@@ -196,6 +204,29 @@ func (r *serviceResolver) Comuni(ctx context.Context, obj *practicesgql.Service)
 	return comuni(r.svc.ComuniOf(&practices.ServiceCard{})), nil
 }
 
+func (r *subscriptionResolver) PracticeStatusChanged(ctx context.Context, id string, after *string) (<-chan *practicesgql.PracticeStatusEvent, error) {
+	cursor := ""
+	if after != nil {
+		cursor = *after
+	}
+	events, err := r.svc.WatchPractice(ctx, id, cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *practicesgql.PracticeStatusEvent)
+	go func() {
+		defer close(out)
+		for e := range events {
+			select {
+			case out <- statusEvent(e):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
 func (r *Resolver) Comune() practicesgql.ComuneResolver { return &comuneResolver{r} }
 
 func (r *Resolver) Mutation() practicesgql.MutationResolver { return &mutationResolver{r} }
@@ -204,15 +235,23 @@ func (r *Resolver) Person() practicesgql.PersonResolver { return &personResolver
 
 func (r *Resolver) Practice() practicesgql.PracticeResolver { return &practiceResolver{r} }
 
+func (r *Resolver) PracticeStatusEvent() practicesgql.PracticeStatusEventResolver {
+	return &practiceStatusEventResolver{r}
+}
+
 func (r *Resolver) Query() practicesgql.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Service() practicesgql.ServiceResolver { return &serviceResolver{r} }
 
+func (r *Resolver) Subscription() practicesgql.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	comuneResolver   struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	personResolver   struct{ *Resolver }
-	practiceResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	serviceResolver  struct{ *Resolver }
+	comuneResolver              struct{ *Resolver }
+	mutationResolver            struct{ *Resolver }
+	personResolver              struct{ *Resolver }
+	practiceResolver            struct{ *Resolver }
+	practiceStatusEventResolver struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	serviceResolver             struct{ *Resolver }
+	subscriptionResolver        struct{ *Resolver }
 )

@@ -50,6 +50,7 @@ type Service struct {
 	isMetro    map[string]bool // the same, as a set
 	categories map[int]string
 	lifeEvents map[LifeEventRef]opendata.LifeEvent
+	hub        *hub
 }
 
 // Option configures a Service.
@@ -77,7 +78,7 @@ func NewService(store *Store, opts ...Option) (*Service, error) {
 		return nil, fmt.Errorf("practices: %w", err)
 	}
 	s := &Service{store: store, now: time.Now, rome: rome, isMetro: map[string]bool{},
-		categories: map[int]string{}, lifeEvents: map[LifeEventRef]opendata.LifeEvent{}}
+		categories: map[int]string{}, lifeEvents: map[LifeEventRef]opendata.LifeEvent{}, hub: newHub(store.pool)}
 	for _, c := range comuni {
 		s.metro = append(s.metro, c.IstatCode)
 		s.isMetro[c.IstatCode] = true
