@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
+	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +77,18 @@ func runGateway(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if *debugAddr != "" {
+		dbg := http.NewServeMux()
+		dbg.HandleFunc("/debug/pprof/", pprof.Index)
+		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dbg.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		go func() {
+			if err := listenAndServe(ctx, *debugAddr, dbg); err != nil {
+				slog.Error("debug listener", "err", err)
+			}
+		}()
+	}
 	slog.Info("gateway listening", "url", "http://"+*addr+"/graphql", "subgraphs", len(urls))
 	return listenAndServe(ctx, *addr, mux)
 }

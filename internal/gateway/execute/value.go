@@ -125,11 +125,16 @@ type arena struct {
 	chunk   []Value
 	members []Member
 	items   []*Value
+	size    int // chunk length (0: 64)
 }
+
+// sizeFor sizes the arena's chunks for a document of n bytes (about one
+// value per 12 bytes of JSON).
+func (a *arena) sizeFor(n int) { a.size = min(max(n/12, 16), 4096) }
 
 func (a *arena) alloc() *Value {
 	if len(a.chunk) == 0 {
-		a.chunk = make([]Value, 512)
+		a.chunk = make([]Value, max(a.size, 64))
 	}
 	v := &a.chunk[0]
 	a.chunk = a.chunk[1:]
@@ -141,7 +146,7 @@ func (a *arena) alloc() *Value {
 func (a *arena) copyMembers(ms []Member) []Member {
 	n := len(ms)
 	if n > len(a.members) {
-		a.members = make([]Member, max(n, 1024))
+		a.members = make([]Member, max(n, a.size, 64))
 	}
 	out := a.members[:n:n]
 	a.members = a.members[n:]
@@ -152,7 +157,7 @@ func (a *arena) copyMembers(ms []Member) []Member {
 func (a *arena) copyItems(is []*Value) []*Value {
 	n := len(is)
 	if n > len(a.items) {
-		a.items = make([]*Value, max(n, 512))
+		a.items = make([]*Value, max(n, a.size/4, 16))
 	}
 	out := a.items[:n:n]
 	a.items = a.items[n:]
@@ -175,6 +180,9 @@ type decoder struct {
 
 // parse decodes one JSON document.
 func parse(a *arena, data []byte) (*Value, error) {
+	if a.size == 0 {
+		a.sizeFor(len(data))
+	}
 	d := decoder{buf: data, a: a}
 	v, err := d.value()
 	if err != nil {
