@@ -16,5 +16,15 @@
 // The person id cannot be checked against identity's tables (no cross-schema
 // SQL); it is checked for consistency with the caller's earlier practices.
 //
+// WatchPractice (the practiceStatusChanged subscription) replays the outbox
+// after a cursor and then follows the notifications through one shared
+// LISTEN connection that runs only while somebody watches.
+//
+// Seed loads the catalogue (catalogue.go, stable ids derived from slugs)
+// and the practices planned by seedgen, walking each through the same
+// transition table with ApplyEdge. Into empty tables it builds secondary
+// indexes and foreign keys after the COPY, which keeps 100,000 people
+// (about 175,000 practices and 910,000 history rows) around ten seconds.
+//
 // The package has no GraphQL imports; resolvers/practices adapts it.
 package practices
