@@ -232,8 +232,8 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 		and ($2 or p.applicant_fiscal_code = $3 or p.comune = any($4::text[]))
 		and ($5 = '' or p.status = $5)`
 	counts := make(map[string]int, len(people))
-	rows, err := s.pool.Query(ctx, `select a.pid::text, count(*) from unnest($1::uuid[]) as a(pid)
-		join practices.practice p on `+cond+` group by a.pid`, args...)
+	rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
+		cross join lateral (select count(*) n from practices.practice p where `+cond+`) c`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("count practices of people: %w", err)
 	}
@@ -495,22 +495,35 @@ func (s *Store) InsertDocument(ctx context.Context, d Document, open []Status) (
 // [f.From, f.To), restricted to comuni unless all is set.
 func (s *Store) Stats(ctx context.Context, f StatsFilter, all bool, comuni []string) (Stats, error) {
 	var st Stats
+	// The conditions are assembled so that each query's plan can use the
+	// (service_id, comune, submitted_at) and (comune, submitted_at) indexes.
+	where := []string{"p.submitted_at is not null"}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.ServiceID != "" {
+		where = append(where, "p.service_id = "+arg(f.ServiceID)+"::uuid")
+	}
+	if f.Comune != "" {
+		where = append(where, "p.comune = "+arg(f.Comune))
+	}
+	if f.From != nil {
+		where = append(where, "p.submitted_at >= "+arg(*f.From))
+	}
+	if f.To != nil {
+		where = append(where, "p.submitted_at < "+arg(*f.To))
+	}
+	if !all {
+		where = append(where, "p.comune = any("+arg(comuni)+"::text[])")
+	}
 	err := s.pool.QueryRow(ctx, `with sel as (
-			select p.submitted_at, p.decided_at, p.due_by,
-				extract(epoch from p.decided_at - p.submitted_at) / 86400.0 as days
-			from practices.practice p
-			where p.submitted_at is not null
-				and ($1 = '' or p.service_id = nullif($1, '')::uuid)
-				and ($2 = '' or p.comune = $2)
-				and ($3::timestamptz is null or p.submitted_at >= $3)
-				and ($4::timestamptz is null or p.submitted_at < $4)
-				and ($5 or p.comune = any($6::text[])))
+			select p.decided_at, p.due_by, extract(epoch from p.decided_at - p.submitted_at) / 86400.0 as days
+			from practices.practice p where `+strings.Join(where, " and ")+`)
 		select count(*)::int,
 			count(decided_at)::int,
 			percentile_cont(0.5) within group (order by days) filter (where decided_at is not null),
 			percentile_cont(0.9) within group (order by days) filter (where decided_at is not null),
 			(count(*) filter (where decided_at > due_by))::float8 / nullif(count(decided_at), 0)
-		from sel`, f.ServiceID, f.Comune, f.From, f.To, all, comuni).
+		from sel`, args...).
 		Scan(&st.Count, &st.Decided, &st.MedianDaysToDecision, &st.P90DaysToDecision, &st.ShareDecidedAfterDue)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
