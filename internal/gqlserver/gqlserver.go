@@ -51,9 +51,9 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 		InitFunc:              wsInit(opts.Verifier),
 	})
 	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.SSE{}) // before POST, which accepts any JSON POST
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.MultipartForm{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
