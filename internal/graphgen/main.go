@@ -98,4 +98,3 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 }
-

@@ -1,6 +1,8 @@
 package culture
 
 import (
+	"github.com/citizengraph/citizengraph/internal/keyset"
+
 	"context"
 	"fmt"
 	"strconv"
@@ -174,7 +176,7 @@ func parsePage(op string, first int, after string) (*eventKey, error) {
 	if after == "" {
 		return nil, nil
 	}
-	parts, ok := decodeCursor(after, 2)
+	parts, ok := keyset.Decode(after, 2)
 	if !ok {
 		return nil, apperr.E(op, apperr.Invalid, "invalid cursor")
 	}
@@ -186,7 +188,7 @@ func parsePage(op string, first int, after string) (*eventKey, error) {
 }
 
 func eventCursor(e Event) string {
-	return encodeCursor(e.StartsAt.UTC().Format(time.RFC3339Nano), e.ID)
+	return keyset.Encode(e.StartsAt.UTC().Format(time.RFC3339Nano), e.ID)
 }
 
 // eventPage trims a limit+1 result to a page.
@@ -298,7 +300,7 @@ func (s *Service) Venues(ctx context.Context, q VenueQuery) (VenuePage, error) {
 	}
 	var after []string
 	if q.After != "" {
-		parts, ok := decodeCursor(q.After, 2)
+		parts, ok := keyset.Decode(q.After, 2)
 		if ok {
 			_, err := strconv.Atoi(parts[1])
 			ok = err == nil
@@ -320,7 +322,7 @@ func (s *Service) Venues(ctx context.Context, q VenueQuery) (VenuePage, error) {
 	p.Venues = vs
 	p.Cursors = make([]string, len(vs))
 	for i, v := range vs {
-		p.Cursors[i] = encodeCursor(keys[i], strconv.Itoa(v.ID))
+		p.Cursors[i] = keyset.Encode(keys[i], strconv.Itoa(v.ID))
 	}
 	if q.WithTotal {
 		if p.Total, err = s.store.CountVenues(ctx, f); err != nil {

@@ -1,8 +1,8 @@
 package practices
 
 import (
-	"encoding/base64"
-	"encoding/json"
+	"github.com/citizengraph/citizengraph/internal/keyset"
+
 	"time"
 
 	"github.com/google/uuid"
@@ -10,31 +10,14 @@ import (
 
 // Cursors are opaque to clients: base64url of a small JSON array.
 
-func encodeCursor(parts ...string) string {
-	b, _ := json.Marshal(parts) // strings always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, n int) ([]string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, false
-	}
-	var parts []string
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != n {
-		return nil, false
-	}
-	return parts, true
-}
-
 // EncodePracticeCursor is the cursor of p in newest-first order.
 func EncodePracticeCursor(p Practice) string {
-	return encodeCursor(p.CreatedAt.UTC().Format(time.RFC3339Nano), p.ID)
+	return keyset.Encode(p.CreatedAt.UTC().Format(time.RFC3339Nano), p.ID)
 }
 
 // DecodePracticeCursor parses a practice cursor.
 func DecodePracticeCursor(s string) (PracticeCursor, bool) {
-	parts, ok := decodeCursor(s, 2)
+	parts, ok := keyset.Decode(s, 2)
 	if !ok {
 		return PracticeCursor{}, false
 	}
@@ -46,11 +29,11 @@ func DecodePracticeCursor(s string) (PracticeCursor, bool) {
 }
 
 // EncodeServiceCursor is the cursor of s in title order.
-func EncodeServiceCursor(s ServiceCard) string { return encodeCursor(s.Title, s.ID) }
+func EncodeServiceCursor(s ServiceCard) string { return keyset.Encode(s.Title, s.ID) }
 
 // DecodeServiceCursor parses a service cursor.
 func DecodeServiceCursor(s string) (ServiceCursor, bool) {
-	parts, ok := decodeCursor(s, 2)
+	parts, ok := keyset.Decode(s, 2)
 	if !ok || !validUUID(parts[1]) {
 		return ServiceCursor{}, false
 	}

@@ -1,6 +1,8 @@
 package practices
 
 import (
+	"github.com/citizengraph/citizengraph/internal/keyset"
+
 	"context"
 	"errors"
 	"strconv"
@@ -139,11 +141,11 @@ func (h *hub) listen(ctx context.Context) error {
 }
 
 // EncodeEventCursor is the cursor of an outbox event.
-func EncodeEventCursor(id int64) string { return encodeCursor(strconv.FormatInt(id, 10)) }
+func EncodeEventCursor(id int64) string { return keyset.Encode(strconv.FormatInt(id, 10)) }
 
 // DecodeEventCursor parses an event cursor.
 func DecodeEventCursor(s string) (int64, bool) {
-	parts, ok := decodeCursor(s, 1)
+	parts, ok := keyset.Decode(s, 1)
 	if !ok {
 		return 0, false
 	}

@@ -1,6 +1,8 @@
 package territory
 
 import (
+	"github.com/citizengraph/citizengraph/internal/keyset"
+
 	"context"
 	"strconv"
 
@@ -62,7 +64,7 @@ func (s *Service) Comuni(ctx context.Context, q ComuneQuery) (ComunePage, error)
 	var after []string
 	if q.After != "" {
 		var ok bool
-		if after, ok = decodeCursor(q.After, 2); !ok {
+		if after, ok = keyset.Decode(q.After, 2); !ok {
 			return ComunePage{}, apperr.E(op, apperr.Invalid, "invalid cursor")
 		}
 	}
@@ -78,7 +80,7 @@ func (s *Service) Comuni(ctx context.Context, q ComuneQuery) (ComunePage, error)
 	p.Comuni = cs
 	p.Cursors = make([]string, len(cs))
 	for i, c := range cs {
-		p.Cursors[i] = encodeCursor(keys[i], c.IstatCode)
+		p.Cursors[i] = keyset.Encode(keys[i], c.IstatCode)
 	}
 	if q.WithTotal {
 		if p.Total, err = s.store.CountComuni(ctx, q.NamePrefix, zona); err != nil {
