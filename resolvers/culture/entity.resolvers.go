@@ -9,6 +9,7 @@ import (
 	"context"
 
 	culturegql "github.com/citizengraph/citizengraph/graph/culture"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []*culturegql.ComuneByIstatCodesInput) ([]*culturegql.Comune, error) {
@@ -32,7 +33,7 @@ func (r *entityResolver) FindManyEventByIDs(ctx context.Context, reps []*culture
 	if err != nil {
 		return nil, err
 	}
-	return out, missing("Event", keys, es)
+	return out, gqlserver.MissingEntities("culture.entities", "Event", keys, es)
 }
 
 func (r *entityResolver) FindManyVenueByIDs(ctx context.Context, reps []*culturegql.VenueByIDsInput) ([]*culturegql.Venue, error) {
@@ -44,7 +45,7 @@ func (r *entityResolver) FindManyVenueByIDs(ctx context.Context, reps []*culture
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(vs, venue), missing("Venue", keys, vs)
+	return mapAll(vs, venue), gqlserver.MissingEntities("culture.entities", "Venue", keys, vs)
 }
 
 func (r *Resolver) Entity() culturegql.EntityResolver { return &entityResolver{r} }

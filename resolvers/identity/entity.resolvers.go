@@ -8,9 +8,8 @@ package identity
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
 	identitygql "github.com/citizengraph/citizengraph/graph/identity"
-	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func (r *entityResolver) FindManyOrganizationByIDs(ctx context.Context, reps []*identitygql.OrganizationByIDsInput) ([]*identitygql.Organization, error) {
@@ -22,20 +21,7 @@ func (r *entityResolver) FindManyOrganizationByIDs(ctx context.Context, reps []*
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*identitygql.Organization, len(reps))
-	errs := make([]error, len(reps))
-	failed := false
-	for i, o := range os {
-		if o == nil {
-			errs[i], failed = apperr.Errorf("identity.Organization", apperr.NotFound, "organization %q not found", ids[i]), true
-			continue
-		}
-		out[i] = organizationOut(o)
-	}
-	if failed {
-		return out, graphql.BatchErrorList(errs)
-	}
-	return out, nil
+	return gqlserver.Entities("identity.Organization", "Organization", ids, os, organizationOut)
 }
 
 func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*identitygql.PersonByIDsInput) ([]*identitygql.Person, error) {
@@ -47,20 +33,7 @@ func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*identi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*identitygql.Person, len(reps))
-	errs := make([]error, len(reps))
-	failed := false
-	for i, p := range ps {
-		if p == nil {
-			errs[i], failed = apperr.Errorf("identity.Person", apperr.NotFound, "person %q not found", ids[i]), true
-			continue
-		}
-		out[i] = personOut(p)
-	}
-	if failed {
-		return out, graphql.BatchErrorList(errs)
-	}
-	return out, nil
+	return gqlserver.Entities("identity.Person", "Person", ids, ps, personOut)
 }
 
 func (r *Resolver) Entity() identitygql.EntityResolver { return &entityResolver{r} }

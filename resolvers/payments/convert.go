@@ -3,8 +3,6 @@ package payments
 import (
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	paymentsgql "github.com/citizengraph/citizengraph/graph/payments"
 	"github.com/citizengraph/citizengraph/internal/apperr"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
@@ -105,17 +103,6 @@ func fromCreateInput(in paymentsgql.CreatePaymentPositionInput) payments.CreateI
 			Description: it.Description, DueDate: it.DueDate, TaxonomyCode: it.TaxonomyCode})
 	}
 	return out
-}
-
-// batchErrors turns per-index errors into gqlgen's batch error list, or nil
-// when every index succeeded.
-func batchErrors(errs []error) error {
-	for _, e := range errs {
-		if e != nil {
-			return graphql.BatchErrorList(errs)
-		}
-	}
-	return nil
 }
 
 func invalid(op, msg string) error { return apperr.E(op, apperr.Invalid, msg) }

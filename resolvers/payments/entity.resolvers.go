@@ -9,6 +9,7 @@ import (
 	"context"
 
 	paymentsgql "github.com/citizengraph/citizengraph/graph/payments"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func (r *entityResolver) FindManyPaymentPositionByIupds(ctx context.Context, reps []*paymentsgql.PaymentPositionByIupdsInput) ([]*paymentsgql.PaymentPosition, error) {
@@ -24,7 +25,7 @@ func (r *entityResolver) FindManyPaymentPositionByIupds(ctx context.Context, rep
 	for i, p := range ps {
 		out[i] = toPosition(p)
 	}
-	return out, batchErrors(errs)
+	return out, gqlserver.BatchErrors(errs)
 }
 
 func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*paymentsgql.PersonByIDsInput) ([]*paymentsgql.Person, error) {

@@ -3,8 +3,6 @@ package practices
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"time"
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
@@ -158,17 +156,6 @@ func (r *Resolver) serviceConnection(pg practices.ServicePage) *practicesgql.Ser
 		out.PageInfo.EndCursor = &cur
 	}
 	return out
-}
-
-// batchErrors reports per-representation errors of an entity batch: nil
-// when every entity resolved.
-func batchErrors(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return graphql.BatchErrorList(errs)
-		}
-	}
-	return nil
 }
 
 // act runs a lifecycle action and converts the result.

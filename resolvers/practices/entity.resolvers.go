@@ -9,6 +9,7 @@ import (
 	"context"
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []*practicesgql.ComuneByIstatCodesInput) ([]*practicesgql.Comune, error) {
@@ -38,7 +39,7 @@ func (r *entityResolver) FindManyPracticeByIDs(ctx context.Context, reps []*prac
 	for i := range list {
 		out[i] = r.practice(list[i], now)
 	}
-	return out, batchErrors(errs)
+	return out, gqlserver.BatchErrors(errs)
 }
 
 func (r *entityResolver) FindManyServiceByIDs(ctx context.Context, reps []*practicesgql.ServiceByIDsInput) ([]*practicesgql.Service, error) {
@@ -51,7 +52,7 @@ func (r *entityResolver) FindManyServiceByIDs(ctx context.Context, reps []*pract
 	for i := range cards {
 		out[i] = r.service(cards[i])
 	}
-	return out, batchErrors(errs)
+	return out, gqlserver.BatchErrors(errs)
 }
 
 func (r *Resolver) Entity() practicesgql.EntityResolver { return &entityResolver{r} }

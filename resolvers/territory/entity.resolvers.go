@@ -9,6 +9,7 @@ import (
 	"context"
 
 	territorygql "github.com/citizengraph/citizengraph/graph/territory"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []*territorygql.ComuneByIstatCodesInput) ([]*territorygql.Comune, error) {
@@ -20,7 +21,7 @@ func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(cs, comune), missing("Comune", keys, cs)
+	return mapAll(cs, comune), gqlserver.MissingEntities("territory.entities", "Comune", keys, cs)
 }
 
 func (r *entityResolver) FindManyMunicipioByIDs(ctx context.Context, reps []*territorygql.MunicipioByIDsInput) ([]*territorygql.Municipio, error) {
@@ -32,7 +33,7 @@ func (r *entityResolver) FindManyMunicipioByIDs(ctx context.Context, reps []*ter
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(ms, municipio), missing("Municipio", keys, ms)
+	return mapAll(ms, municipio), gqlserver.MissingEntities("territory.entities", "Municipio", keys, ms)
 }
 
 func (r *entityResolver) FindManyNilByIDs(ctx context.Context, reps []*territorygql.NilByIDsInput) ([]*territorygql.Nil, error) {
@@ -44,7 +45,7 @@ func (r *entityResolver) FindManyNilByIDs(ctx context.Context, reps []*territory
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(ns, nilArea), missing("Nil", keys, ns)
+	return mapAll(ns, nilArea), gqlserver.MissingEntities("territory.entities", "Nil", keys, ns)
 }
 
 func (r *entityResolver) FindManyZonaOmogeneaByIDs(ctx context.Context, reps []*territorygql.ZonaOmogeneaByIDsInput) ([]*territorygql.ZonaOmogenea, error) {
@@ -56,7 +57,7 @@ func (r *entityResolver) FindManyZonaOmogeneaByIDs(ctx context.Context, reps []*
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(zs, zona), missing("ZonaOmogenea", keys, zs)
+	return mapAll(zs, zona), gqlserver.MissingEntities("territory.entities", "ZonaOmogenea", keys, zs)
 }
 
 func (r *Resolver) Entity() territorygql.EntityResolver { return &entityResolver{r} }
