@@ -17,7 +17,7 @@ func TestPresenterHidesInternals(t *testing.T) {
 	present := Presenter(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	cases := []struct {
-		err      error
+		err       error
 		msg, code string
 	}{
 		{apperr.E("op", apperr.Invalid, "first must be between 1 and 100"), "first must be between 1 and 100", "BAD_USER_INPUT"},
