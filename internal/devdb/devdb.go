@@ -211,6 +211,14 @@ func binDir(ctx context.Context) (string, error) {
 	if os.Getuid() != 0 {
 		return "", errors.New("devdb: PostgreSQL server binaries not found; install Debian's postgresql package or set DATABASE_URL")
 	}
+	// The package's own cluster is not wanted: keep apt from starting
+	// services (the usual policy-rc.d convention), restoring any policy.
+	const policy = "/usr/sbin/policy-rc.d"
+	if _, err := os.Stat(policy); errors.Is(err, os.ErrNotExist) {
+		if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err == nil {
+			defer os.Remove(policy)
+		}
+	}
 	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
