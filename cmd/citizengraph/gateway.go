@@ -38,6 +38,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
+	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
@@ -63,7 +64,7 @@ func runGateway(ctx context.Context, args []string) error {
 		urls[name] = url
 	}
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout}),
+		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup}),
 		MaxDepth:   *maxDepth,
 		MaxAliases: *maxAliases,
 		MaxCost:    *maxCost,

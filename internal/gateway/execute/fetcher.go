@@ -8,14 +8,19 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
+	"strings"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Request is one subgraph request.
 type Request struct {
 	// Body is the JSON request body: {"query": …, "variables": …}.
 	Body []byte
+	// Idempotent marks a query (not a mutation): identical in-flight
+	// requests may share one answer.
+	Idempotent bool
 }
 
 // Response is a subgraph's answer.
@@ -79,6 +84,10 @@ type HTTPOptions struct {
 	MaxIdleConnsPerHost int
 	// Transport replaces the pooled transport (tests).
 	Transport http.RoundTripper
+	// DedupInflight shares one subgraph round trip among identical
+	// concurrent idempotent requests: same subgraph, same body and same
+	// forwarded headers (so requests of different users never share).
+	DedupInflight bool
 }
 
 // HTTPFetcher posts subgraph requests over pooled keep-alive connections.
@@ -86,7 +95,7 @@ type HTTPFetcher struct {
 	urls   map[string]string
 	opts   HTTPOptions
 	client *http.Client
-	bufs   sync.Pool
+	flight singleflight.Group
 }
 
 // NewHTTPFetcher returns a fetcher for the subgraphs' routing URLs.
@@ -118,6 +127,33 @@ func NewHTTPFetcher(urls map[string]string, opts HTTPOptions) *HTTPFetcher {
 
 // Fetch implements Fetcher.
 func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
+	if !f.opts.DedupInflight || !req.Idempotent {
+		return f.fetch(ctx, subgraph, req)
+	}
+	var key strings.Builder
+	key.WriteString(subgraph)
+	if in := forwardHeaders(ctx); in != nil {
+		for _, h := range forwarded {
+			key.WriteByte(0)
+			key.WriteString(in.Get(h))
+		}
+	}
+	key.WriteByte(0)
+	key.Write(req.Body)
+	ch := f.flight.DoChan(key.String(), func() (any, error) {
+		// The shared round trip must not die with the first caller.
+		return f.fetch(context.WithoutCancel(ctx), subgraph, req)
+	})
+	select {
+	case r := <-ch:
+		resp, _ := r.Val.(Response)
+		return resp, r.Err
+	case <-ctx.Done():
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: ctx.Err()}
+	}
+}
+
+func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
 	url, ok := f.urls[subgraph]
 	if !ok {
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeUnknownSubgraph, Err: errors.New("no routing URL")}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,5 +94,51 @@ func TestInProcessFetcher(t *testing.T) {
 	resp, err := f.Fetch(execute.WithForwardHeaders(context.Background(), in), "a", execute.Request{Body: []byte(`{}`)})
 	if err != nil || resp.StatusCode != http.StatusTeapot || string(resp.Body) != `{"data":{"auth":"Bearer x"}}` {
 		t.Fatalf("%v %d %s", err, resp.StatusCode, resp.Body)
+	}
+}
+
+func TestHTTPFetcherDeduplicatesOnlyIdenticalInflightQueries(t *testing.T) {
+	var hits atomic.Int64
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-gate
+		_, _ = w.Write([]byte(`{"data":{"a":1}}`))
+	}))
+	defer srv.Close()
+	f := execute.NewHTTPFetcher(map[string]string{"s": srv.URL}, execute.HTTPOptions{DedupInflight: true})
+	auth := func(tok string) context.Context {
+		h := http.Header{}
+		h.Set("Authorization", tok)
+		return execute.WithForwardHeaders(context.Background(), h)
+	}
+	type call struct {
+		ctx        context.Context
+		idempotent bool
+	}
+	calls := []call{{auth("A"), true}, {auth("A"), true}, {auth("A"), true}, {auth("B"), true}, {auth("A"), false}}
+	done := make(chan error, len(calls))
+	for _, c := range calls {
+		go func() {
+			resp, err := f.Fetch(c.ctx, "s", execute.Request{Body: []byte(`{"query":"{a}"}`), Idempotent: c.idempotent})
+			if err == nil && string(resp.Body) != `{"data":{"a":1}}` {
+				err = errors.New("wrong body " + string(resp.Body))
+			}
+			done <- err
+		}()
+	}
+	// Three distinct round trips: token A (shared by three), token B, and
+	// the non-idempotent request. Wait until all three reached the server.
+	for hits.Load() < 3 {
+		runtime.Gosched()
+	}
+	close(gate)
+	for range calls {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := hits.Load(); n != 3 {
+		t.Fatalf("%d round trips, want 3", n)
 	}
 }

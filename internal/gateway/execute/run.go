@@ -98,7 +98,7 @@ func (st *state) fetch(f *plan.Fetch) {
 	if body == nil {
 		return
 	}
-	resp, err := st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body})
+	resp, err := st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query})
 	var (
 		a    arena
 		root *Value
