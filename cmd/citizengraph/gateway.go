@@ -39,6 +39,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
+	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
@@ -64,7 +65,7 @@ func runGateway(ctx context.Context, args []string) error {
 		urls[name] = url
 	}
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup}),
+		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
 		MaxDepth:   *maxDepth,
 		MaxAliases: *maxAliases,
 		MaxCost:    *maxCost,
@@ -92,4 +93,16 @@ func runGateway(ctx context.Context, args []string) error {
 	}
 	slog.Info("gateway listening", "url", "http://"+*addr+"/graphql", "subgraphs", len(urls))
 	return listenAndServe(ctx, *addr, mux)
+}
+
+// headerList parses --forward-headers: never nil, so an empty flag forwards
+// nothing.
+func headerList(s string) []string {
+	out := []string{}
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }

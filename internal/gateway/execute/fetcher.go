@@ -71,8 +71,10 @@ func forwardHeaders(ctx context.Context) http.Header {
 	return h
 }
 
-// Forwarded are the incoming headers passed on to subgraphs.
-var forwarded = [...]string{"Authorization", "Traceparent", "Tracestate"}
+// DefaultForwardHeaders are the incoming headers passed on to subgraphs
+// unless HTTPOptions.ForwardHeaders says otherwise: the caller's token, so
+// every subgraph authorizes on its own, and the W3C trace context.
+func DefaultForwardHeaders() []string { return []string{"Authorization", "Traceparent", "Tracestate"} }
 
 // HTTPOptions tune the HTTP fetcher.
 type HTTPOptions struct {
@@ -88,6 +90,9 @@ type HTTPOptions struct {
 	// concurrent idempotent requests: same subgraph, same body and same
 	// forwarded headers (so requests of different users never share).
 	DedupInflight bool
+	// ForwardHeaders lists the incoming headers passed on to subgraphs;
+	// nil means DefaultForwardHeaders, an empty non-nil slice none.
+	ForwardHeaders []string
 }
 
 // HTTPFetcher posts subgraph requests over pooled keep-alive connections.
@@ -118,6 +123,9 @@ func NewHTTPFetcher(urls map[string]string, opts HTTPOptions) *HTTPFetcher {
 			DisableCompression:  true,
 		}
 	}
+	if opts.ForwardHeaders == nil {
+		opts.ForwardHeaders = DefaultForwardHeaders()
+	}
 	u := make(map[string]string, len(urls))
 	for k, v := range urls {
 		u[k] = v
@@ -133,7 +141,7 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (
 	var key strings.Builder
 	key.WriteString(subgraph)
 	if in := forwardHeaders(ctx); in != nil {
-		for _, h := range forwarded {
+		for _, h := range f.opts.ForwardHeaders {
 			key.WriteByte(0)
 			key.WriteString(in.Get(h))
 		}
@@ -171,7 +179,7 @@ func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (
 	hr.Header["Content-Type"] = []string{"application/json"}
 	hr.Header["Accept"] = []string{"application/graphql-response+json, application/json"}
 	if in := forwardHeaders(ctx); in != nil {
-		for _, h := range forwarded {
+		for _, h := range f.opts.ForwardHeaders {
 			if v := in.Get(h); v != "" {
 				hr.Header.Set(h, v)
 			}
@@ -233,7 +241,7 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	if in := forwardHeaders(ctx); in != nil {
-		for _, n := range forwarded {
+		for _, n := range DefaultForwardHeaders() {
 			if v := in.Get(n); v != "" {
 				hr.Header.Set(n, v)
 			}

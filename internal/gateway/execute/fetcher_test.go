@@ -142,3 +142,37 @@ func TestHTTPFetcherDeduplicatesOnlyIdenticalInflightQueries(t *testing.T) {
 		t.Fatalf("%d round trips, want 3", n)
 	}
 }
+
+func TestHTTPFetcherForwardHeadersConfigurable(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data":{}}`)) //nolint:errcheck
+	}))
+	defer srv.Close()
+	in := http.Header{}
+	in.Set("Authorization", "Bearer secret")
+	in.Set("Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	in.Set("Cookie", "session=1")
+	ctx := execute.WithForwardHeaders(context.Background(), in)
+	for _, c := range []struct {
+		name    string
+		headers []string
+		want    map[string]bool
+	}{
+		{"default", nil, map[string]bool{"Authorization": true, "Traceparent": true, "Cookie": false}},
+		{"none", []string{}, map[string]bool{"Authorization": false, "Traceparent": false, "Cookie": false}},
+		{"trace only", []string{"Traceparent"}, map[string]bool{"Authorization": false, "Traceparent": true, "Cookie": false}},
+	} {
+		f := execute.NewHTTPFetcher(map[string]string{"a": srv.URL}, execute.HTTPOptions{ForwardHeaders: c.headers})
+		if _, err := f.Fetch(ctx, "a", execute.Request{Body: []byte(`{"query":"{a}"}`)}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for h, want := range c.want {
+			if (got.Get(h) != "") != want {
+				t.Errorf("%s: header %s forwarded = %v, want %v", c.name, h, got.Get(h) != "", want)
+			}
+		}
+	}
+}
