@@ -41,11 +41,13 @@ func runGateway(ctx context.Context, args []string) error {
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
+	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades a little memory for CPU")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	tuneGC(*gcPercent)
 	if *file == "" {
 		return fmt.Errorf("--supergraph is required")
 	}

@@ -19,10 +19,12 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "listen address")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	tuneGC(*gcPercent)
 	sgs := registry()
 	pool, err := openDB(ctx, sgs)
 	if err != nil {
