@@ -24,6 +24,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/sync/singleflight"
 
@@ -67,6 +68,7 @@ type Gateway struct {
 	fetcher  execute.Fetcher
 	cache    *lru.Cache[string, *entry]
 	flight   singleflight.Group
+	built    atomic.Uint64
 	log      *slog.Logger
 	percents []percentLabel
 	enabled  map[string]bool
@@ -197,23 +199,40 @@ func (g *Gateway) labels() (map[string]bool, string) {
 	return on, key.String()
 }
 
-// plan returns the cached plan of the operation, building it once.
+// plan returns the cached plan of the operation, building it once. The
+// cache is keyed by the normalized operation — the parsed document printed
+// canonically, so whitespace, comments and formatting do not matter — with
+// the raw query text as a fast alias in front of it.
 func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool, labelKey string) *entry {
-	key := labelKey + "\x00" + oc.OperationName + "\x00" + oc.RawQuery
-	if e, ok := g.cache.Get(key); ok {
+	raw := "r\x00" + labelKey + "\x00" + oc.OperationName + "\x00" + oc.RawQuery
+	if e, ok := g.cache.Get(raw); ok {
 		return e
 	}
-	sum := sha256.Sum256([]byte(key))
-	v, _, _ := g.flight.Do(hex.EncodeToString(sum[:]), func() (any, error) {
+	var norm strings.Builder
+	norm.WriteString(labelKey)
+	norm.WriteByte(0)
+	norm.WriteString(oc.OperationName)
+	norm.WriteByte(0)
+	formatter.NewFormatter(&norm).FormatQueryDocument(oc.Doc)
+	sum := sha256.Sum256([]byte(norm.String()))
+	key := "n\x00" + hex.EncodeToString(sum[:])
+	v, _, _ := g.flight.Do(key, func() (any, error) {
 		if e, ok := g.cache.Get(key); ok {
 			return e, nil
 		}
+		g.built.Add(1)
 		e := g.build(oc, labels)
 		g.cache.Add(key, e)
 		return e, nil
 	})
-	return v.(*entry)
+	e := v.(*entry)
+	g.cache.Add(raw, e)
+	return e
 }
+
+// PlansBuilt is the number of query plans built so far: misses of the plan
+// cache, for metrics and tests.
+func (g *Gateway) PlansBuilt() uint64 { return g.built.Load() }
 
 func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e *entry) {
 	defer func() {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -161,4 +162,38 @@ func BenchmarkGateway(b *testing.B) {
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestPlanCacheKeyedByNormalizedOperation sends the bench query in three
+// spellings — reformatted, with comments, and again verbatim — and expects
+// one plan to serve them all.
+func TestPlanCacheKeyedByNormalizedOperation(t *testing.T) {
+	sg, query, f, want := loadBench(t)
+	gw, err := gateway.New(sg, gateway.Options{Fetcher: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := gw.Handler(gateway.HandlerOptions{})
+	spellings := []string{
+		query,
+		"# the portal's home page\n" + query + "\n\n# end\n",
+		strings.Join(strings.Fields(query), " "),
+		query,
+	}
+	for i, q := range spellings {
+		code, out := post(t, h, map[string]any{"query": q})
+		if code != 200 || out["errors"] != nil || !bytes.Equal(out["data"], want) {
+			t.Fatalf("spelling %d: status %d errors %s", i, code, out["errors"])
+		}
+	}
+	if n := gw.PlansBuilt(); n != 1 {
+		t.Fatalf("plans built = %d, want 1 for %d spellings of one operation", n, len(spellings))
+	}
+	// A different operation is a different plan.
+	if code, out := post(t, h, map[string]any{"query": "{ __typename }"}); code != 200 || out["errors"] != nil {
+		t.Fatalf("__typename: %d %s", code, out["errors"])
+	}
+	if n := gw.PlansBuilt(); n != 2 {
+		t.Fatalf("plans built = %d after a second operation, want 2", n)
+	}
 }
