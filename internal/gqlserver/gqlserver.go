@@ -138,3 +138,16 @@ func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {
 func Handle(v auth.TokenVerifier, h http.Handler) http.Handler {
 	return auth.Middleware(v, h)
 }
+
+// Around returns o with f run on every operation's context after any
+// AroundOperation hook o already has, e.g. to install a subgraph's
+// per-operation dataloaders on top of the caller's hook.
+func (o Options) Around(f func(context.Context) context.Context) Options {
+	prev := o.AroundOperation
+	if prev == nil {
+		o.AroundOperation = f
+		return o
+	}
+	o.AroundOperation = func(ctx context.Context) context.Context { return f(prev(ctx)) }
+	return o
+}

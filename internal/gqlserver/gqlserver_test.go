@@ -52,3 +52,21 @@ func TestEntitiesMarksMissingKeys(t *testing.T) {
 		t.Fatalf("all found: err = %v", err)
 	}
 }
+
+type orderKey struct{}
+
+func TestOptionsAroundChainsHooks(t *testing.T) {
+	add := func(s string) func(context.Context) context.Context {
+		return func(ctx context.Context) context.Context {
+			prev, _ := ctx.Value(orderKey{}).(string)
+			return context.WithValue(ctx, orderKey{}, prev+s)
+		}
+	}
+	if got := (Options{}).Around(add("a")).AroundOperation(context.Background()).Value(orderKey{}); got != "a" {
+		t.Fatalf("single hook: %v", got)
+	}
+	o := Options{AroundOperation: add("caller")}.Around(add("+loaders"))
+	if got := o.AroundOperation(context.Background()).Value(orderKey{}); got != "caller+loaders" {
+		t.Fatalf("chained hooks ran as %v, want caller+loaders", got)
+	}
+}

@@ -3,7 +3,6 @@
 package culture
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -28,12 +27,5 @@ func NewSchema(svc *culture.Service) graphql.ExecutableSchema {
 // per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 	svc := culture.NewService(culture.NewStore(pool))
-	around := opts.AroundOperation
-	opts.AroundOperation = func(ctx context.Context) context.Context {
-		if around != nil {
-			ctx = around(ctx)
-		}
-		return svc.WithLoaders(ctx)
-	}
-	return gqlserver.New(NewSchema(svc), opts)
+	return gqlserver.New(NewSchema(svc), opts.Around(svc.WithLoaders))
 }

@@ -27,14 +27,7 @@ func NewSchema(svc *identity.Service) graphql.ExecutableSchema {
 // NewServer returns the gqlgen server of the identity subgraph: per-operation
 // dataloaders and the personal-data guard installed.
 func NewServer(svc *identity.Service, opts gqlserver.Options) *handler.Server {
-	around := opts.AroundOperation
-	opts.AroundOperation = func(ctx context.Context) context.Context {
-		if around != nil {
-			ctx = around(ctx)
-		}
-		return svc.WithLoaders(ctx)
-	}
-	srv := gqlserver.New(NewSchema(svc), opts)
+	srv := gqlserver.New(NewSchema(svc), opts.Around(svc.WithLoaders))
 	srv.AroundFields(guardPersonalData)
 	return srv
 }

@@ -39,14 +39,7 @@ func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 // NewServiceHandler is NewHandler for an existing service (tests inject a
 // clock through it).
 func NewServiceHandler(svc *practices.Service, opts gqlserver.Options) http.Handler {
-	around := opts.AroundOperation
-	opts.AroundOperation = func(ctx context.Context) context.Context {
-		if around != nil {
-			ctx = around(ctx)
-		}
-		return practices.WithLoaders(ctx, svc)
-	}
-	return gqlserver.New(NewSchema(svc), opts)
+	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return practices.WithLoaders(ctx, svc) }))
 }
 
 // loaders returns the operation's loaders, or fresh ones when the schema
