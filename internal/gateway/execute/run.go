@@ -45,6 +45,9 @@ type state struct {
 	data *Value
 	a    arena
 	errs gqlerror.List
+	// respBytes sums the subgraph response sizes: without a size hint it
+	// sizes the client response buffer.
+	respBytes int
 }
 
 // Run executes p with the coerced variables and returns the response.
@@ -58,7 +61,11 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	if p.Root != nil {
 		st.run(p.Root)
 	}
-	w := writer{st: st, buf: make([]byte, 0, max(st.sizeHint+st.sizeHint/8, 1024))}
+	hint := st.sizeHint + st.sizeHint/8
+	if st.sizeHint == 0 {
+		hint = st.respBytes
+	}
+	w := writer{st: st, buf: make([]byte, 0, max(hint, 1024)), path: make([]pathSeg, 0, 16)}
 	data := w.root()
 	return &Result{Data: data, Errors: st.errs}
 }
@@ -108,6 +115,7 @@ func (st *state) fetch(f *plan.Fetch) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.respBytes += len(resp.Body)
 	if err != nil {
 		st.fetchFailed(f, batch, err)
 		return

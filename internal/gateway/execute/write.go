@@ -14,7 +14,29 @@ import (
 type writer struct {
 	st   *state
 	buf  []byte
-	path ast.Path
+	path []pathSeg
+}
+
+// pathSeg is one step of the response path being written: a field key,
+// or a list index when key is empty and idx is non-negative. Keeping
+// steps unboxed avoids an allocation per written field; ast.Path is built
+// only when an error needs it.
+type pathSeg struct {
+	key string
+	idx int
+}
+
+// astPath returns the current response path as an ast.Path.
+func (w *writer) astPath() ast.Path {
+	p := make(ast.Path, len(w.path))
+	for i, s := range w.path {
+		if s.idx >= 0 {
+			p[i] = ast.PathIndex(s.idx)
+		} else {
+			p[i] = ast.PathName(s.key)
+		}
+	}
+	return p
 }
 
 // root writes the data entry.
@@ -52,7 +74,7 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 		}
 		first = false
 		w.buf = append(w.buf, f.KeyJSON...)
-		w.path = append(w.path, ast.PathName(f.Key))
+		w.path = append(w.path, pathSeg{key: f.Key, idx: -1})
 		ok := true
 		switch {
 		case f.Typename:
@@ -92,7 +114,7 @@ func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			w.path = append(w.path, ast.PathIndex(i))
+			w.path = append(w.path, pathSeg{idx: i})
 			ok := w.value(it, t.Elem, f)
 			w.path = w.path[:len(w.path)-1]
 			if !ok {
@@ -144,16 +166,25 @@ func (w *writer) nonNull(f *plan.ShapeField) {
 }
 
 func (w *writer) addError(msg string) {
-	w.st.errs = append(w.st.errs, &gqlerror.Error{Message: msg, Path: append(ast.Path(nil), w.path...)})
+	w.st.errs = append(w.st.errs, &gqlerror.Error{Message: msg, Path: w.astPath()})
 }
 
 // isPrefix reports whether p is a non-empty prefix of (or equal to) q.
-func isPrefix(p, q ast.Path) bool {
+func isPrefix(p ast.Path, q []pathSeg) bool {
 	if len(p) == 0 || len(p) > len(q) {
 		return false
 	}
-	for i := range p {
-		if p[i] != q[i] {
+	for i, e := range p {
+		switch e := e.(type) {
+		case ast.PathName:
+			if q[i].idx >= 0 || q[i].key != string(e) {
+				return false
+			}
+		case ast.PathIndex:
+			if q[i].idx != int(e) {
+				return false
+			}
+		default:
 			return false
 		}
 	}
