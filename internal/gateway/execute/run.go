@@ -43,7 +43,6 @@ type state struct {
 
 	mu   sync.Mutex
 	data *Value
-	a    arena
 	errs gqlerror.List
 	// respBytes sums the subgraph response sizes: without a size hint it
 	// sizes the client response buffer.
@@ -56,8 +55,7 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	for _, o := range opts {
 		o(st)
 	}
-	st.data = st.a.alloc()
-	st.data.Kind = Object
+	st.data = &Value{Kind: Object}
 	if p.Root != nil {
 		st.run(p.Root)
 	}

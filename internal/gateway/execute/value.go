@@ -125,16 +125,28 @@ type arena struct {
 	chunk   []Value
 	members []Member
 	items   []*Value
-	size    int // chunk length (0: 64)
+	// Sizes of the next chunks (0: 64 values, 64 members, 16 items).
+	vals, mems, its int
 }
 
-// sizeFor sizes the arena's chunks for a document of n bytes (about one
-// value per 12 bytes of JSON).
-func (a *arena) sizeFor(n int) { a.size = min(max(n/12, 16), 4096) }
+// sizeFor sizes the arena's first chunks for the JSON document data.
+// Counting separators is cheap (vectorized) and bounds the document's
+// members closely: every member has one ':', and every value is the root,
+// a member's value or an array item (the first after '[', the others after
+// ','). Commas also separate members, so items are over-counted; values
+// beyond the first chunk come from further, smaller chunks.
+func (a *arena) sizeFor(data []byte) {
+	colons := bytes.Count(data, []byte{':'})
+	brackets := bytes.Count(data, []byte{'['})
+	a.mems = colons
+	a.vals = 1 + colons + brackets
+	a.its = brackets + min(bytes.Count(data, []byte{','}), a.vals)
+}
 
 func (a *arena) alloc() *Value {
 	if len(a.chunk) == 0 {
-		a.chunk = make([]Value, max(a.size, 64))
+		a.chunk = make([]Value, max(a.vals, 16))
+		a.vals = max(a.vals/2, 64)
 	}
 	v := &a.chunk[0]
 	a.chunk = a.chunk[1:]
@@ -146,7 +158,8 @@ func (a *arena) alloc() *Value {
 func (a *arena) copyMembers(ms []Member) []Member {
 	n := len(ms)
 	if n > len(a.members) {
-		a.members = make([]Member, max(n, a.size, 64))
+		a.members = make([]Member, max(n, a.mems, 16))
+		a.mems = max(a.mems/2, 64)
 	}
 	out := a.members[:n:n]
 	a.members = a.members[n:]
@@ -157,7 +170,8 @@ func (a *arena) copyMembers(ms []Member) []Member {
 func (a *arena) copyItems(is []*Value) []*Value {
 	n := len(is)
 	if n > len(a.items) {
-		a.items = make([]*Value, max(n, a.size/4, 16))
+		a.items = make([]*Value, max(n, a.its, 16))
+		a.its = max(a.its/2, 64)
 	}
 	out := a.items[:n:n]
 	a.items = a.items[n:]
@@ -180,8 +194,8 @@ type decoder struct {
 
 // parse decodes one JSON document.
 func parse(a *arena, data []byte) (*Value, error) {
-	if a.size == 0 {
-		a.sizeFor(len(data))
+	if a.vals == 0 {
+		a.sizeFor(data)
 	}
 	d := decoder{buf: data, a: a}
 	v, err := d.value()
@@ -241,14 +255,13 @@ func (d *decoder) value() (*Value, error) {
 			raw := d.buf[ks:d.pos]
 			var key string
 			if bytes.IndexByte(raw, '\\') >= 0 {
-				if err := json.Unmarshal(raw, &key); err != nil {
+				k, err := unquote(raw)
+				if err != nil {
 					return nil, fmt.Errorf("%w: bad key", errSyntax)
 				}
-			} else {
+				key = k
+			} else if len(raw) > 2 {
 				key = unsafe.String(&raw[1], len(raw)-2)
-				if len(raw) == 2 {
-					key = ""
-				}
 			}
 			d.ws()
 			if d.pos >= len(d.buf) || d.buf[d.pos] != ':' {
@@ -350,6 +363,13 @@ func (d *decoder) value() (*Value, error) {
 	default:
 		return nil, fmt.Errorf("%w: unexpected %q at offset %d", errSyntax, c, d.pos)
 	}
+}
+
+// unquote decodes a JSON string token with escapes.
+func unquote(raw []byte) (string, error) {
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // validNumber checks JSON number syntax: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
