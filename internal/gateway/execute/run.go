@@ -61,7 +61,7 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	}
 	hint := st.sizeHint + st.sizeHint/8
 	if st.sizeHint == 0 {
-		hint = st.respBytes
+		hint = st.respBytes + st.respBytes/4
 	}
 	w := writer{st: st, buf: make([]byte, 0, max(hint, 1024)), path: make([]pathSeg, 0, 16)}
 	data := w.root()

@@ -2,6 +2,7 @@ package execute
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -428,20 +429,50 @@ func (d *decoder) lit(s string, k Kind) (*Value, error) {
 
 // str skips a string starting at d.pos (a quote).
 func (d *decoder) str() error {
-	d.pos++
-	for d.pos < len(d.buf) {
-		c := d.buf[d.pos]
-		switch {
+	buf := d.buf
+	i := d.pos + 1
+	for {
+		// Skip eight plain bytes at a time: no quote, backslash or
+		// control character among them.
+		for i+8 <= len(buf) {
+			x := binary.LittleEndian.Uint64(buf[i:])
+			if special8(x) != 0 {
+				break
+			}
+			i += 8
+		}
+		for i < len(buf) {
+			c := buf[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			i++
+		}
+		if i >= len(buf) {
+			d.pos = i
+			return fmt.Errorf("%w: unterminated string", errSyntax)
+		}
+		switch c := buf[i]; {
 		case c == '"':
-			d.pos++
+			d.pos = i + 1
 			return nil
 		case c == '\\':
-			d.pos += 2
-		case c < 0x20:
-			return fmt.Errorf("%w: control character in string at offset %d", errSyntax, d.pos)
+			i += 2
 		default:
-			d.pos++
+			d.pos = i
+			return fmt.Errorf("%w: control character in string at offset %d", errSyntax, i)
 		}
 	}
-	return fmt.Errorf("%w: unterminated string", errSyntax)
+}
+
+// special8 is non-zero when one of the eight bytes of x is a quote, a
+// backslash or below 0x20.
+func special8(x uint64) uint64 {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return ((q-ones) & ^q | (b-ones) & ^b | (x-ones*0x20) & ^x) & highs
 }

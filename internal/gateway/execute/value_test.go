@@ -2,6 +2,7 @@ package execute
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -80,4 +81,39 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeStringsAtEveryOffset puts a quote escape, a backslash escape
+// and a raw control character at each position of strings longer than the
+// decoder's eight-byte scanning step.
+func TestDecodeStringsAtEveryOffset(t *testing.T) {
+	for n := range 20 {
+		pad := strings.Repeat("é", n/2) + strings.Repeat("a", n%2)
+		for _, esc := range []string{`\"`, `\\`, `\u0041`, `\n`} {
+			raw := `{"k` + pad + `":"` + pad + esc + pad + `x"}`
+			var a arena
+			v, err := parse(&a, []byte(raw))
+			if err != nil {
+				t.Fatalf("%s: %v", raw, err)
+			}
+			var want map[string]string
+			if err := json.Unmarshal([]byte(raw), &want); err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Get("k" + pad).Str(); got != want["k"+pad] {
+				t.Fatalf("%s: got %q want %q", raw, got, want["k"+pad])
+			}
+		}
+		for _, bad := range []string{"\x00", "\x1f", "\n", "\t"} {
+			raw := `["` + pad + bad + pad + `"]`
+			var a arena
+			if _, err := parse(&a, []byte(raw)); err == nil {
+				t.Errorf("%q accepted", raw)
+			}
+		}
+		var a arena
+		if _, err := parse(&a, []byte(`["`+pad+`\`)); err == nil {
+			t.Errorf("unterminated escape accepted at %d", n)
+		}
+	}
 }
