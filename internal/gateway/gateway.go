@@ -66,6 +66,7 @@ type Gateway struct {
 	sg       *supergraph.Supergraph
 	opts     Options
 	fetcher  execute.Fetcher
+	arenas   execute.ArenaPool
 	cache    *lru.Cache[string, *entry]
 	flight   singleflight.Group
 	built    atomic.Uint64
@@ -170,7 +171,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if oc.Headers != nil {
 		ctx = execute.WithForwardHeaders(ctx, oc.Headers)
 	}
-	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())))
+	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())), execute.WithArenaPool(&g.arenas))
 	e.size.Store(int64(len(res.Data)))
 	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
 }

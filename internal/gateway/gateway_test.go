@@ -197,3 +197,30 @@ func TestPlanCacheKeyedByNormalizedOperation(t *testing.T) {
 		t.Fatalf("plans built = %d after a second operation, want 2", n)
 	}
 }
+
+// TestConcurrentRequestsReuseDecodingMemory sends the bench query from
+// several clients at once, so decoded responses are recycled between
+// requests while others are in flight; every answer must stay exact.
+func TestConcurrentRequestsReuseDecodingMemory(t *testing.T) {
+	sg, query, f, want := loadBench(t)
+	gw, err := gateway.New(sg, gateway.Options{Fetcher: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := gw.Handler(gateway.HandlerOptions{})
+	var wg sync.WaitGroup
+	for c := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				code, out := post(t, h, map[string]any{"query": query})
+				if code != 200 || out["errors"] != nil || !bytes.Equal(out["data"], want) {
+					t.Errorf("client %d request %d: status %d errors %s, data differs: %v", c, i, code, out["errors"], !bytes.Equal(out["data"], want))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

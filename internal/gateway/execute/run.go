@@ -29,6 +29,10 @@ type Option func(*state)
 // previous response to the same operation).
 func WithSizeHint(n int) Option { return func(st *state) { st.sizeHint = n } }
 
+// WithArenaPool decodes subgraph responses into memory recycled through
+// pool; Run hands it back once the response is written.
+func WithArenaPool(pool *ArenaPool) Option { return func(st *state) { st.pool = pool } }
+
 // WithSchema gives Run the API schema, which it needs to answer __schema
 // and __type.
 func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
@@ -40,10 +44,13 @@ type state struct {
 	fetcher  Fetcher
 	schema   *ast.Schema
 	sizeHint int
+	pool     *ArenaPool
 
 	mu   sync.Mutex
 	data *Value
 	errs gqlerror.List
+	// arenas hold the decoded responses, released after writing.
+	arenas []*arena
 	// respBytes sums the subgraph response sizes: without a size hint it
 	// sizes the client response buffer.
 	respBytes int
@@ -65,6 +72,9 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	}
 	w := writer{st: st, buf: make([]byte, 0, max(hint, 1024)), path: make([]pathSeg, 0, 16)}
 	data := w.root()
+	for _, a := range st.arenas {
+		a.release()
+	}
 	return &Result{Data: data, Errors: st.errs}
 }
 
@@ -104,15 +114,14 @@ func (st *state) fetch(f *plan.Fetch) {
 		return
 	}
 	resp, err := st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query})
-	var (
-		a    arena
-		root *Value
-	)
+	a := &arena{pool: st.pool}
+	var root *Value
 	if err == nil {
-		root, err = decodeResponse(&a, f.Subgraph, resp)
+		root, err = decodeResponse(a, f.Subgraph, resp)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.arenas = append(st.arenas, a)
 	st.respBytes += len(resp.Body)
 	if err != nil {
 		st.fetchFailed(f, batch, err)

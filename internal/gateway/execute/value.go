@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
+	"sync"
 	"unsafe"
 )
 
@@ -128,6 +130,82 @@ type arena struct {
 	items   []*Value
 	// Sizes of the next chunks (0: 64 values, 64 members, 16 items).
 	vals, mems, its int
+
+	// pool, when set, provides the chunks; release hands them back.
+	pool  *ArenaPool
+	fullV []Value
+	fullM []Member
+	fullI []*Value
+	usedV [][]Value
+	usedM [][]Member
+	usedI [][]*Value
+}
+
+// ArenaPool recycles the memory of decoded subgraph responses across
+// requests, sparing the allocator and the garbage collector. The zero
+// value is ready to use; it is safe for concurrent use.
+type ArenaPool struct {
+	vals  [poolClasses]sync.Pool // *[]Value
+	mems  [poolClasses]sync.Pool // *[]Member
+	items [poolClasses]sync.Pool // *[]*Value
+}
+
+// Pooled chunks hold a power of two of elements, 16 to 64Ki.
+const (
+	minClass    = 4
+	poolClasses = 13
+)
+
+func poolClass(n int) int { return max(bits.Len(uint(n-1)), minClass) - minClass }
+
+func getChunk[T any](pools *[poolClasses]sync.Pool, n int) []T {
+	c := poolClass(n)
+	if c >= poolClasses {
+		return make([]T, n)
+	}
+	if p, _ := pools[c].Get().(*[]T); p != nil {
+		return *p
+	}
+	return make([]T, 1<<(c+minClass))
+}
+
+// putChunk zeroes the used prefix of a chunk (the rest was never written)
+// and pools the chunk.
+func putChunk[T any](pools *[poolClasses]sync.Pool, used []T) {
+	clear(used)
+	full := used[:cap(used)]
+	c := poolClass(len(full))
+	if c >= poolClasses || len(full) != 1<<(c+minClass) {
+		return
+	}
+	pools[c].Put(&full)
+}
+
+// release returns the arena's chunks to its pool; no Value, member or item
+// it handed out may be used afterwards.
+func (a *arena) release() {
+	if a.pool == nil {
+		return
+	}
+	if a.fullV != nil {
+		a.usedV = append(a.usedV, a.fullV[:len(a.fullV)-len(a.chunk)])
+	}
+	if a.fullM != nil {
+		a.usedM = append(a.usedM, a.fullM[:len(a.fullM)-len(a.members)])
+	}
+	if a.fullI != nil {
+		a.usedI = append(a.usedI, a.fullI[:len(a.fullI)-len(a.items)])
+	}
+	for _, s := range a.usedV {
+		putChunk(&a.pool.vals, s)
+	}
+	for _, s := range a.usedM {
+		putChunk(&a.pool.mems, s)
+	}
+	for _, s := range a.usedI {
+		putChunk(&a.pool.items, s)
+	}
+	*a = arena{}
 }
 
 // sizeFor sizes the arena's first chunks for the JSON document data.
@@ -146,7 +224,16 @@ func (a *arena) sizeFor(data []byte) {
 
 func (a *arena) alloc() *Value {
 	if len(a.chunk) == 0 {
-		a.chunk = make([]Value, max(a.vals, 16))
+		n := max(a.vals, 16)
+		if a.pool == nil {
+			a.chunk = make([]Value, n)
+		} else {
+			if a.fullV != nil {
+				a.usedV = append(a.usedV, a.fullV)
+			}
+			a.chunk = getChunk[Value](&a.pool.vals, n)
+			a.fullV = a.chunk
+		}
 		a.vals = max(a.vals/2, 64)
 	}
 	v := &a.chunk[0]
@@ -159,7 +246,16 @@ func (a *arena) alloc() *Value {
 func (a *arena) copyMembers(ms []Member) []Member {
 	n := len(ms)
 	if n > len(a.members) {
-		a.members = make([]Member, max(n, a.mems, 16))
+		size := max(n, a.mems, 16)
+		if a.pool == nil {
+			a.members = make([]Member, size)
+		} else {
+			if a.fullM != nil {
+				a.usedM = append(a.usedM, a.fullM[:len(a.fullM)-len(a.members)])
+			}
+			a.members = getChunk[Member](&a.pool.mems, size)
+			a.fullM = a.members
+		}
 		a.mems = max(a.mems/2, 64)
 	}
 	out := a.members[:n:n]
@@ -171,7 +267,16 @@ func (a *arena) copyMembers(ms []Member) []Member {
 func (a *arena) copyItems(is []*Value) []*Value {
 	n := len(is)
 	if n > len(a.items) {
-		a.items = make([]*Value, max(n, a.its, 16))
+		size := max(n, a.its, 16)
+		if a.pool == nil {
+			a.items = make([]*Value, size)
+		} else {
+			if a.fullI != nil {
+				a.usedI = append(a.usedI, a.fullI[:len(a.fullI)-len(a.items)])
+			}
+			a.items = getChunk[*Value](&a.pool.items, size)
+			a.fullI = a.items
+		}
 		a.its = max(a.its/2, 64)
 	}
 	out := a.items[:n:n]
