@@ -74,6 +74,9 @@ type Gateway struct {
 	percents []percentLabel
 	enabled  map[string]bool
 	bufs     sync.Pool
+	// data recycles response data buffers: the JSON POST transport hands
+	// them back once written.
+	data sync.Pool
 }
 
 type percentLabel struct {
@@ -171,7 +174,12 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if oc.Headers != nil {
 		ctx = execute.WithForwardHeaders(ctx, oc.Headers)
 	}
-	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())), execute.WithArenaPool(&g.arenas))
+	var buf []byte
+	if p, _ := g.data.Get().(*[]byte); p != nil {
+		buf = *p
+	}
+	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
+		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
 	e.size.Store(int64(len(res.Data)))
 	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
 }
@@ -281,7 +289,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	// The first transport answers JSON POSTs, writing the gateway's
 	// pre-rendered data without re-encoding it; gqlgen's own transports
 	// serve GET and the rest.
-	srv.AddTransport(postTransport{bufs: &g.bufs})
+	srv.AddTransport(postTransport{bufs: &g.bufs, data: &g.data})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -18,6 +18,9 @@ import (
 // copies the gateway's pre-rendered data instead of re-encoding it.
 type postTransport struct {
 	bufs *sync.Pool
+	// data takes back the response data buffer once it is written:
+	// nothing else holds it after the write.
+	data *sync.Pool
 }
 
 const (
@@ -80,7 +83,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	t.write(w, buf, responses(ctx))
+	resp := responses(ctx)
+	t.write(w, buf, resp)
+	if t.data != nil && resp != nil && cap(resp.Data) >= 1024 && cap(resp.Data) <= 4<<20 {
+		data := []byte(resp.Data[:0])
+		resp.Data = nil
+		t.data.Put(&data)
+	}
 }
 
 // write renders a response like encoding/json would (errors, data,

@@ -33,6 +33,10 @@ func WithSizeHint(n int) Option { return func(st *state) { st.sizeHint = n } }
 // pool; Run hands it back once the response is written.
 func WithArenaPool(pool *ArenaPool) Option { return func(st *state) { st.pool = pool } }
 
+// WithBuffer gives Run a buffer to write the response data into (from
+// its start); Result.Data then shares its memory unless it had to grow.
+func WithBuffer(buf []byte) Option { return func(st *state) { st.buf = buf[:0] } }
+
 // WithSchema gives Run the API schema, which it needs to answer __schema
 // and __type.
 func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
@@ -45,6 +49,7 @@ type state struct {
 	schema   *ast.Schema
 	sizeHint int
 	pool     *ArenaPool
+	buf      []byte
 
 	mu   sync.Mutex
 	data *Value
@@ -70,7 +75,11 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	if st.sizeHint == 0 {
 		hint = st.respBytes + st.respBytes/4
 	}
-	w := writer{st: st, buf: make([]byte, 0, max(hint, 1024)), path: make([]pathSeg, 0, 16)}
+	hint = max(hint, 1024)
+	if cap(st.buf) < hint {
+		st.buf = make([]byte, 0, hint)
+	}
+	w := writer{st: st, buf: st.buf, path: make([]pathSeg, 0, 16)}
 	data := w.root()
 	for _, a := range st.arenas {
 		a.release()
