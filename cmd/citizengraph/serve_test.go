@@ -18,6 +18,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gateway/compose"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 	"github.com/citizengraph/citizengraph/schema"
 )
@@ -71,7 +72,7 @@ func TestServeFederatedGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, iss.Verifier(), sgs); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(mux)

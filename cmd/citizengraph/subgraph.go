@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 func runSubgraph(ctx context.Context, args []string) error {
@@ -14,6 +16,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:4001", "listen address")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	loaderWait := fs.Duration("loader-wait", 0, "how long dataloaders gather keys before each batch (0: 1ms)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +37,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, v))
+	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}))
 	mux.HandleFunc("/healthz", healthz(pool))
 	slog.Info("subgraph listening", "name", sgs[0].name, "url", "http://"+*addr+"/graphql")
 	return listenAndServe(ctx, *addr, mux)

@@ -30,6 +30,9 @@ type Options struct {
 	// AroundOperation, when set, derives the context of each operation,
 	// e.g. to install per-operation dataloaders.
 	AroundOperation func(ctx context.Context) context.Context
+	// LoaderWait is how long the subgraph's per-operation dataloaders
+	// gather keys before each batch (0: loader.DefaultWait).
+	LoaderWait time.Duration
 	// ComplexityLimit rejects operations above this complexity (0: none).
 	ComplexityLimit int
 	// Logger receives internal errors; nil means slog.Default().

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -36,12 +37,17 @@ type response struct {
 }
 
 // server seeds pool and serves the culture subgraph over real HTTP.
-func server(t testing.TB, pool *pgxpool.Pool) string {
+// countingWait is the loader window of the tests that count SQL queries:
+// long enough that a saturated machine still gathers every sibling
+// resolver into one batch, so the counts are exact.
+const countingWait = 100 * time.Millisecond
+
+func server(t testing.TB, pool *pgxpool.Pool, loaderWait time.Duration) string {
 	t.Helper()
 	if err := culture.Seed(context.Background(), pool, seedgen.Params{People: 2000, Seed: 1}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	srv := httptest.NewServer(resolvers.NewHandler(pool, gqlserver.Options{}))
+	srv := httptest.NewServer(resolvers.NewHandler(pool, gqlserver.Options{LoaderWait: loaderWait}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -148,7 +154,7 @@ func walk(t *testing.T, url string, filter map[string]any) ([]eventNode, int) {
 }
 
 func TestEventsFilters(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	all, total := walk(t, url, nil)
 	eq(t, 500, total)
 	eq(t, 500, len(all))
@@ -232,7 +238,7 @@ func TestEventsFilters(t *testing.T) {
 
 func TestComuneExtensionIsBatched(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration)
-	url := server(t, pool)
+	url := server(t, pool, countingWait)
 	all, _ := walk(t, url, nil)
 	perComune := map[string]int{}
 	for _, e := range all {
@@ -273,7 +279,7 @@ func TestComuneExtensionIsBatched(t *testing.T) {
 }
 
 func TestVenues(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var d struct {
 		Venue struct {
 			Name, Kind, Subtype string
@@ -311,7 +317,7 @@ func TestVenues(t *testing.T) {
 }
 
 func TestServiceSDL(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var d struct {
 		Service struct{ SDL string } `json:"_service"`
 	}
@@ -365,7 +371,7 @@ func representations(t testing.TB, pool *pgxpool.Pool, n, missingEvery int) []ma
 
 func TestEntitiesOneQueryPerTypeInRequestOrder(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration)
-	url := server(t, pool)
+	url := server(t, pool, countingWait)
 	reps := representations(t, pool, 100, 25)
 	qc.Reset()
 	r := post(t, url, entitiesQuery, map[string]any{"r": reps})
@@ -408,7 +414,7 @@ func TestEntitiesOneQueryPerTypeInRequestOrder(t *testing.T) {
 
 func BenchmarkEntities100(b *testing.B) {
 	pool := devdb.NewTestDB(b, migration)
-	url := server(b, pool)
+	url := server(b, pool, 0)
 	body, _ := json.Marshal(map[string]any{"query": entitiesQuery, "variables": map[string]any{"r": representations(b, pool, 100, 0)}})
 	client := &http.Client{}
 	b.ReportAllocs()

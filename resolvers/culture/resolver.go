@@ -3,6 +3,8 @@
 package culture
 
 import (
+	"context"
+
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,5 +29,5 @@ func NewSchema(svc *culture.Service) graphql.ExecutableSchema {
 // per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 	svc := culture.NewService(culture.NewStore(pool))
-	return gqlserver.New(NewSchema(svc), opts.Around(svc.WithLoaders))
+	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 }

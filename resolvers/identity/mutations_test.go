@@ -11,7 +11,6 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/devdb"
-	"github.com/citizengraph/citizengraph/subgraphs/identity"
 )
 
 const messagesQuery = `query($first: Int, $after: String, $unread: Boolean) { me {
@@ -132,9 +131,7 @@ func compareTime(t *testing.T, a, b string) int {
 
 func TestMessagesOfManyPeopleAreBatched(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration())
-	// A generous wait, so that a slow machine still gathers the 30 sibling
-	// resolvers into one batch.
-	e := newEnv(t, pool, identity.WithLoaderWait(100*time.Millisecond))
+	e := newEnv(t, pool, countingWait)
 	var reps []any
 	for i := 0; i < 30; i++ {
 		reps = append(reps, map[string]any{"__typename": "Person", "id": e.plan.PersonID(i)})

@@ -27,7 +27,7 @@ func NewSchema(svc *identity.Service) graphql.ExecutableSchema {
 // NewServer returns the gqlgen server of the identity subgraph: per-operation
 // dataloaders and the personal-data guard installed.
 func NewServer(svc *identity.Service, opts gqlserver.Options) *handler.Server {
-	srv := gqlserver.New(NewSchema(svc), opts.Around(svc.WithLoaders))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 	srv.AroundFields(guardPersonalData)
 	return srv
 }

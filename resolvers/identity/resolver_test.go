@@ -172,7 +172,7 @@ func TestPersonalDataThroughEntitiesAndRelations(t *testing.T) {
 
 func TestEntitiesBatchOneQueryPerType(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration())
-	e := newEnv(t, pool)
+	e := newEnv(t, pool, countingWait)
 	var reps []any
 	var wantIDs []string
 	missing := uuid.NewString()

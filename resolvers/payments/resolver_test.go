@@ -39,10 +39,15 @@ func withTestPrincipal(next http.Handler) http.Handler {
 	})
 }
 
-func newServer(t testing.TB, pool *pgxpool.Pool) (*httptest.Server, *payments.Sandbox) {
+// countingWait is the loader window of the tests that count SQL queries:
+// long enough that a saturated machine still gathers every sibling
+// resolver into one batch, so the counts are exact.
+const countingWait = 100 * time.Millisecond
+
+func newServer(t testing.TB, pool *pgxpool.Pool, loaderWait time.Duration) (*httptest.Server, *payments.Sandbox) {
 	t.Helper()
 	psp := payments.NewSandbox()
-	srv := httptest.NewServer(withTestPrincipal(NewHandlerWithPSP(pool, psp, gqlserver.Options{})))
+	srv := httptest.NewServer(withTestPrincipal(NewHandlerWithPSP(pool, psp, gqlserver.Options{LoaderWait: loaderWait})))
 	t.Cleanup(srv.Close)
 	return srv, psp
 }
@@ -141,7 +146,7 @@ const entitiesQuery = `query($r: [_Any!]!) { _entities(representations: $r) {
 func TestEntitiesBatch(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration)
 	s := seedSmall(t, pool)
-	srv, _ := newServer(t, pool)
+	srv, _ := newServer(t, pool, countingWait)
 
 	// 100 mixed representations: positions, people, practices, one missing IUPD.
 	var reps []map[string]any
@@ -295,7 +300,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	if err := payments.NewStore(pool).EnsureCreditors(context.Background(), cs); err != nil {
 		t.Fatal(err)
 	}
-	srv, psp := newServer(t, pool)
+	srv, psp := newServer(t, pool, 0)
 	due := time.Now().UTC().AddDate(0, 2, 0).Format(time.DateOnly)
 	input := map[string]any{
 		"comune": "015146", "debtorId": "person-1", "debtorFiscalCode": "RSSMRA80A01F205X",
@@ -417,7 +422,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 func BenchmarkEntities100(b *testing.B) {
 	pool := devdb.NewTestDB(b, migration)
 	s := seedSmall(b, pool)
-	srv, _ := newServer(b, pool)
+	srv, _ := newServer(b, pool, 0)
 	reps := make([]map[string]any, 100)
 	for i := range reps {
 		reps[i] = map[string]any{"__typename": "PaymentPosition", "iupd": s.iupds[i*len(s.iupds)/100]}

@@ -13,7 +13,7 @@ import (
 // representations (with their service and history) through the subgraph's
 // HTTP handler.
 func BenchmarkEntities100(b *testing.B) {
-	s := newServer(b, 200)
+	s := newServer(b, 200, 0)
 	rows, err := s.pool.Query(context.Background(), `select id::text from practices.practice order by id limit 100`)
 	if err != nil {
 		b.Fatal(err)

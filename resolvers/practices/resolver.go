@@ -39,7 +39,7 @@ func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 // NewServiceHandler is NewHandler for an existing service (tests inject a
 // clock through it).
 func NewServiceHandler(svc *practices.Service, opts gqlserver.Options) http.Handler {
-	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return practices.WithLoaders(ctx, svc) }))
+	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 }
 
 // loaders returns the operation's loaders, or fresh ones when the schema
@@ -48,5 +48,5 @@ func (r *Resolver) loaders(ctx context.Context) *practices.Loaders {
 	if l := practices.LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return practices.NewLoaders(r.svc)
+	return practices.NewLoaders(r.svc, 0)
 }

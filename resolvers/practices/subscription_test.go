@@ -16,7 +16,7 @@ import (
 // TestPracticeStatusChangedOverWebSocket follows a practice over
 // graphql-transport-ws: the recorded changes first, then a live one.
 func TestPracticeStatusChangedOverWebSocket(t *testing.T) {
-	s := newServer(t, 0)
+	s := newServer(t, 0, 0)
 	ctx := context.Background()
 	alice := principals["alice"]
 	p, err := s.svc.CreatePractice(withPrincipal(ctx, alice), practices.CreateInput{

@@ -3,6 +3,8 @@
 package territory
 
 import (
+	"context"
+
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,5 +29,5 @@ func NewSchema(svc *territory.Service) graphql.ExecutableSchema {
 // with per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 	svc := territory.NewService(territory.NewStore(pool))
-	return gqlserver.New(NewSchema(svc), opts.Around(svc.WithLoaders))
+	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 }

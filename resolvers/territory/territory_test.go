@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -36,12 +37,17 @@ type response struct {
 }
 
 // server seeds pool and serves the territory subgraph over real HTTP.
-func server(t testing.TB, pool *pgxpool.Pool) string {
+// countingWait is the loader window of the tests that count SQL queries:
+// long enough that a saturated machine still gathers every sibling
+// resolver into one batch, so the counts are exact.
+const countingWait = 100 * time.Millisecond
+
+func server(t testing.TB, pool *pgxpool.Pool, loaderWait time.Duration) string {
 	t.Helper()
 	if err := territory.Seed(context.Background(), pool, seedgen.Params{People: 10, Seed: 1}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	srv := httptest.NewServer(resolvers.NewHandler(pool, gqlserver.Options{}))
+	srv := httptest.NewServer(resolvers.NewHandler(pool, gqlserver.Options{LoaderWait: loaderWait}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -105,7 +111,7 @@ const comuniQuery = `query($first: Int, $after: String, $filter: ComuneFilter) {
 }`
 
 func TestComuniPaginationStableAndComplete(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	seen := map[string]bool{}
 	var after any
 	var lastName string
@@ -143,7 +149,7 @@ func TestComuniPaginationStableAndComplete(t *testing.T) {
 }
 
 func TestComuniFiltersAndErrors(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var c comuneConn
 	ok(t, url, comuniQuery, map[string]any{"filter": map[string]any{"namePrefix": "séSTO"}}, &c)
 	eq(t, 1, c.Comuni.TotalCount)
@@ -178,7 +184,7 @@ func TestComuniFiltersAndErrors(t *testing.T) {
 }
 
 func TestComuneAndZone(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var d struct {
 		Milano struct {
 			Name, CadastralCode, Province string
@@ -232,7 +238,7 @@ func TestComuneAndZone(t *testing.T) {
 }
 
 func TestMunicipiAndNil(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var d struct {
 		Municipi []struct {
 			ID, Name string
@@ -278,7 +284,7 @@ func TestMunicipiAndNil(t *testing.T) {
 }
 
 func TestServiceSDL(t *testing.T) {
-	url := server(t, devdb.NewTestDB(t, migration))
+	url := server(t, devdb.NewTestDB(t, migration), 0)
 	var d struct {
 		Service struct{ SDL string } `json:"_service"`
 	}
@@ -320,7 +326,7 @@ func mixedRepresentations(n, missingEvery int) []map[string]any {
 
 func TestEntitiesOneQueryPerTypeInRequestOrder(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration)
-	url := server(t, pool)
+	url := server(t, pool, countingWait)
 	reps := mixedRepresentations(100, 25)
 	qc.Reset()
 	r := post(t, url, entitiesQuery, map[string]any{"r": reps})
@@ -368,7 +374,7 @@ func TestEntitiesOneQueryPerTypeInRequestOrder(t *testing.T) {
 
 func TestNestedFieldsAreBatched(t *testing.T) {
 	pool, qc := devdb.NewCountingTestDB(t, migration)
-	url := server(t, pool)
+	url := server(t, pool, countingWait)
 	qc.Reset()
 	var d struct {
 		Comuni struct {
@@ -387,7 +393,7 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 }
 
 func BenchmarkEntities100(b *testing.B) {
-	url := server(b, devdb.NewTestDB(b, migration))
+	url := server(b, devdb.NewTestDB(b, migration), 0)
 	body, _ := json.Marshal(map[string]any{"query": entitiesQuery, "variables": map[string]any{"r": mixedRepresentations(100, 0)}})
 	client := &http.Client{}
 	b.ReportAllocs()
@@ -407,7 +413,7 @@ func BenchmarkEntities100(b *testing.B) {
 // BenchmarkTypename is the reference for BenchmarkEntities100: the same HTTP
 // round trip through the same handler with a query that touches nothing.
 func BenchmarkTypename(b *testing.B) {
-	url := server(b, devdb.NewTestDB(b, migration))
+	url := server(b, devdb.NewTestDB(b, migration), 0)
 	body, _ := json.Marshal(map[string]any{"query": "{ __typename }"})
 	client := &http.Client{}
 	b.ReportAllocs()

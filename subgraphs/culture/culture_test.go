@@ -132,7 +132,7 @@ func TestEventFilters(t *testing.T) {
 
 func TestComuneEventsAndVenues(t *testing.T) {
 	_, svc := seeded(t)
-	ctx := svc.WithLoaders(context.Background())
+	ctx := svc.WithLoaders(context.Background(), 0)
 	everything := all(t, svc, culture.EventQuery{})
 	byComune := map[string]int{}
 	for _, e := range everything {

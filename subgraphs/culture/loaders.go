@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/citizengraph/citizengraph/internal/loader"
 )
 
 // Loaders batch the lookups of one GraphQL operation: the keys requested by
@@ -34,12 +36,11 @@ type comuneEvents struct {
 
 type loadersKey struct{}
 
-const loaderWait = time.Millisecond
-
-// NewLoaders returns fresh loaders over st.
-func NewLoaders(st *Store) *Loaders {
+// NewLoaders returns fresh loaders over st that gather keys for wait
+// (0: loader.DefaultWait).
+func NewLoaders(st *Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		venueOfEvent: newLoader(func(ctx context.Context, ids []string) (map[string]*Venue, error) {
+		venueOfEvent: loader.FromMap(wait, func(ctx context.Context, ids []string) (map[string]*Venue, error) {
 			m, err := st.VenueOfEvents(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -50,7 +51,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		venuesOfComune: newLoader(func(ctx context.Context, codes []string) (map[string][]Venue, error) {
+		venuesOfComune: loader.FromMap(wait, func(ctx context.Context, codes []string) (map[string][]Venue, error) {
 			vs, err := st.VenuesOfComuni(ctx, codes)
 			if err != nil {
 				return nil, err
@@ -61,7 +62,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		venueByID: newLoader(func(ctx context.Context, ids []int) (map[int]*Venue, error) {
+		venueByID: loader.FromMap(wait, func(ctx context.Context, ids []int) (map[int]*Venue, error) {
 			vs, err := st.VenuesByIDs(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -72,7 +73,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		comuneEvents: newLoader(func(ctx context.Context, keys []comuneEventsKey) (map[comuneEventsKey]comuneEvents, error) {
+		comuneEvents: loader.FromMap(wait, func(ctx context.Context, keys []comuneEventsKey) (map[comuneEventsKey]comuneEvents, error) {
 			// One query per distinct set of arguments (usually one).
 			groups := map[comuneEventsKey][]string{}
 			for _, k := range keys {
@@ -108,27 +109,10 @@ func NewLoaders(st *Store) *Loaders {
 	}
 }
 
-// newLoader adapts a keyed batch function to a dataloader: keys missing from
-// the map load as the zero value.
-func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
-	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
-		res := make([]*dataloader.Result[V], len(keys))
-		m, err := fetch(ctx, keys)
-		for i, k := range keys {
-			if err != nil {
-				res[i] = &dataloader.Result[V]{Error: err}
-				continue
-			}
-			res[i] = &dataloader.Result[V]{Data: m[k]}
-		}
-		return res
-	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](loaderWait))
-}
-
-// WithLoaders returns ctx carrying fresh loaders; install it once per operation.
-func (s *Service) WithLoaders(ctx context.Context) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store))
+// WithLoaders returns ctx carrying fresh loaders that gather keys for wait;
+// install it once per operation.
+func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, wait))
 }
 
 // LoadersFrom returns the loaders in ctx, or nil.
@@ -141,5 +125,5 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	if l := LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return NewLoaders(s.store)
+	return NewLoaders(s.store, 0)
 }

@@ -6,13 +6,10 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/citizengraph/citizengraph/internal/loader"
+
 	"github.com/citizengraph/citizengraph/internal/apperr"
 )
-
-// DefaultLoaderWait is how long a loader collects keys before it queries:
-// long enough to gather the siblings of one resolver level, short enough
-// not to add visible latency.
-const DefaultLoaderWait = time.Millisecond
 
 // Loaders batch the lookups of one GraphQL operation. They cache for the
 // operation's lifetime only, so a new set is made per operation.
@@ -42,16 +39,13 @@ func (k messageKey) query() MessageQuery {
 	return q
 }
 
-// NewLoaders returns a fresh set of loaders on store that wait loaderWait
-// for more keys before each batch.
-func NewLoaders(store *Store, loaderWait time.Duration) *Loaders {
+// NewLoaders returns a fresh set of loaders on store that gather keys for
+// wait before each batch (0: loader.DefaultWait).
+func NewLoaders(store *Store, wait time.Duration) *Loaders {
 	l := &Loaders{delegationsBy: map[DelegationColumn]*dataloader.Loader[string, []*Delegation]{}}
-	l.people = dataloader.NewBatchedLoader(byID(store.PeopleByIDs, func(p *Person) string { return p.ID }),
-		dataloader.WithWait[string, *Person](loaderWait))
-	l.organizations = dataloader.NewBatchedLoader(byID(store.OrganizationsByIDs, func(o *Organization) string { return o.ID }),
-		dataloader.WithWait[string, *Organization](loaderWait))
-	l.orgsByRep = dataloader.NewBatchedLoader(groupBy(store.OrganizationsByRepresentatives, func(o *Organization) string { return o.RepresentativeID }),
-		dataloader.WithWait[string, []*Organization](loaderWait))
+	l.people = loader.New(wait, byID(store.PeopleByIDs, func(p *Person) string { return p.ID }))
+	l.organizations = loader.New(wait, byID(store.OrganizationsByIDs, func(o *Organization) string { return o.ID }))
+	l.orgsByRep = loader.New(wait, groupBy(store.OrganizationsByRepresentatives, func(o *Organization) string { return o.RepresentativeID }))
 	for col, key := range map[DelegationColumn]func(*Delegation) string{
 		ByDelegatorPerson:       func(d *Delegation) string { return d.DelegatorPersonID },
 		ByDelegatorOrganization: func(d *Delegation) string { return d.DelegatorOrganizationID },
@@ -60,11 +54,9 @@ func NewLoaders(store *Store, loaderWait time.Duration) *Loaders {
 		load := func(ctx context.Context, ids []string) ([]*Delegation, error) {
 			return store.DelegationsBy(ctx, col, ids)
 		}
-		l.delegationsBy[col] = dataloader.NewBatchedLoader(groupBy(load, key),
-			dataloader.WithWait[string, []*Delegation](loaderWait))
+		l.delegationsBy[col] = loader.New(wait, groupBy(load, key))
 	}
-	l.messagePages = dataloader.NewBatchedLoader(messageBatch(store),
-		dataloader.WithWait[messageKey, *MessagePage](loaderWait))
+	l.messagePages = loader.New(wait, messageBatch(store))
 	return l
 }
 
@@ -172,9 +164,9 @@ func messageBatch(store *Store) dataloader.BatchFunc[messageKey, *MessagePage] {
 type loadersKey struct{}
 
 // WithLoaders returns ctx carrying a fresh set of loaders on the service's
-// store. Install it once per operation.
-func (s *Service) WithLoaders(ctx context.Context) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, s.loaderWait))
+// store that gather keys for wait. Install it once per operation.
+func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, wait))
 }
 
 // LoadersFrom returns the loaders of ctx, or nil.
@@ -189,7 +181,7 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	if l := LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return NewLoaders(s.store, s.loaderWait)
+	return NewLoaders(s.store, 0)
 }
 
 func wrapLoad(op string, err error) error {

@@ -17,9 +17,8 @@ import (
 
 // Service applies the identity rules and authorization on top of the store.
 type Service struct {
-	store      *Store
-	now        func() time.Time
-	loaderWait time.Duration
+	store *Store
+	now   func() time.Time
 }
 
 // Option configures a Service.
@@ -28,13 +27,9 @@ type Option func(*Service)
 // WithClock makes the service read the time from now.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithLoaderWait sets how long the per-operation loaders collect keys
-// before each batch (default [DefaultLoaderWait]).
-func WithLoaderWait(d time.Duration) Option { return func(s *Service) { s.loaderWait = d } }
-
 // NewService returns a service on store.
 func NewService(store *Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, loaderWait: DefaultLoaderWait}
+	s := &Service{store: store, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

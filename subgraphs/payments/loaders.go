@@ -7,6 +7,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/citizengraph/citizengraph/internal/loader"
+
 	"github.com/citizengraph/citizengraph/internal/apperr"
 )
 
@@ -35,12 +37,11 @@ type pageGroup struct {
 	Comuni     string // joined with commas
 }
 
-const loaderWait = time.Millisecond
-
-// NewLoaders returns fresh loaders on store.
-func NewLoaders(store *Store) *Loaders {
+// NewLoaders returns fresh loaders on store that gather keys for wait
+// (0: loader.DefaultWait).
+func NewLoaders(store *Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		positions: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[Position] {
+		positions: loader.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[Position] {
 			m, err := store.PositionsByIUPD(ctx, keys)
 			out := make([]*dataloader.Result[Position], len(keys))
 			for i, k := range keys {
@@ -54,24 +55,24 @@ func NewLoaders(store *Store) *Loaders {
 				}
 			}
 			return out
-		}, dataloader.WithWait[string, Position](loaderWait)),
-		installments: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]Installment] {
+		}),
+		installments: loader.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Installment] {
 			m, err := store.InstallmentsByPosition(ctx, keys)
 			out := make([]*dataloader.Result[[]Installment], len(keys))
 			for i, k := range keys {
 				out[i] = &dataloader.Result[[]Installment]{Data: m[k], Error: err}
 			}
 			return out
-		}, dataloader.WithWait[string, []Installment](loaderWait)),
-		byPractice: dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[[]Position] {
+		}),
+		byPractice: loader.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Position] {
 			m, err := store.PositionsByPractice(ctx, keys)
 			out := make([]*dataloader.Result[[]Position], len(keys))
 			for i, k := range keys {
 				out[i] = &dataloader.Result[[]Position]{Data: m[k], Error: err}
 			}
 			return out
-		}, dataloader.WithWait[string, []Position](loaderWait)),
-		pages: dataloader.NewBatchedLoader(func(ctx context.Context, keys []pageKey) []*dataloader.Result[*Page] {
+		}),
+		pages: loader.New(wait, func(ctx context.Context, keys []pageKey) []*dataloader.Result[*Page] {
 			out := make([]*dataloader.Result[*Page], len(keys))
 			groups := map[pageGroup][]int{}
 			for i, k := range keys {
@@ -96,16 +97,16 @@ func NewLoaders(store *Store) *Loaders {
 				}
 			}
 			return out
-		}, dataloader.WithWait[pageKey, *Page](loaderWait)),
+		}),
 	}
 }
 
 type loadersKey struct{}
 
-// WithLoaders returns ctx carrying fresh loaders on store; install it once
-// per GraphQL operation.
-func WithLoaders(ctx context.Context, store *Store) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(store))
+// WithLoaders returns ctx carrying fresh loaders that gather keys for wait;
+// install it once per GraphQL operation.
+func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, wait))
 }
 
 // LoadersFrom returns the loaders of ctx, or nil.

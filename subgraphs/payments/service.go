@@ -68,7 +68,7 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	if l := LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return NewLoaders(s.store)
+	return NewLoaders(s.store, 0)
 }
 
 // scopeOf is the visibility scope of the caller.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/citizengraph/citizengraph/internal/loader"
 )
 
 // Loaders batch the reads of one GraphQL operation: each kind of lookup
@@ -23,34 +25,33 @@ type PersonPracticesKey struct {
 	Args     PersonPracticesArgs
 }
 
-const loaderWait = time.Millisecond
-
 type loadersKey struct{}
 
-// NewLoaders returns fresh loaders over svc.
-func NewLoaders(svc *Service) *Loaders {
+// NewLoaders returns fresh loaders over svc that gather keys for wait
+// (0: loader.DefaultWait).
+func NewLoaders(svc *Service, wait time.Duration) *Loaders {
 	return &Loaders{
-		Services: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
+		Services: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
 			cards, errs := svc.ServiceCardsByIDs(ctx, ids)
 			out := make([]*dataloader.Result[*ServiceCard], len(ids))
 			for i := range ids {
 				out[i] = &dataloader.Result[*ServiceCard]{Data: cards[i], Error: errs[i]}
 			}
 			return out
-		}, dataloader.WithWait[string, *ServiceCard](loaderWait)),
-		ComuneServices: dataloader.NewBatchedLoader(func(ctx context.Context, codes []string) []*dataloader.Result[[]ServiceCard] {
+		}),
+		ComuneServices: loader.New(wait, func(ctx context.Context, codes []string) []*dataloader.Result[[]ServiceCard] {
 			lists, err := svc.ServicesOfComuni(ctx, codes)
 			return results(len(codes), lists, err)
-		}, dataloader.WithWait[string, []ServiceCard](loaderWait)),
-		History: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[[]StatusChange] {
+		}),
+		History: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]StatusChange] {
 			lists, err := svc.History(ctx, ids)
 			return results(len(ids), lists, err)
-		}, dataloader.WithWait[string, []StatusChange](loaderWait)),
-		Documents: dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[[]Document] {
+		}),
+		Documents: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]Document] {
 			lists, err := svc.Documents(ctx, ids)
 			return results(len(ids), lists, err)
-		}, dataloader.WithWait[string, []Document](loaderWait)),
-		PersonPractice: dataloader.NewBatchedLoader(func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
+		}),
+		PersonPractice: loader.New(wait, func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
 			// Keys of one batch usually share their arguments (the same
 			// field under a list); one lookup per distinct argument set.
 			out := make([]*dataloader.Result[PracticePage], len(keys))
@@ -78,7 +79,7 @@ func NewLoaders(svc *Service) *Loaders {
 				}
 			}
 			return out
-		}, dataloader.WithWait[PersonPracticesKey, PracticePage](loaderWait)),
+		}),
 	}
 }
 
@@ -94,9 +95,10 @@ func results[V any](n int, data []V, err error) []*dataloader.Result[V] {
 	return out
 }
 
-// WithLoaders returns ctx carrying fresh loaders over svc, for one operation.
-func WithLoaders(ctx context.Context, svc *Service) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(svc))
+// WithLoaders returns ctx carrying fresh loaders that gather keys for wait,
+// for one operation.
+func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s, wait))
 }
 
 // LoadersFrom returns the loaders of ctx, or nil.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/citizengraph/citizengraph/internal/loader"
 )
 
 // Loaders batch the lookups of one GraphQL operation: each loader turns the
@@ -20,13 +22,11 @@ type Loaders struct {
 
 type loadersKey struct{}
 
-// loaderWait is how long a loader gathers keys before querying.
-const loaderWait = time.Millisecond
-
-// NewLoaders returns fresh loaders over st.
-func NewLoaders(st *Store) *Loaders {
+// NewLoaders returns fresh loaders over st that gather keys for wait
+// (0: loader.DefaultWait).
+func NewLoaders(st *Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		zonaOfComune: newLoader(func(ctx context.Context, codes []string) (map[string]*Zona, error) {
+		zonaOfComune: loader.FromMap(wait, func(ctx context.Context, codes []string) (map[string]*Zona, error) {
 			m, err := st.ZonaOfComuni(ctx, codes)
 			if err != nil {
 				return nil, err
@@ -37,7 +37,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		municipiOfComune: newLoader(func(ctx context.Context, codes []string) (map[string][]Municipio, error) {
+		municipiOfComune: loader.FromMap(wait, func(ctx context.Context, codes []string) (map[string][]Municipio, error) {
 			out := make(map[string][]Municipio, len(codes))
 			for _, c := range codes {
 				if c == MilanoIstat {
@@ -50,7 +50,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		comuniOfZona: newLoader(func(ctx context.Context, ids []int) (map[int][]Comune, error) {
+		comuniOfZona: loader.FromMap(wait, func(ctx context.Context, ids []int) (map[int][]Comune, error) {
 			cs, err := st.ComuniOfZone(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -61,7 +61,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		nilOfMunicipio: newLoader(func(ctx context.Context, ids []int) (map[int][]Nil, error) {
+		nilOfMunicipio: loader.FromMap(wait, func(ctx context.Context, ids []int) (map[int][]Nil, error) {
 			ns, err := st.NilsOfMunicipi(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -72,7 +72,7 @@ func NewLoaders(st *Store) *Loaders {
 			}
 			return out, nil
 		}),
-		municipioOfNil: newLoader(func(ctx context.Context, ids []int) (map[int]*Municipio, error) {
+		municipioOfNil: loader.FromMap(wait, func(ctx context.Context, ids []int) (map[int]*Municipio, error) {
 			m, err := st.MunicipioOfNils(ctx, ids)
 			if err != nil {
 				return nil, err
@@ -86,28 +86,10 @@ func NewLoaders(st *Store) *Loaders {
 	}
 }
 
-// newLoader adapts a keyed batch function to a dataloader: keys missing from
-// the map load as the zero value.
-func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
-	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
-		res := make([]*dataloader.Result[V], len(keys))
-		m, err := fetch(ctx, keys)
-		for i, k := range keys {
-			if err != nil {
-				res[i] = &dataloader.Result[V]{Error: err}
-				continue
-			}
-			res[i] = &dataloader.Result[V]{Data: m[k]}
-		}
-		return res
-	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](loaderWait))
-}
-
-// WithLoaders returns ctx carrying fresh loaders of the service; install it
-// once per operation.
-func (s *Service) WithLoaders(ctx context.Context) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store))
+// WithLoaders returns ctx carrying fresh loaders of the service that gather
+// keys for wait; install it once per operation.
+func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, wait))
 }
 
 // LoadersFrom returns the loaders in ctx, or nil.
@@ -122,5 +104,5 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	if l := LoadersFrom(ctx); l != nil {
 		return l
 	}
-	return NewLoaders(s.store)
+	return NewLoaders(s.store, 0)
 }
