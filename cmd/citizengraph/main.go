@@ -6,6 +6,7 @@
 //
 //	citizengraph serve              gateway + every subgraph on one port
 //	citizengraph gateway            the gateway alone, over any federation subgraphs
+//	citizengraph compose            compose federation subgraphs into a supergraph
 //	citizengraph subgraph NAME      one subgraph
 //	citizengraph migrate [NAME…]    run migrations
 //	citizengraph seed               load the real places and generated people
@@ -35,6 +36,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":    {"run the gateway and every subgraph on one port", runServe},
 		"gateway":  {"run the federation gateway over a supergraph", runGateway},
+		"compose":  {"compose federation subgraphs into a supergraph", runCompose},
 		"subgraph": {"run one subgraph", runSubgraph},
 		"migrate":  {"apply database migrations", runMigrate},
 		"seed":     {"load real places and generated people, practices, payments, events", runSeed},
