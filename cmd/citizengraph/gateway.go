@@ -13,6 +13,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 )
 
@@ -68,6 +69,7 @@ func runGateway(ctx context.Context, args []string) error {
 	}
 	gw, err := gateway.New(sg, gateway.Options{
 		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
+		Subscriber: subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward)}),
 		MaxDepth:   *maxDepth,
 		MaxAliases: *maxAliases,
 		MaxCost:    *maxCost,

@@ -7,13 +7,14 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 	"github.com/citizengraph/citizengraph/schema"
 )
 
 // mountGateway mounts the federation gateway at /graphql over the composed
-// supergraph, fetching from the subgraph handlers in process (same wire
-// contract as HTTP, no sockets).
+// supergraph, fetching from and subscribing to the subgraph handlers in
+// process (same wire contract as HTTP, no sockets).
 func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier) error {
 	sg, err := supergraph.Parse(schema.Supergraph())
 	if err != nil {
@@ -24,7 +25,10 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 			return fmt.Errorf("gateway: the supergraph names subgraph %q, which this binary does not serve", name)
 		}
 	}
-	gw, err := gateway.New(sg, gateway.Options{Fetcher: execute.NewInProcessFetcher(handlers)})
+	gw, err := gateway.New(sg, gateway.Options{
+		Fetcher:    execute.NewInProcessFetcher(handlers),
+		Subscriber: subscribe.NewInProcess(handlers),
+	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

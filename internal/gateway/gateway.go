@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
@@ -39,6 +41,9 @@ type Options struct {
 	// Fetcher reaches the subgraphs. Nil means an HTTP fetcher over the
 	// supergraph's routing URLs.
 	Fetcher execute.Fetcher
+	// Subscriber opens subscriptions on the subgraphs. Nil means
+	// GraphQL-over-SSE to the supergraph's routing URLs.
+	Subscriber subscribe.Subscriber
 	// PlanCacheSize is the number of cached plans (default 1024).
 	PlanCacheSize int
 	// MaxDepth, MaxAliases and MaxCost limit operations (0: no limit).
@@ -57,23 +62,23 @@ const (
 	CodeMaxCost         = "MAX_COST_EXCEEDED"
 	CodePlanningFailed  = "QUERY_PLANNING_FAILED"
 	CodeIntrospection   = "INTROSPECTION_DISABLED"
-	CodeNotSupported    = "OPERATION_NOT_SUPPORTED"
 	CodeInvalidVariable = "BAD_USER_INPUT"
 )
 
 // Gateway answers operations over a supergraph.
 type Gateway struct {
-	sg       *supergraph.Supergraph
-	opts     Options
-	fetcher  execute.Fetcher
-	arenas   execute.ArenaPool
-	cache    *lru.Cache[string, *entry]
-	flight   singleflight.Group
-	built    atomic.Uint64
-	log      *slog.Logger
-	percents []percentLabel
-	enabled  map[string]bool
-	bufs     sync.Pool
+	sg         *supergraph.Supergraph
+	opts       Options
+	fetcher    execute.Fetcher
+	subscriber subscribe.Subscriber
+	arenas     execute.ArenaPool
+	cache      *lru.Cache[string, *entry]
+	flight     singleflight.Group
+	built      atomic.Uint64
+	log        *slog.Logger
+	percents   []percentLabel
+	enabled    map[string]bool
+	bufs       sync.Pool
 	// data recycles response data buffers: the JSON POST transport hands
 	// them back once written.
 	data sync.Pool
@@ -111,6 +116,10 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 	g.fetcher = opts.Fetcher
 	if g.fetcher == nil {
 		g.fetcher = execute.NewHTTPFetcher(sg.URLs(), execute.HTTPOptions{})
+	}
+	g.subscriber = opts.Subscriber
+	if g.subscriber == nil {
+		g.subscriber = subscribe.NewHTTP(sg.URLs(), subscribe.HTTPOptions{})
 	}
 	for _, l := range opts.EnabledLabels {
 		g.enabled[l] = true
@@ -160,9 +169,6 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if oc == nil || oc.Operation == nil {
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "no operation"))
 	}
-	if oc.Operation.Operation == ast.Subscription {
-		return oneError("subscriptions are not supported by this gateway endpoint", CodeNotSupported)
-	}
 	labels, labelKey := g.labels()
 	e := g.plan(oc, labels, labelKey)
 	if e.err != nil {
@@ -171,8 +177,11 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if e.intro && oc.DisableIntrospection {
 		return oneError("introspection is disabled", CodeIntrospection)
 	}
-	if oc.Headers != nil {
-		ctx = execute.WithForwardHeaders(ctx, oc.Headers)
+	if h := incomingHeaders(ctx, oc); h != nil {
+		ctx = execute.WithForwardHeaders(ctx, h)
+	}
+	if oc.Operation.Operation == ast.Subscription {
+		return g.subscription(ctx, oc, e)
 	}
 	var buf []byte
 	if p, _ := g.data.Get().(*[]byte); p != nil {
@@ -275,17 +284,26 @@ func limitErr(msg, code string) *gqlerror.Error {
 type HandlerOptions struct {
 	// Logger for internal errors; nil means the gateway's logger.
 	Logger *slog.Logger
+	// KeepAlive is the WebSocket ping interval (default 15s).
+	KeepAlive time.Duration
 }
 
 // Handler returns the HTTP handler of the gateway: POST, GET, automatic
 // persisted queries, the parsed-query cache and the error presenter of
-// internal/gqlserver. Subscriptions are not served here.
+// internal/gqlserver, and subscriptions over WebSocket
+// (graphql-transport-ws) and Server-Sent Events.
 func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	log := opts.Logger
 	if log == nil {
 		log = g.log
 	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 15 * time.Second
+	}
 	srv := handler.New(g)
+	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: opts.KeepAlive, InitFunc: wsInit})
+	// SSE before the JSON POST transport, which would accept its requests.
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: opts.KeepAlive})
 	// The first transport answers JSON POSTs, writing the gateway's
 	// pre-rendered data without re-encoding it; gqlgen's own transports
 	// serve GET and the rest.

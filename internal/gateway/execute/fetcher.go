@@ -66,7 +66,9 @@ func WithForwardHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, h)
 }
 
-func forwardHeaders(ctx context.Context) http.Header {
+// IncomingHeaders returns the headers installed by WithForwardHeaders, or
+// nil.
+func IncomingHeaders(ctx context.Context) http.Header {
 	h, _ := ctx.Value(headersKey{}).(http.Header)
 	return h
 }
@@ -140,7 +142,7 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (
 	}
 	var key strings.Builder
 	key.WriteString(subgraph)
-	if in := forwardHeaders(ctx); in != nil {
+	if in := IncomingHeaders(ctx); in != nil {
 		for _, h := range f.opts.ForwardHeaders {
 			key.WriteByte(0)
 			key.WriteString(in.Get(h))
@@ -178,7 +180,7 @@ func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (
 	}
 	hr.Header["Content-Type"] = []string{"application/json"}
 	hr.Header["Accept"] = []string{"application/graphql-response+json, application/json"}
-	if in := forwardHeaders(ctx); in != nil {
+	if in := IncomingHeaders(ctx); in != nil {
 		for _, h := range f.opts.ForwardHeaders {
 			if v := in.Get(h); v != "" {
 				hr.Header.Set(h, v)
@@ -240,7 +242,7 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	if in := forwardHeaders(ctx); in != nil {
+	if in := IncomingHeaders(ctx); in != nil {
 		for _, n := range DefaultForwardHeaders() {
 			if v := in.Get(n); v != "" {
 				hr.Header.Set(n, v)

@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -37,11 +38,20 @@ func WithArenaPool(pool *ArenaPool) Option { return func(st *state) { st.pool = 
 // its start); Result.Data then shares its memory unless it had to grow.
 func WithBuffer(buf []byte) Option { return func(st *state) { st.buf = buf[:0] } }
 
+// WithResponse answers the fetch with the given ID with resp instead of
+// sending it: the event of a subscription, on which the rest of the plan
+// (entity fetches) then runs.
+func WithResponse(fetchID int, resp Response) Option {
+	return func(st *state) { st.given, st.givenID = &resp, fetchID }
+}
+
 // WithSchema gives Run the API schema, which it needs to answer __schema
 // and __type.
 func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
 
 type state struct {
+	given    *Response // WithResponse
+	givenID  int
 	ctx      context.Context
 	plan     *plan.Plan
 	vars     map[string]any
@@ -87,6 +97,28 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	return &Result{Data: data, Errors: st.errs}
 }
 
+// RootRequest returns the plan's only root fetch and its request body: the
+// upstream operation of a subscription, whose single root field one
+// subgraph resolves.
+func RootRequest(p *plan.Plan, variables map[string]any) (*plan.Fetch, Request, error) {
+	var root *plan.Fetch
+	for _, f := range p.Fetches {
+		if f.Kind != plan.Root {
+			continue
+		}
+		if root != nil {
+			return nil, Request{}, fmt.Errorf("execute: the plan has more than one root fetch (%s and %s)", root.Subgraph, f.Subgraph)
+		}
+		root = f
+	}
+	if root == nil {
+		return nil, Request{}, errors.New("execute: the plan has no root fetch")
+	}
+	st := &state{plan: p, vars: variables, data: &Value{Kind: Object}}
+	body, _ := st.prepare(root)
+	return root, Request{Body: body}, nil
+}
+
 func (st *state) run(n plan.Node) {
 	switch n := n.(type) {
 	case *plan.Sequence:
@@ -122,7 +154,13 @@ func (st *state) fetch(f *plan.Fetch) {
 	if body == nil {
 		return
 	}
-	resp, err := st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query})
+	var resp Response
+	var err error
+	if st.given != nil && f.ID == st.givenID {
+		resp = *st.given
+	} else {
+		resp, err = st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query})
+	}
 	a := &arena{pool: st.pool}
 	var root *Value
 	if err == nil {

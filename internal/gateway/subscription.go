@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+)
+
+// subscription opens the upstream subscription of the plan's root field
+// and answers each of its events with the rest of the plan run on it.
+func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext, e *entry) graphql.ResponseHandler {
+	root, req, err := execute.RootRequest(e.plan, oc.Variables)
+	if err != nil {
+		g.log.Warn("subscription planning failed", "err", err, "operation", oc.OperationName)
+		return oneError("subscription planning failed", CodePlanningFailed)
+	}
+	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
+	if err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)})
+	}
+	done := false
+	return func(ctx context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		ev, err := stream.Next()
+		if err != nil {
+			done = true
+			stream.Close()
+			if errors.Is(err, io.EOF) || ctx.Err() != nil {
+				return nil
+			}
+			return &graphql.Response{Errors: subscriptionErrors(root, err)}
+		}
+		res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithResponse(root.ID, ev))
+		return &graphql.Response{Data: res.Data, Errors: res.Errors}
+	}
+}
+
+// subscriptionErrors reports a failed or broken upstream subscription at
+// the root field, coded like any other subgraph request failure.
+func subscriptionErrors(root *plan.Fetch, err error) gqlerror.List {
+	code, cause := execute.CodeHTTPError, err
+	var fe *execute.FetchError
+	if errors.As(err, &fe) {
+		code, cause = fe.Code, fe.Err
+	}
+	e := &gqlerror.Error{
+		Message:    fmt.Sprintf("subscription to subgraph %q failed: %v", root.Subgraph, cause),
+		Extensions: map[string]any{"code": code, "serviceName": root.Subgraph},
+	}
+	if len(root.RootKeys) == 1 {
+		e.Path = ast.Path{ast.PathName(root.RootKeys[0])}
+	}
+	return gqlerror.List{e}
+}
+
+type wsAuthKey struct{}
+
+// wsInit keeps the Authorization of a WebSocket connection_init payload
+// (browsers cannot set headers on the upgrade request), to be forwarded to
+// the subgraphs with every operation of the connection; the subgraphs
+// verify it.
+func wsInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	a := payload.Authorization()
+	if a == "" {
+		a, _ = payload["Authorization"].(string)
+	}
+	if a == "" {
+		return ctx, nil, nil
+	}
+	return context.WithValue(ctx, wsAuthKey{}, a), nil, nil
+}
+
+// incomingHeaders are the headers of the client's request, with the
+// connection_init Authorization of a WebSocket connection when the upgrade
+// request carried none.
+func incomingHeaders(ctx context.Context, oc *graphql.OperationContext) http.Header {
+	a, _ := ctx.Value(wsAuthKey{}).(string)
+	if a == "" || (oc.Headers != nil && oc.Headers.Get("Authorization") != "") {
+		return oc.Headers
+	}
+	h := oc.Headers.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Authorization", a)
+	return h
+}
