@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/compose"
 )
 
 // TestGatewayCommandServesAndStopsOnSIGTERM builds the binary, runs
@@ -37,18 +42,7 @@ func TestGatewayCommandServesAndStopsOnSIGTERM(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
 
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway did not come up: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitHealthy(t, base)
 	res := post(t, base+"/graphql", "", `{ comune(istatCode: "015146") { name } }`)
 	if len(res.Errors) == 0 || res.Errors[0].Extensions["code"] == nil {
 		t.Fatalf("unreachable subgraph: want a coded error, got %+v", res)
@@ -78,4 +72,101 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// TestGatewayCommandEndsSubscriptionsOnSIGTERM runs citizengraph gateway
+// over a subgraph whose subscription never ends, follows it over SSE, and
+// expects SIGTERM to end the stream and the process cleanly.
+func TestGatewayCommandEndsSubscriptionsOnSIGTERM(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"data":{"now":1}}`)) //nolint:errcheck
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for n := 1; ; n++ {
+			fmt.Fprintf(w, "event: next\ndata: {\"data\":{\"ticks\":%d}}\n\n", n)
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}))
+	defer upstream.Close()
+	sdl, err := compose.Compose([]compose.Subgraph{{Name: "clock", URL: upstream.URL, SDL: `
+		extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+		type Query { now: Int! }
+		type Subscription { ticks: Int! }`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "supergraph.graphql")
+	if err := os.WriteFile(file, []byte(sdl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "citizengraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "gateway", "--supergraph", file, "--addr", addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
+	waitHealthy(t, "http://"+addr)
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(`{"query":"subscription { ticks }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	ticks := 0
+	for ticks < 3 && sc.Scan() {
+		if strings.HasPrefix(sc.Text(), `data: {"data":{"ticks":`) {
+			ticks++
+		}
+	}
+	if ticks < 3 {
+		t.Fatalf("got %d ticks through the gateway: %v", ticks, sc.Err())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("gateway did not stop within 15s of SIGTERM with an open subscription")
+	}
+	for sc.Scan() { // the stream ends too
+	}
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway did not come up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
@@ -43,8 +44,14 @@ func runSubgraph(ctx context.Context, args []string) error {
 	return listenAndServe(ctx, *addr, mux)
 }
 
+// listenAndServe serves h on addr until ctx is done, then shuts down:
+// ordinary requests may finish, while subscriptions (SSE streams and
+// WebSocket connections, which would never finish) are ended at once.
 func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	srv := &http.Server{Addr: addr, Handler: endOnShutdown(streams, h), ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(endStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -55,4 +62,19 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// endOnShutdown cancels the context of streaming requests when streams is
+// done.
+func endOnShutdown(streams context.Context, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") && !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(streams, cancel)()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

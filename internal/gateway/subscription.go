@@ -28,6 +28,9 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 	if err != nil {
 		return graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)})
 	}
+	// Each event's entity fetches forward the subscriber's headers, like
+	// the upstream subscription did.
+	headers := execute.IncomingHeaders(ctx)
 	done := false
 	return func(ctx context.Context) *graphql.Response {
 		if done {
@@ -41,6 +44,9 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 				return nil
 			}
 			return &graphql.Response{Errors: subscriptionErrors(root, err)}
+		}
+		if headers != nil {
+			ctx = execute.WithForwardHeaders(ctx, headers)
 		}
 		res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithResponse(root.ID, ev))
 		return &graphql.Response{Data: res.Data, Errors: res.Errors}
