@@ -182,9 +182,10 @@ func clearGenerated(ctx context.Context, tx pgx.Tx) (truncated bool, err error) 
 	if err := tx.QueryRow(ctx, `select exists (select 1 from practices.practice where not generated)`).Scan(&others); err != nil {
 		return false, fmt.Errorf("practices seed: %w", err)
 	}
-	q := `truncate practices.practice, practices.status_change, practices.document`
+	q := `truncate practices.practice, practices.status_change, practices.document, practices.status_event`
 	if others {
-		q = `delete from practices.practice where generated`
+		q = `delete from practices.status_event e using practices.practice p where p.id = e.practice_id and p.generated;
+			delete from practices.practice where generated`
 	}
 	if _, err := tx.Exec(ctx, q); err != nil {
 		return false, fmt.Errorf("practices seed: clear: %w", err)
@@ -548,6 +549,16 @@ func (g *generator) copy(ctx context.Context, tx pgx.Tx) error {
 			row[0], row[1], row[2], row[3], row[4], row[5] = h.practice, string(h.status), h.at, string(h.actor.Kind), h.actor.ID, h.note
 		})); err != nil {
 		return fmt.Errorf("practices seed: copy history: %w", err)
+	}
+	// The outbox holds every change, as if each had been made live, so a
+	// subscriber replays a seeded practice's timeline like any other.
+	if _, err := tx.Exec(ctx, `insert into practices.status_event (practice_id, status, previous_status, at,
+		actor_kind, actor_id, note, applicant_id, comune)
+		select c.practice_id, c.status, coalesce(lag(c.status) over (partition by c.practice_id order by c.at, c.id), ''),
+			c.at, c.actor_kind, c.actor_id, c.note, p.applicant_id, p.comune
+		from practices.status_change c join practices.practice p on p.id = c.practice_id
+		where p.generated order by c.at, c.id`); err != nil {
+		return fmt.Errorf("practices seed: outbox: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "document"},
 		[]string{"id", "practice_id", "name", "media_type", "size_bytes", "sha256", "uploaded_at"},

@@ -23,6 +23,28 @@ func TestSeedFollowsPlanAndLifecycle(t *testing.T) {
 			t.Fatalf("seed: %v", err)
 		}
 	}
+	// The outbox mirrors every practice's history, in order, with each
+	// event's previous status — once, however often the seed ran — so a
+	// subscriber replays a seeded timeline like a live one.
+	var events, mismatched int
+	if err := e.pool.QueryRow(ctx, `select (select count(*) from practices.status_event),
+		(with h as (select practice_id, status, row_number() over (partition by practice_id order by at, id) n
+				from practices.status_change),
+			ev as (select practice_id, status, previous_status,
+				coalesce(lag(status) over (partition by practice_id order by id), '') prev,
+				row_number() over (partition by practice_id order by id) n from practices.status_event)
+		select count(*) from h full join ev using (practice_id, n)
+		where h.status is distinct from ev.status or ev.previous_status is distinct from ev.prev)`).Scan(&events, &mismatched); err != nil {
+		t.Fatal(err)
+	}
+	var changes int
+	if err := e.pool.QueryRow(ctx, `select count(*) from practices.status_change`).Scan(&changes); err != nil {
+		t.Fatal(err)
+	}
+	if events != changes || mismatched != 0 || changes < 400 {
+		t.Fatalf("outbox: %d events for %d history rows, %d out of step", events, changes, mismatched)
+	}
+
 	places, err := seedgen.LoadPlaces()
 	if err != nil {
 		t.Fatal(err)
