@@ -213,9 +213,13 @@ type generator struct {
 type genHistory struct {
 	practice pgtype.UUID
 	status   Status
+	previous Status // "" for the creation
 	at       time.Time
 	actor    Actor
 	note     string
+	// applicant and comune of the practice, for the outbox row.
+	applicant pgtype.UUID
+	comune    string
 }
 
 type genDocument struct {
@@ -298,9 +302,12 @@ func (g *generator) add(plan seedgen.Practice) error {
 		}
 	}
 	citizen := Actor{Kind: ActorCitizen, ID: pr.ApplicantFiscalCode}
-	pid := pgUUID(pr.ID)
+	pid, applicant := pgUUID(pr.ID), pgUUID(pr.ApplicantID)
+	var previous Status
 	hist := func(s Status, t time.Time, a Actor, note string) {
-		g.history = append(g.history, genHistory{practice: pid, status: s, at: t, actor: a, note: note})
+		g.history = append(g.history, genHistory{practice: pid, status: s, previous: previous, at: t, actor: a, note: note,
+			applicant: applicant, comune: pr.Comune})
+		previous = s
 	}
 	hist(StatusDraft, at, citizen, "")
 	g.addDocuments(r, pid, card, at)
@@ -550,15 +557,21 @@ func (g *generator) copy(ctx context.Context, tx pgx.Tx) error {
 		})); err != nil {
 		return fmt.Errorf("practices seed: copy history: %w", err)
 	}
-	// The outbox holds every change, as if each had been made live, so a
-	// subscriber replays a seeded practice's timeline like any other.
-	if _, err := tx.Exec(ctx, `insert into practices.status_event (practice_id, status, previous_status, at,
-		actor_kind, actor_id, note, applicant_id, comune)
-		select c.practice_id, c.status, coalesce(lag(c.status) over (partition by c.practice_id order by c.at, c.id), ''),
-			c.at, c.actor_kind, c.actor_id, c.note, p.applicant_id, p.comune
-		from practices.status_change c join practices.practice p on p.id = c.practice_id
-		where p.generated order by c.at, c.id`); err != nil {
-		return fmt.Errorf("practices seed: outbox: %w", err)
+	// The outbox holds every change, as if each had been made live (event
+	// ids in the order of time), so a subscriber replays a seeded
+	// practice's timeline like any other.
+	order := make([]int, len(g.history))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return g.history[order[a]].at.Before(g.history[order[b]].at) })
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "status_event"},
+		[]string{"practice_id", "status", "previous_status", "at", "actor_kind", "actor_id", "note", "applicant_id", "comune"},
+		rowsOf(len(order), 9, func(i int, row []any) {
+			h := &g.history[order[i]]
+			copy(row, []any{h.practice, string(h.status), string(h.previous), h.at, string(h.actor.Kind), h.actor.ID, h.note, h.applicant, h.comune})
+		})); err != nil {
+		return fmt.Errorf("practices seed: copy outbox: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"practices", "document"},
 		[]string{"id", "practice_id", "name", "media_type", "size_bytes", "sha256", "uploaded_at"},
