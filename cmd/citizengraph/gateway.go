@@ -45,6 +45,8 @@ func runGateway(ctx context.Context, args []string) error {
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades a little memory for CPU")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
+	protocols := subgraphFlags{}
+	fs.Var(protocols, "subscription-protocol", "upstream subscription protocol of a subgraph, name=sse|ws, or *=ws for all (repeatable; default sse)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,9 +69,13 @@ func runGateway(ctx context.Context, args []string) error {
 		}
 		urls[name] = url
 	}
+	protos, err := subscriptionProtocols(protocols, urls)
+	if err != nil {
+		return err
+	}
 	gw, err := gateway.New(sg, gateway.Options{
 		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
-		Subscriber: subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward)}),
+		Subscriber: subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward), Protocols: protos}),
 		MaxDepth:   *maxDepth,
 		MaxAliases: *maxAliases,
 		MaxCost:    *maxCost,
@@ -109,4 +115,33 @@ func headerList(s string) []string {
 		}
 	}
 	return out
+}
+
+// subscriptionProtocols resolves --subscription-protocol flags against the
+// supergraph's subgraphs; "*" sets every subgraph without a flag of its own.
+func subscriptionProtocols(flags subgraphFlags, urls map[string]string) (map[string]subscribe.Protocol, error) {
+	out := map[string]subscribe.Protocol{}
+	if all, ok := flags["*"]; ok {
+		p, err := subscribe.ParseProtocol(all)
+		if err != nil {
+			return nil, fmt.Errorf("--subscription-protocol: %w", err)
+		}
+		for name := range urls {
+			out[name] = p
+		}
+	}
+	for name, v := range flags {
+		if name == "*" {
+			continue
+		}
+		if _, ok := urls[name]; !ok {
+			return nil, fmt.Errorf("--subscription-protocol %s: the supergraph has no subgraph %q", name, name)
+		}
+		p, err := subscribe.ParseProtocol(v)
+		if err != nil {
+			return nil, fmt.Errorf("--subscription-protocol: %w", err)
+		}
+		out[name] = p
+	}
+	return out, nil
 }

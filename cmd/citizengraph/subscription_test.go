@@ -56,7 +56,8 @@ type eventPayload struct {
 
 // TestServeSubscriptionsThroughGateway follows a practice's status over
 // the gateway — graphql-transport-ws and SSE, with the subgraphs reached in
-// process (serve) and over HTTP (the gateway command) — and checks that
+// process (serve) and over HTTP (the gateway command), upstream over SSE
+// and over graphql-transport-ws — and checks that
 // every event carries the fields of the other subgraphs, that a live change
 // arrives, and that resuming from a cursor loses nothing.
 func TestServeSubscriptionsThroughGateway(t *testing.T) {
@@ -97,6 +98,20 @@ func TestServeSubscriptionsThroughGateway(t *testing.T) {
 	}
 	httpGW := httptest.NewServer(gw.Handler(gateway.HandlerOptions{}))
 	defer httpGW.Close()
+	// And one that subscribes upstream over graphql-transport-ws.
+	protos, err := subscriptionProtocols(subgraphFlags{"*": "ws"}, urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsGW, err := gateway.New(sg, gateway.Options{
+		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{}),
+		Subscriber: subscribe.NewHTTP(urls, subscribe.HTTPOptions{Protocols: protos}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsUpstream := httptest.NewServer(wsGW.Handler(gateway.HandlerOptions{}))
+	defer wsUpstream.Close()
 
 	var personID, fiscalCode, serviceID, comune, comuneName string
 	err = pool.QueryRow(ctx, `select p.applicant_id::text, p.applicant_fiscal_code, p.service_id, p.comune, c.name
@@ -110,7 +125,7 @@ func TestServeSubscriptionsThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for name, url := range map[string]string{"in-process": srv.URL + "/graphql", "http": httpGW.URL} {
+	for name, url := range map[string]string{"in-process": srv.URL + "/graphql", "http": httpGW.URL, "http-ws-upstream": wsUpstream.URL} {
 		t.Run(name, func(t *testing.T) {
 			id, submitted := newSubmittedPractice(t, url, token, serviceID, comune, personID)
 			check := func(e statusEvent, status string) {

@@ -36,7 +36,7 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		if done {
 			return nil
 		}
-		ev, err := stream.Next()
+		ev, err := stream.Next(ctx)
 		if err != nil {
 			done = true
 			stream.Close()

@@ -26,9 +26,10 @@ type Subscriber interface {
 // Stream is one open upstream subscription.
 type Stream interface {
 	// Next blocks for the next event: one subgraph response. It returns
-	// io.EOF once the subgraph has completed the subscription, and a
-	// *execute.FetchError when the stream broke.
-	Next() (execute.Response, error)
+	// io.EOF once the subgraph has completed the subscription, a
+	// *execute.FetchError when the stream broke, and ctx's error when ctx
+	// is done first.
+	Next(ctx context.Context) (execute.Response, error)
 	// Close ends the subscription.
 	Close() error
 }
@@ -46,6 +47,28 @@ type HTTPOptions struct {
 	ForwardHeaders []string
 	// Transport replaces the default transport (tests).
 	Transport http.RoundTripper
+	// Protocols chooses the protocol per subgraph (default SSE).
+	Protocols map[string]Protocol
+}
+
+// Protocol is the wire protocol of an upstream subscription.
+type Protocol string
+
+// Protocols.
+const (
+	// SSE is GraphQL over Server-Sent Events, distinct-connections mode.
+	SSE Protocol = "sse"
+	// WebSocket is graphql-transport-ws, one connection per subscription.
+	WebSocket Protocol = "ws"
+)
+
+// ParseProtocol reads a protocol name.
+func ParseProtocol(s string) (Protocol, error) {
+	switch p := Protocol(s); p {
+	case SSE, WebSocket:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown subscription protocol %q (want sse or ws)", s)
 }
 
 // HTTP subscribes over GraphQL-over-SSE to the subgraphs' routing URLs.
@@ -85,6 +108,9 @@ func (s *HTTP) Subscribe(ctx context.Context, subgraph string, req execute.Reque
 	url, ok := s.urls[subgraph]
 	if !ok {
 		return nil, &execute.FetchError{Subgraph: subgraph, Code: execute.CodeUnknownSubgraph, Err: errors.New("no routing URL")}
+	}
+	if s.opts.Protocols[subgraph] == WebSocket {
+		return s.websocket(ctx, subgraph, url, req)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req.Body))
@@ -251,10 +277,14 @@ func jsonAsEvent(body io.Reader) io.Reader {
 	return &b
 }
 
-// Next implements Stream.
-func (s *sseStream) Next() (execute.Response, error) {
+// Next implements Stream. The stream's own request ends with the
+// subscription's context; ctx only stops the wait early.
+func (s *sseStream) Next(ctx context.Context) (execute.Response, error) {
 	if s.done {
 		return execute.Response{}, io.EOF
+	}
+	if err := ctx.Err(); err != nil {
+		return execute.Response{}, err
 	}
 	var event string
 	var data []byte

@@ -102,7 +102,7 @@ func TestEventsThenComplete(t *testing.T) {
 				t.Errorf("body = %s", b)
 			}
 			for _, want := range []string{`{"data":{"n":1}}`, "{\"data\":\n{\"n\":2}}"} {
-				ev, err := st.Next()
+				ev, err := st.Next(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,7 +111,7 @@ func TestEventsThenComplete(t *testing.T) {
 				}
 			}
 			for range 2 {
-				if _, err := st.Next(); !errors.Is(err, io.EOF) {
+				if _, err := st.Next(context.Background()); !errors.Is(err, io.EOF) {
 					t.Fatalf("after complete: %v, want io.EOF", err)
 				}
 			}
@@ -127,7 +127,7 @@ func TestLongEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			ev, err := st.Next()
+			ev, err := st.Next(context.Background())
 			if err != nil || len(ev.Body) != len(`{"data":{"s":""}}`)+100<<10 {
 				t.Fatalf("long event: %d bytes, %v", len(ev.Body), err)
 			}
@@ -143,10 +143,10 @@ func TestBrokenAndRejectedStreams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.Next(); err != nil {
+			if _, err := st.Next(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			_, err = st.Next()
+			_, err = st.Next(context.Background())
 			var fe *execute.FetchError
 			if !errors.As(err, &fe) || fe.Code != execute.CodeHTTPError || !strings.Contains(err.Error(), "without completing") {
 				t.Fatalf("stream cut short: %v", err)
@@ -158,11 +158,11 @@ func TestBrokenAndRejectedStreams(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ev, err := st.Next()
+			ev, err := st.Next(context.Background())
 			if err != nil || !strings.Contains(string(ev.Body), `Cannot query field`) {
 				t.Fatalf("rejected: %q %v", ev.Body, err)
 			}
-			if _, err := st.Next(); !errors.Is(err, io.EOF) {
+			if _, err := st.Next(context.Background()); !errors.Is(err, io.EOF) {
 				t.Fatalf("rejected, then: %v", err)
 			}
 
@@ -191,11 +191,11 @@ func TestCancelEndsUpstream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.Next(); err != nil {
+			if _, err := st.Next(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			next := make(chan error, 1)
-			go func() { _, err := st.Next(); next <- err }()
+			go func() { _, err := st.Next(context.Background()); next <- err }()
 			cancel()
 			select {
 			case err := <-next:
