@@ -22,25 +22,13 @@ import (
 // pointed at an address nobody listens on, and checks that it answers with
 // a coded GraphQL error, then exits cleanly on SIGTERM.
 func TestGatewayCommandServesAndStopsOnSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "citizengraph")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	addr := freeAddr(t)
 	dead := "http://" + freeAddr(t) + "/graphql"
 	args := []string{"gateway", "--supergraph", filepath.Join("..", "..", "schema", "supergraph.graphqls"), "--addr", addr}
 	for _, n := range []string{"culture", "identity", "payments", "practices", "territory"} {
 		args = append(args, "--subgraph", n+"="+dead)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
-
+	gw := startGateway(t, args...)
 	base := "http://" + addr
 	waitHealthy(t, base)
 	res := post(t, base+"/graphql", "", `{ comune(istatCode: "015146") { name } }`)
@@ -51,17 +39,7 @@ func TestGatewayCommandServesAndStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("code = %v, want SUBREQUEST_*", res.Errors[0].Extensions["code"])
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("gateway did not stop within 15s of SIGTERM")
-	}
+	gw.stop(t)
 }
 
 func freeAddr(t *testing.T) string {
@@ -107,19 +85,8 @@ func TestGatewayCommandEndsSubscriptionsOnSIGTERM(t *testing.T) {
 	if err := os.WriteFile(file, []byte(sdl), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "citizengraph")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "gateway", "--supergraph", file, "--addr", addr)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
+	gw := startGateway(t, "gateway", "--supergraph", file, "--addr", addr)
 	waitHealthy(t, "http://"+addr)
 
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql", strings.NewReader(`{"query":"subscription { ticks }"}`))
@@ -140,18 +107,48 @@ func TestGatewayCommandEndsSubscriptionsOnSIGTERM(t *testing.T) {
 	if ticks < 3 {
 		t.Fatalf("got %d ticks through the gateway: %v", ticks, sc.Err())
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	gw.stop(t)
+	for sc.Scan() { // the stream ends too
+	}
+}
+
+// process is a running citizengraph binary.
+type process struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startGateway builds the binary and starts it with args.
+func startGateway(t *testing.T, args ...string) *process {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "citizengraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
+	return p
+}
+
+// stop sends SIGTERM and expects a clean exit within 15s.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-done:
+	case err := <-p.done:
 		if err != nil {
 			t.Fatalf("exit after SIGTERM: %v", err)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("gateway did not stop within 15s of SIGTERM with an open subscription")
-	}
-	for sc.Scan() { // the stream ends too
+		t.Fatal("did not stop within 15s of SIGTERM")
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/devdb"
@@ -59,28 +61,11 @@ func post(t *testing.T, url, token, query string) gqlResponse {
 // request, checking the answer against the database.
 func TestServeFederatedGraph(t *testing.T) {
 	ctx := context.Background()
-	sgs := registry()
-	pool := devdb.NewTestDB(t, migrations(sgs)...)
-	p := seedgen.Params{People: 120, Seed: 3}
-	for _, s := range sgs {
-		if err := s.seed(ctx, pool, p); err != nil {
-			t.Fatalf("seed %s: %v", s.name, err)
-		}
-	}
-	iss, err := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	sgs, pool, iss, srv := serveGraph(t, seedgen.Params{People: 120, Seed: 3})
 
 	// A citizen with at least one practice that carries a payment.
 	var personID, fiscalCode, practiceID, iupd string
-	err = pool.QueryRow(ctx, `
+	err := pool.QueryRow(ctx, `
 		select p.applicant_id::text, p.applicant_fiscal_code, p.id::text, pp.iupd
 		from practices.practice p join payments.positions pp on pp.practice_id = p.id::text
 		order by p.id limit 1`).Scan(&personID, &fiscalCode, &practiceID, &iupd)
@@ -193,6 +178,30 @@ func TestServeFederatedGraph(t *testing.T) {
 		t.Fatalf("healthz: %v %v", err, resp)
 	}
 	resp.Body.Close()
+}
+
+// serveGraph serves the whole graph as serve does, over a fresh database
+// seeded with p, with a development issuer for tokens.
+func serveGraph(t *testing.T, p seedgen.Params) ([]subgraph, *pgxpool.Pool, *devissuer.Issuer, *httptest.Server) {
+	t.Helper()
+	sgs := registry()
+	pool := devdb.NewTestDB(t, migrations(sgs)...)
+	for _, s := range sgs {
+		if err := s.seed(context.Background(), pool, p); err != nil {
+			t.Fatalf("seed %s: %v", s.name, err)
+		}
+	}
+	iss, err := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return sgs, pool, iss, srv
 }
 
 // TestSupergraphCurrent fails when schema/supergraph.graphqls is not the

@@ -14,13 +14,10 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
-	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
-	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
-	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 	"github.com/citizengraph/citizengraph/schema"
 )
@@ -62,23 +59,7 @@ type eventPayload struct {
 // arrives, and that resuming from a cursor loses nothing.
 func TestServeSubscriptionsThroughGateway(t *testing.T) {
 	ctx := context.Background()
-	sgs := registry()
-	pool := devdb.NewTestDB(t, migrations(sgs)...)
-	for _, s := range sgs {
-		if err := s.seed(ctx, pool, seedgen.Params{People: 60, Seed: 5}); err != nil {
-			t.Fatalf("seed %s: %v", s.name, err)
-		}
-	}
-	iss, err := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	_, pool, iss, srv := serveGraph(t, seedgen.Params{People: 60, Seed: 5})
 
 	// The same graph through a gateway that reaches the subgraphs over HTTP.
 	sg, err := supergraph.Parse(schema.Supergraph())
