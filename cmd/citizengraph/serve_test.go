@@ -182,7 +182,7 @@ func TestServeFederatedGraph(t *testing.T) {
 
 // serveGraph serves the whole graph as serve does, over a fresh database
 // seeded with p, with a development issuer for tokens.
-func serveGraph(t *testing.T, p seedgen.Params) ([]subgraph, *pgxpool.Pool, *devissuer.Issuer, *httptest.Server) {
+func serveGraph(t testing.TB, p seedgen.Params) ([]subgraph, *pgxpool.Pool, *devissuer.Issuer, *httptest.Server) {
 	t.Helper()
 	sgs := registry()
 	pool := devdb.NewTestDB(t, migrations(sgs)...)

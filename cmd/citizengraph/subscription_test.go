@@ -163,7 +163,7 @@ func TestServeSubscriptionsThroughGateway(t *testing.T) {
 	}
 }
 
-func postVars(t *testing.T, url, token, query string, vars map[string]any) gqlResponse {
+func postVars(t testing.TB, url, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
@@ -183,7 +183,7 @@ func postVars(t *testing.T, url, token, query string, vars map[string]any) gqlRe
 
 // newSubmittedPractice opens and submits a practice through the gateway,
 // returning its id and the status submission led to.
-func newSubmittedPractice(t *testing.T, url, token, serviceID, comune, personID string) (string, string) {
+func newSubmittedPractice(t testing.TB, url, token, serviceID, comune, personID string) (string, string) {
 	t.Helper()
 	r := postVars(t, url, token, `mutation($in: CreatePracticeInput!) { createPractice(input: $in) { id status } }`,
 		map[string]any{"in": map[string]any{"serviceId": serviceID, "comune": comune, "applicantId": personID}})
@@ -205,7 +205,7 @@ func newSubmittedPractice(t *testing.T, url, token, serviceID, comune, personID 
 }
 
 type wsClient struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	conn *websocket.Conn
 }
@@ -216,7 +216,7 @@ type wsMessage struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-func dialWS(t *testing.T, url, authorization string) *wsClient {
+func dialWS(t testing.TB, url, authorization string) *wsClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
