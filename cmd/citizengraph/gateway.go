@@ -39,6 +39,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
+	maxSubs := fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)")
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
@@ -74,11 +75,12 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:    execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
-		Subscriber: subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward), Protocols: protos}),
-		MaxDepth:   *maxDepth,
-		MaxAliases: *maxAliases,
-		MaxCost:    *maxCost,
+		Fetcher:          execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
+		Subscriber:       subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward), Protocols: protos}),
+		MaxDepth:         *maxDepth,
+		MaxAliases:       *maxAliases,
+		MaxCost:          *maxCost,
+		MaxSubscriptions: *maxSubs,
 	})
 	if err != nil {
 		return err

@@ -26,8 +26,9 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 		}
 	}
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:    execute.NewInProcessFetcher(handlers),
-		Subscriber: subscribe.NewInProcess(handlers),
+		Fetcher:          execute.NewInProcessFetcher(handlers),
+		Subscriber:       subscribe.NewInProcess(handlers),
+		MaxSubscriptions: 10000,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

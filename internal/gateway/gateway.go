@@ -48,6 +48,9 @@ type Options struct {
 	PlanCacheSize int
 	// MaxDepth, MaxAliases and MaxCost limit operations (0: no limit).
 	MaxDepth, MaxAliases, MaxCost int
+	// MaxSubscriptions bounds the subscriptions open at once (0: no
+	// limit); one more is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
+	MaxSubscriptions int
 	// EnabledLabels are progressive-override labels to treat as enabled
 	// (percent(N) labels are rolled per request regardless).
 	EnabledLabels []string
@@ -57,12 +60,13 @@ type Options struct {
 
 // Error codes of rejected operations.
 const (
-	CodeMaxDepth        = "MAX_DEPTH_EXCEEDED"
-	CodeMaxAliases      = "MAX_ALIASES_EXCEEDED"
-	CodeMaxCost         = "MAX_COST_EXCEEDED"
-	CodePlanningFailed  = "QUERY_PLANNING_FAILED"
-	CodeIntrospection   = "INTROSPECTION_DISABLED"
-	CodeInvalidVariable = "BAD_USER_INPUT"
+	CodeMaxDepth          = "MAX_DEPTH_EXCEEDED"
+	CodeMaxAliases        = "MAX_ALIASES_EXCEEDED"
+	CodeMaxCost           = "MAX_COST_EXCEEDED"
+	CodePlanningFailed    = "QUERY_PLANNING_FAILED"
+	CodeIntrospection     = "INTROSPECTION_DISABLED"
+	CodeInvalidVariable   = "BAD_USER_INPUT"
+	CodeSubscriptionLimit = "SUBSCRIPTION_LIMIT_EXCEEDED"
 )
 
 // Gateway answers operations over a supergraph.
@@ -75,6 +79,7 @@ type Gateway struct {
 	cache      *lru.Cache[string, *entry]
 	flight     singleflight.Group
 	built      atomic.Uint64
+	open       atomic.Int64 // open subscriptions
 	log        *slog.Logger
 	percents   []percentLabel
 	enabled    map[string]bool

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -16,18 +18,39 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
 )
 
+// OpenSubscriptions is the number of subscriptions the gateway serves now.
+func (g *Gateway) OpenSubscriptions() int { return int(g.open.Load()) }
+
 // subscription opens the upstream subscription of the plan's root field
 // and answers each of its events with the rest of the plan run on it.
 func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext, e *entry) graphql.ResponseHandler {
+	if n := len(e.plan.Shape.Fields); n != 1 {
+		return oneError(fmt.Sprintf("a subscription must select exactly one top level field, not %d", n), errcode.ValidationFailed)
+	}
 	root, req, err := execute.RootRequest(e.plan, oc.Variables)
 	if err != nil {
 		g.log.Warn("subscription planning failed", "err", err, "operation", oc.OperationName)
 		return oneError("subscription planning failed", CodePlanningFailed)
 	}
+	if n, limit := g.open.Add(1), g.opts.MaxSubscriptions; limit > 0 && n > int64(limit) {
+		g.open.Add(-1)
+		return oneError(fmt.Sprintf("the gateway already serves its maximum of %d subscriptions", limit), CodeSubscriptionLimit)
+	}
 	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
 	if err != nil {
+		g.open.Add(-1)
 		return graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)})
 	}
+	// The subscription ends with its operation's context, whether or not
+	// the transport asks for another event.
+	var once sync.Once
+	end := func() {
+		once.Do(func() {
+			stream.Close()
+			g.open.Add(-1)
+		})
+	}
+	stop := context.AfterFunc(ctx, end)
 	// Each event's entity fetches forward the subscriber's headers, like
 	// the upstream subscription did.
 	headers := execute.IncomingHeaders(ctx)
@@ -39,7 +62,8 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		ev, err := stream.Next(ctx)
 		if err != nil {
 			done = true
-			stream.Close()
+			stop()
+			end()
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
 				return nil
 			}

@@ -30,7 +30,8 @@ type Stream interface {
 	// *execute.FetchError when the stream broke, and ctx's error when ctx
 	// is done first.
 	Next(ctx context.Context) (execute.Response, error)
-	// Close ends the subscription.
+	// Close ends the subscription. It is safe to call while Next waits,
+	// and more than once.
 	Close() error
 }
 
@@ -347,9 +348,9 @@ func (s *sseStream) broken(err error, code string) error {
 	return &execute.FetchError{Subgraph: s.subgraph, Code: code, Err: err}
 }
 
-// Close implements Stream.
+// Close implements Stream; it may be called while Next waits, which then
+// returns an error.
 func (s *sseStream) Close() error {
-	s.done = true
 	if s.stop != nil {
 		s.stop()
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -88,7 +89,8 @@ func (s *HTTP) websocket(ctx context.Context, subgraph, url string, req execute.
 type wsStream struct {
 	subgraph string
 	conn     *websocket.Conn
-	done     bool
+	done     bool        // Next's own: the stream has ended
+	closed   atomic.Bool // Close ran
 }
 
 func (s *wsStream) send(ctx context.Context, m wsMessage) error {
@@ -173,12 +175,12 @@ func (s *wsStream) Next(ctx context.Context) (execute.Response, error) {
 	}
 }
 
-// Close implements Stream.
+// Close implements Stream: it tells the subgraph the subscription is
+// complete and closes the connection, which ends a waiting Next.
 func (s *wsStream) Close() error {
-	if s.done {
+	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	s.done = true
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_ = s.send(ctx, wsMessage{ID: "1", Type: "complete"})
