@@ -39,6 +39,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
+	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
 	maxSubs := fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)")
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
@@ -75,8 +76,8 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:          execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: headerList(*forward)}),
-		Subscriber:       subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: headerList(*forward), Protocols: protos}),
+		Fetcher:          execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)}),
+		Subscriber:       subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos}),
 		MaxDepth:         *maxDepth,
 		MaxAliases:       *maxAliases,
 		MaxCost:          *maxCost,
@@ -86,7 +87,7 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{}))
+	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{AllowedOrigins: commaList(*origins)}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -107,9 +108,9 @@ func runGateway(ctx context.Context, args []string) error {
 	return listenAndServe(ctx, *addr, mux)
 }
 
-// headerList parses --forward-headers: never nil, so an empty flag forwards
-// nothing.
-func headerList(s string) []string {
+// commaList parses a comma-separated flag (--forward-headers,
+// --cors-origins): never nil, so an empty --forward-headers forwards nothing.
+func commaList(s string) []string {
 	out := []string{}
 	for _, h := range strings.Split(s, ",") {
 		if h = strings.TrimSpace(h); h != "" {

@@ -15,7 +15,7 @@ import (
 // mountGateway mounts the federation gateway at /graphql over the composed
 // supergraph, fetching from and subscribing to the subgraph handlers in
 // process (same wire contract as HTTP, no sockets).
-func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier) error {
+func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, origins []string) error {
 	sg, err := supergraph.Parse(schema.Supergraph())
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -33,6 +33,9 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	mux.Handle("/graphql", auth.Middleware(v, gw.Handler(gateway.HandlerOptions{})))
+	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{
+		AllowedOrigins: origins,
+		Inner:          func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
+	}))
 	return nil
 }

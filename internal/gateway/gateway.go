@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -23,7 +24,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	gqllru "github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -291,6 +294,13 @@ type HandlerOptions struct {
 	Logger *slog.Logger
 	// KeepAlive is the WebSocket ping interval (default 15s).
 	KeepAlive time.Duration
+	// AllowedOrigins are the browser origins ("https://portale.example.it")
+	// allowed to call the gateway across origins (CORS) and to open
+	// WebSockets; "*" allows any. Empty: same-origin only.
+	AllowedOrigins []string
+	// Inner, when set, wraps the GraphQL handler inside the CORS layer
+	// (e.g. token verification), so that its refusals carry CORS headers.
+	Inner func(http.Handler) http.Handler
 }
 
 // Handler returns the HTTP handler of the gateway: POST, GET, automatic
@@ -306,7 +316,11 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		opts.KeepAlive = 15 * time.Second
 	}
 	srv := handler.New(g)
-	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: opts.KeepAlive, InitFunc: wsInit})
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: opts.KeepAlive,
+		InitFunc:              wsInit,
+		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(opts.AllowedOrigins)}},
+	})
 	// SSE before the JSON POST transport, which would accept its requests.
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: opts.KeepAlive})
 	// The first transport answers JSON POSTs, writing the gateway's
@@ -324,5 +338,32 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}}
 	})
-	return srv
+	var h http.Handler = srv
+	if opts.Inner != nil {
+		h = opts.Inner(h)
+	}
+	if len(opts.AllowedOrigins) == 0 {
+		return h
+	}
+	// Bearer tokens, not cookies: no credentials mode.
+	return cors.New(cors.Options{
+		AllowedOrigins: opts.AllowedOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", "Traceparent", "Tracestate"},
+		MaxAge:         600,
+	}).Handler(h)
+}
+
+// originHosts turns allowed origins into coder/websocket's host patterns.
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }

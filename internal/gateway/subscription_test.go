@@ -74,7 +74,7 @@ func (st *stream) Close() error {
 	return nil
 }
 
-func liveGateway(t *testing.T, s *streams, opts gateway.Options) (*gateway.Gateway, string, *scripted) {
+func liveGateway(t *testing.T, s *streams, opts gateway.Options, hopts ...gateway.HandlerOptions) (*gateway.Gateway, string, *scripted) {
 	t.Helper()
 	sdl, err := compose.Compose([]compose.Subgraph{
 		{Name: "live", URL: "http://live.test", SDL: liveSDL},
@@ -104,7 +104,11 @@ func liveGateway(t *testing.T, s *streams, opts gateway.Options) (*gateway.Gatew
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gw.Handler(gateway.HandlerOptions{}))
+	var ho gateway.HandlerOptions
+	if len(hopts) > 0 {
+		ho = hopts[0]
+	}
+	srv := httptest.NewServer(gw.Handler(ho))
 	t.Cleanup(srv.Close)
 	return gw, srv.URL, f
 }
