@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -36,6 +37,10 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{
 		AllowedOrigins: origins,
 		Inner:          func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
+		VerifyInit: func(ctx context.Context, authorization string) error {
+			_, err := auth.VerifyAuthorization(ctx, v, authorization)
+			return err
+		},
 	}))
 	return nil
 }

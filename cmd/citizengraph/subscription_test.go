@@ -163,6 +163,35 @@ func TestServeSubscriptionsThroughGateway(t *testing.T) {
 	}
 }
 
+// TestServeRefusesBadWebSocketToken: serve verifies the connection_init
+// token at the gateway, so a bad one closes the connection at once instead
+// of failing every subscription at the subgraphs.
+func TestServeRefusesBadWebSocketToken(t *testing.T) {
+	_, _, _, srv := serveGraph(t, seedgen.Params{People: 5, Seed: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() //nolint:errcheck
+	if err := conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{"Authorization":"Bearer not-a-token"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) == -1 {
+				t.Fatalf("the connection broke instead of closing: %v", err)
+			}
+			return
+		}
+		if strings.Contains(string(b), "connection_ack") {
+			t.Fatalf("a bad token was acknowledged: %s", b)
+		}
+	}
+}
+
 func postVars(t testing.TB, url, token, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})

@@ -128,25 +128,33 @@ func BearerToken(h string) (string, error) {
 // through anonymously (used when no issuer is configured).
 func Middleware(v TokenVerifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		raw, err := BearerToken(r.Header.Get("Authorization"))
-		if errors.Is(err, ErrNoToken) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		var p *Principal
-		if err == nil {
-			p, err = v.Verify(r.Context(), raw)
-		}
+		p, err := VerifyAuthorization(r.Context(), v, r.Header.Get("Authorization"))
 		if err != nil {
 			writeUnauthenticated(w)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		if p != nil {
+			r = r.WithContext(WithPrincipal(r.Context(), p))
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// VerifyAuthorization verifies the bearer token of an Authorization value
+// with v: nil and no error when there is no token (or no verifier), an
+// error when the value is malformed or the token invalid.
+func VerifyAuthorization(ctx context.Context, v TokenVerifier, authorization string) (*Principal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	raw, err := BearerToken(authorization)
+	if errors.Is(err, ErrNoToken) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, raw)
 }
 
 func writeUnauthenticated(w http.ResponseWriter) {

@@ -301,6 +301,10 @@ type HandlerOptions struct {
 	// Inner, when set, wraps the GraphQL handler inside the CORS layer
 	// (e.g. token verification), so that its refusals carry CORS headers.
 	Inner func(http.Handler) http.Handler
+	// VerifyInit, when set, checks the Authorization of a WebSocket
+	// connection_init payload; an error refuses the connection. Without
+	// it the token is only forwarded, and the subgraphs verify it.
+	VerifyInit func(ctx context.Context, authorization string) error
 }
 
 // Handler returns the HTTP handler of the gateway: POST, GET, automatic
@@ -318,7 +322,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv := handler.New(g)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: opts.KeepAlive,
-		InitFunc:              wsInit,
+		InitFunc:              wsInit(opts.VerifyInit),
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(opts.AllowedOrigins)}},
 	})
 	// SSE before the JSON POST transport, which would accept its requests.

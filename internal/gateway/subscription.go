@@ -16,6 +16,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 // OpenSubscriptions is the number of subscriptions the gateway serves now.
@@ -99,17 +100,21 @@ type wsAuthKey struct{}
 
 // wsInit keeps the Authorization of a WebSocket connection_init payload
 // (browsers cannot set headers on the upgrade request), to be forwarded to
-// the subgraphs with every operation of the connection; the subgraphs
-// verify it.
-func wsInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	a := payload.Authorization()
-	if a == "" {
-		a, _ = payload["Authorization"].(string)
+// the subgraphs with every operation of the connection; verify, when set,
+// refuses the connection of an invalid token at once.
+func wsInit(verify func(ctx context.Context, authorization string) error) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		a := gqlserver.InitAuthorization(payload)
+		if a == "" {
+			return ctx, nil, nil
+		}
+		if verify != nil {
+			if err := verify(ctx, a); err != nil {
+				return ctx, nil, errors.New("invalid or expired token")
+			}
+		}
+		return context.WithValue(ctx, wsAuthKey{}, a), nil, nil
 	}
-	if a == "" {
-		return ctx, nil, nil
-	}
-	return context.WithValue(ctx, wsAuthKey{}, a), nil, nil
 }
 
 // incomingHeaders are the headers of the client's request, with the

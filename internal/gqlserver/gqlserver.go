@@ -113,28 +113,25 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 
 func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		if v == nil {
-			return ctx, nil, nil
-		}
-		h := payload.Authorization()
-		if h == "" {
-			if s, ok := payload["Authorization"].(string); ok {
-				h = s
-			}
-		}
-		raw, err := auth.BearerToken(h)
-		if errors.Is(err, auth.ErrNoToken) {
-			return ctx, nil, nil
-		}
-		if err != nil {
-			return ctx, nil, err
-		}
-		p, err := v.Verify(ctx, raw)
+		p, err := auth.VerifyAuthorization(ctx, v, InitAuthorization(payload))
 		if err != nil {
 			return ctx, nil, errors.New("invalid or expired token")
 		}
-		return auth.WithPrincipal(ctx, p), nil, nil
+		if p != nil {
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		return ctx, nil, nil
 	}
+}
+
+// InitAuthorization is the Authorization of a graphql-transport-ws
+// connection_init payload ("authorization" or "Authorization").
+func InitAuthorization(payload transport.InitPayload) string {
+	if a := payload.Authorization(); a != "" {
+		return a
+	}
+	a, _ := payload["Authorization"].(string)
+	return a
 }
 
 // Handle wraps h with auth.Middleware.
