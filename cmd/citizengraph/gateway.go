@@ -44,6 +44,7 @@ func runGateway(ctx context.Context, args []string) error {
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
+	metricsAddr := fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades a little memory for CPU")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
@@ -76,6 +77,7 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	gw, err := gateway.New(sg, gateway.Options{
+		Metrics:          startMetrics(ctx, *metricsAddr),
 		Fetcher:          execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)}),
 		Subscriber:       subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos}),
 		MaxDepth:         *maxDepth,

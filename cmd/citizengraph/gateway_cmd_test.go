@@ -38,6 +38,9 @@ func TestGatewayCommandServesAndStopsOnSIGTERM(t *testing.T) {
 	if code, _ := res.Errors[0].Extensions["code"].(string); !strings.HasPrefix(code, "SUBREQUEST_") {
 		t.Errorf("code = %v, want SUBREQUEST_*", res.Errors[0].Extensions["code"])
 	}
+	if host := strings.TrimPrefix(strings.TrimSuffix(dead, "/graphql"), "http://"); strings.Contains(res.Errors[0].Message, host) {
+		t.Errorf("the error tells clients the subgraph's address: %s", res.Errors[0].Message)
+	}
 
 	gw.stop(t)
 }

@@ -21,6 +21,7 @@ func runServe(ctx context.Context, args []string) error {
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
+	metricsAddr := fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)")
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
 	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +47,7 @@ func runServe(ctx context.Context, args []string) error {
 	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
 		return err
 	}
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, commaList(*origins)); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, edge{origins: commaList(*origins), metrics: startMetrics(ctx, *metricsAddr)}); err != nil {
 		return err
 	}
 	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")
@@ -55,14 +56,14 @@ func runServe(ctx context.Context, args []string) error {
 
 // mountGraph mounts every subgraph at /subgraphs/<name>, the gateway over
 // them at /graphql, and /healthz; opts.Verifier authenticates both.
-func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, origins []string) error {
+func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, e edge) error {
 	handlers := make(map[string]http.Handler, len(sgs))
 	for _, s := range sgs {
 		h := subgraphHandler(s, pool, opts)
 		handlers[s.name] = h
 		mux.Handle("/subgraphs/"+s.name, h)
 	}
-	if err := mountGateway(mux, handlers, opts.Verifier, origins); err != nil {
+	if err := mountGateway(mux, handlers, opts.Verifier, e); err != nil {
 		return err
 	}
 	mux.HandleFunc("/healthz", healthz(pool))

@@ -196,7 +196,7 @@ func serveGraph(t testing.TB, p seedgen.Params) ([]subgraph, *pgxpool.Pool, *dev
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs, nil); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs, edge{}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(mux)

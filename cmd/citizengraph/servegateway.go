@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
@@ -13,10 +15,17 @@ import (
 	"github.com/citizengraph/citizengraph/schema"
 )
 
+// edge configures the gateway's front: allowed browser origins and where
+// metrics go (nil: nowhere).
+type edge struct {
+	origins []string
+	metrics prometheus.Registerer
+}
+
 // mountGateway mounts the federation gateway at /graphql over the composed
 // supergraph, fetching from and subscribing to the subgraph handlers in
 // process (same wire contract as HTTP, no sockets).
-func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, origins []string) error {
+func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, e edge) error {
 	sg, err := supergraph.Parse(schema.Supergraph())
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -30,12 +39,13 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 		Fetcher:          execute.NewInProcessFetcher(handlers),
 		Subscriber:       subscribe.NewInProcess(handlers),
 		MaxSubscriptions: 10000,
+		Metrics:          e.metrics,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{
-		AllowedOrigins: origins,
+		AllowedOrigins: e.origins,
 		Inner:          func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
 		VerifyInit: func(ctx context.Context, authorization string) error {
 			_, err := auth.VerifyAuthorization(ctx, v, authorization)

@@ -6,14 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
-	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 )
 
 // subgraphRequest is a decoded subgraph request.
@@ -45,14 +43,7 @@ func (s *scripted) Fetch(_ context.Context, subgraph string, req execute.Request
 
 func shop(t testing.TB, answer func(r subgraphRequest) (int, string), opts gateway.Options) (http.Handler, *scripted) {
 	t.Helper()
-	sdl, err := os.ReadFile("plan/testdata/shop.supergraph.graphql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sg, err := supergraph.Parse(string(sdl))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sg := mustSupergraph(t)
 	s := &scripted{answer: answer}
 	opts.Fetcher = s
 	gw, err := gateway.New(sg, opts)

@@ -26,6 +26,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
@@ -59,6 +60,9 @@ type Options struct {
 	EnabledLabels []string
 	// Logger receives operational logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Metrics, when set, receives the gateway's Prometheus metrics:
+	// operations, subgraph requests, plan-cache misses, open subscriptions.
+	Metrics prometheus.Registerer
 }
 
 // Error codes of rejected operations.
@@ -86,6 +90,7 @@ type Gateway struct {
 	log        *slog.Logger
 	percents   []percentLabel
 	enabled    map[string]bool
+	metrics    *metrics
 	bufs       sync.Pool
 	// data recycles response data buffers: the JSON POST transport hands
 	// them back once written.
@@ -124,6 +129,12 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 	g.fetcher = opts.Fetcher
 	if g.fetcher == nil {
 		g.fetcher = execute.NewHTTPFetcher(sg.URLs(), execute.HTTPOptions{})
+	}
+	if opts.Metrics != nil {
+		if g.metrics, err = newMetrics(opts.Metrics, g); err != nil {
+			return nil, fmt.Errorf("gateway: metrics: %w", err)
+		}
+		g.fetcher = measuredFetcher{next: g.fetcher, m: g.metrics}
 	}
 	g.subscriber = opts.Subscriber
 	if g.subscriber == nil {
@@ -177,9 +188,15 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if oc == nil || oc.Operation == nil {
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "no operation"))
 	}
+	start := time.Now()
+	kind := string(oc.Operation.Operation)
+	if kind == "" {
+		kind = string(ast.Query)
+	}
 	labels, labelKey := g.labels()
 	e := g.plan(oc, labels, labelKey)
 	if e.err != nil {
+		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e.err}})
 	}
 	if e.intro && oc.DisableIntrospection {
@@ -189,7 +206,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 		ctx = execute.WithForwardHeaders(ctx, h)
 	}
 	if oc.Operation.Operation == ast.Subscription {
-		return g.subscription(ctx, oc, e)
+		return g.subscription(ctx, oc, e, start)
 	}
 	var buf []byte
 	if p, _ := g.data.Get().(*[]byte); p != nil {
@@ -198,6 +215,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
 		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
 	e.size.Store(int64(len(res.Data)))
+	g.metrics.operation(kind, start, len(res.Errors) > 0)
 	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
 }
 

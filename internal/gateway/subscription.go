@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -24,24 +25,29 @@ func (g *Gateway) OpenSubscriptions() int { return int(g.open.Load()) }
 
 // subscription opens the upstream subscription of the plan's root field
 // and answers each of its events with the rest of the plan run on it.
-func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext, e *entry) graphql.ResponseHandler {
+func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext, e *entry, start time.Time) graphql.ResponseHandler {
+	refuse := func(h graphql.ResponseHandler) graphql.ResponseHandler {
+		g.metrics.operation(string(ast.Subscription), start, true)
+		return h
+	}
 	if n := len(e.plan.Shape.Fields); n != 1 {
-		return oneError(fmt.Sprintf("a subscription must select exactly one top level field, not %d", n), errcode.ValidationFailed)
+		return refuse(oneError(fmt.Sprintf("a subscription must select exactly one top level field, not %d", n), errcode.ValidationFailed))
 	}
 	root, req, err := execute.RootRequest(e.plan, oc.Variables)
 	if err != nil {
 		g.log.Warn("subscription planning failed", "err", err, "operation", oc.OperationName)
-		return oneError("subscription planning failed", CodePlanningFailed)
+		return refuse(oneError("subscription planning failed", CodePlanningFailed))
 	}
 	if n, limit := g.open.Add(1), g.opts.MaxSubscriptions; limit > 0 && n > int64(limit) {
 		g.open.Add(-1)
-		return oneError(fmt.Sprintf("the gateway already serves its maximum of %d subscriptions", limit), CodeSubscriptionLimit)
+		return refuse(oneError(fmt.Sprintf("the gateway already serves its maximum of %d subscriptions", limit), CodeSubscriptionLimit))
 	}
 	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
 	if err != nil {
 		g.open.Add(-1)
-		return graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)})
+		return refuse(graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)}))
 	}
+	g.metrics.operation(string(ast.Subscription), start, false)
 	// The subscription ends with its operation's context, whether or not
 	// the transport asks for another event.
 	var once sync.Once
@@ -86,6 +92,7 @@ func subscriptionErrors(root *plan.Fetch, err error) gqlerror.List {
 	if errors.As(err, &fe) {
 		code, cause = fe.Code, fe.Err
 	}
+	cause = execute.PublicCause(cause)
 	e := &gqlerror.Error{
 		Message:    fmt.Sprintf("subscription to subgraph %q failed: %v", root.Subgraph, cause),
 		Extensions: map[string]any{"code": code, "serviceName": root.Subgraph},

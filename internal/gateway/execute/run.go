@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -549,9 +551,27 @@ func inBatch(b *entityBatch, v *Value) bool {
 	return false
 }
 
+// errorCause is what a client is told of a failed subgraph request: the
+// cause, without the subgraph's URL or network addresses (internal
+// topology).
 func errorCause(err error) error {
 	if fe, ok := err.(*FetchError); ok {
-		return fe.Err
+		err = fe.Err
+	}
+	return PublicCause(err)
+}
+
+// PublicCause strips the URL (*url.Error) and the addresses (*net.OpError)
+// from a transport error, keeping its reason ("connect: connection
+// refused").
+func PublicCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
 	}
 	return err
 }

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+)
+
+// metrics are the gateway's Prometheus instruments, registered on the
+// Registerer of Options; nil when none was given.
+type metrics struct {
+	operations    *prometheus.CounterVec   // type, outcome
+	duration      *prometheus.HistogramVec // type
+	fetches       *prometheus.CounterVec   // subgraph, outcome
+	fetchDuration *prometheus.HistogramVec // subgraph
+	subscriptions prometheus.GaugeFunc
+	plans         prometheus.CounterFunc
+}
+
+func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
+	buckets := []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+	m := &metrics{
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "operations_total",
+			Help: "Operations answered, by type (query, mutation, subscription) and outcome (ok, error: the response carries errors).",
+		}, []string{"type", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "operation_duration_seconds",
+			Help: "Time to plan and execute a query or mutation, or to open a subscription.", Buckets: buckets,
+		}, []string{"type"}),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "subgraph_requests_total",
+			Help: "Subgraph requests, by subgraph and transport outcome: ok, or the SUBREQUEST_* code of a failed request or a non-2xx status.",
+		}, []string{"subgraph", "outcome"}),
+		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "subgraph_request_duration_seconds",
+			Help: "Round trip of subgraph requests.", Buckets: buckets,
+		}, []string{"subgraph"}),
+		subscriptions: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "subscriptions_open",
+			Help: "Subscriptions open now.",
+		}, func() float64 { return float64(g.open.Load()) }),
+		plans: prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "plans_built_total",
+			Help: "Query plans built: misses of the plan cache.",
+		}, func() float64 { return float64(g.built.Load()) }),
+	}
+	for _, c := range []prometheus.Collector{m.operations, m.duration, m.fetches, m.fetchDuration, m.subscriptions, m.plans} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// operation records one operation.
+func (m *metrics) operation(kind string, start time.Time, failed bool) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if failed {
+		outcome = "error"
+	}
+	m.operations.WithLabelValues(kind, outcome).Inc()
+	m.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+}
+
+// measuredFetcher times and counts the requests of a fetcher.
+type measuredFetcher struct {
+	next execute.Fetcher
+	m    *metrics
+}
+
+func (f measuredFetcher) Fetch(ctx context.Context, subgraph string, req execute.Request) (execute.Response, error) {
+	start := time.Now()
+	resp, err := f.next.Fetch(ctx, subgraph, req)
+	f.m.fetchDuration.WithLabelValues(subgraph).Observe(time.Since(start).Seconds())
+	outcome := "ok"
+	if err != nil {
+		outcome = execute.CodeHTTPError
+		var fe *execute.FetchError
+		if errors.As(err, &fe) {
+			outcome = fe.Code
+		}
+	} else if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		outcome = execute.CodeHTTPError
+	}
+	f.m.fetches.WithLabelValues(subgraph, outcome).Inc()
+	return resp, err
+}
