@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2"
 
 	"github.com/citizengraph/citizengraph/internal/gateway"
@@ -139,9 +140,18 @@ func BenchmarkExecute(b *testing.B) {
 	}
 }
 
-func BenchmarkGateway(b *testing.B) {
+func BenchmarkGateway(b *testing.B) { benchGateway(b, gateway.Options{}) }
+
+// BenchmarkGatewayWithMetrics is BenchmarkGateway recording Prometheus
+// metrics: their cost is the difference.
+func BenchmarkGatewayWithMetrics(b *testing.B) {
+	benchGateway(b, gateway.Options{Metrics: prometheus.NewRegistry()})
+}
+
+func benchGateway(b *testing.B, opts gateway.Options) {
 	sg, query, f, _ := loadBench(b)
-	gw, err := gateway.New(sg, gateway.Options{Fetcher: f})
+	opts.Fetcher = f
+	gw, err := gateway.New(sg, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
