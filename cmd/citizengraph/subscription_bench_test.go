@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -77,4 +78,56 @@ func benchStatusChanges(b *testing.B, live bool) {
 		step(operator, `requestIntegration(id: $id, note: "a copy of the ID card")`, "INTEGRATION_REQUESTED")
 		step(citizen, "answerIntegration(id: $id)", "IN_PROGRESS")
 	}
+}
+
+// BenchmarkOpenSubscription opens one more subscription per iteration — a
+// WebSocket connection through the gateway, subscribed to a practice,
+// until its first replayed event (with its comune, applicant and payments)
+// arrives — and keeps them all open, reporting the heap and goroutines
+// each open subscription holds (client side included: it is the same
+// process).
+func BenchmarkOpenSubscription(b *testing.B) {
+	ctx := context.Background()
+	_, pool, iss, srv := serveGraph(b, seedgen.Params{People: 60, Seed: 5})
+	url := srv.URL + "/graphql"
+	// The practices' own outbox rows, so that each subscription replays.
+	rows, err := pool.Query(ctx, `select distinct practice_id::text from practices.status_event`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		b.Fatal("no practice with events")
+	}
+	admin, err := iss.Token(auth.Claims{Subject: "admin-1", Roles: []string{auth.RoleAdmin}}, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	settle := func() (uint64, int) {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse, runtime.NumGoroutine()
+	}
+	heap0, g0 := settle()
+	open := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		ws := dialWS(b, url, "Bearer "+admin)
+		ws.subscribe("1", map[string]any{"id": ids[open%len(ids)]})
+		if e := ws.next("1"); e.Practice.Comune.Name == "" {
+			b.Fatalf("event %+v", e)
+		}
+		open++
+	}
+	heap1, g1 := settle()
+	b.ReportMetric(float64(heap1-heap0)/float64(open), "heap-B/sub")
+	b.ReportMetric(float64(g1-g0)/float64(open), "goroutines/sub")
 }
