@@ -134,8 +134,8 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 		if g.metrics, err = newMetrics(opts.Metrics, g); err != nil {
 			return nil, fmt.Errorf("gateway: metrics: %w", err)
 		}
-		g.fetcher = measuredFetcher{next: g.fetcher, m: g.metrics}
 	}
+	g.fetcher = observedFetcher{next: g.fetcher, m: g.metrics, log: g.log}
 	g.subscriber = opts.Subscriber
 	if g.subscriber == nil {
 		g.subscriber = subscribe.NewHTTP(sg.URLs(), subscribe.HTTPOptions{})

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,16 +71,20 @@ func (m *metrics) operation(kind string, start time.Time, failed bool) {
 	m.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 }
 
-// measuredFetcher times and counts the requests of a fetcher.
-type measuredFetcher struct {
+// observedFetcher logs the failed requests of a fetcher — in full, with
+// what clients are not told — and, with metrics, times and counts them.
+type observedFetcher struct {
 	next execute.Fetcher
-	m    *metrics
+	m    *metrics // nil: no metrics
+	log  *slog.Logger
 }
 
-func (f measuredFetcher) Fetch(ctx context.Context, subgraph string, req execute.Request) (execute.Response, error) {
-	start := time.Now()
+func (f observedFetcher) Fetch(ctx context.Context, subgraph string, req execute.Request) (execute.Response, error) {
+	var start time.Time
+	if f.m != nil {
+		start = time.Now()
+	}
 	resp, err := f.next.Fetch(ctx, subgraph, req)
-	f.m.fetchDuration.WithLabelValues(subgraph).Observe(time.Since(start).Seconds())
 	outcome := "ok"
 	if err != nil {
 		outcome = execute.CodeHTTPError
@@ -87,9 +92,14 @@ func (f measuredFetcher) Fetch(ctx context.Context, subgraph string, req execute
 		if errors.As(err, &fe) {
 			outcome = fe.Code
 		}
+		f.log.WarnContext(ctx, "subgraph request failed", "subgraph", subgraph, "code", outcome, "err", err)
 	} else if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		outcome = execute.CodeHTTPError
+		f.log.WarnContext(ctx, "subgraph request failed", "subgraph", subgraph, "code", outcome, "status", resp.StatusCode)
 	}
-	f.m.fetches.WithLabelValues(subgraph, outcome).Inc()
+	if f.m != nil {
+		f.m.fetchDuration.WithLabelValues(subgraph).Observe(time.Since(start).Seconds())
+		f.m.fetches.WithLabelValues(subgraph, outcome).Inc()
+	}
 	return resp, err
 }

@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -14,12 +16,13 @@ import (
 
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
+	var logs bytes.Buffer
 	h, _ := shop(t, func(r subgraphRequest) (int, string) {
 		if r.Subgraph == "catalog" {
 			return 500, "exploded"
 		}
 		return 200, `{"data":{"me":{"name":"Ada"}}}`
-	}, gateway.Options{Metrics: reg})
+	}, gateway.Options{Metrics: reg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for range 3 {
 		post(t, h, map[string]any{"query": `{ me { name } }`})
 	}
@@ -62,6 +65,10 @@ citizengraph_gateway_subscriptions_open 0
 	}
 	if n := testutil.CollectAndCount(reg, "citizengraph_gateway_subgraph_request_duration_seconds"); n != 2 {
 		t.Errorf("%d subgraph duration series, want 2", n)
+	}
+	// The failure is logged for operators, once.
+	if n := strings.Count(logs.String(), `msg="subgraph request failed" subgraph=catalog code=SUBREQUEST_HTTP_ERROR status=500`); n != 1 {
+		t.Errorf("%d log lines for the failed request:\n%s", n, logs.String())
 	}
 	// A second gateway on the same registry is refused, not silently merged.
 	if _, err := gateway.New(mustSupergraph(t), gateway.Options{Metrics: reg}); err == nil {
