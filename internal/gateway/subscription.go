@@ -117,7 +117,7 @@ func wsInit(verify func(ctx context.Context, authorization string) error) transp
 		}
 		if verify != nil {
 			if err := verify(ctx, a); err != nil {
-				return ctx, nil, errors.New("invalid or expired token")
+				return gqlserver.Forbidden(ctx), nil, errors.New("invalid or expired token")
 			}
 		}
 		return context.WithValue(ctx, wsAuthKey{}, a), nil, nil

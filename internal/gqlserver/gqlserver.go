@@ -115,13 +115,19 @@ func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		p, err := auth.VerifyAuthorization(ctx, v, InitAuthorization(payload))
 		if err != nil {
-			return ctx, nil, errors.New("invalid or expired token")
+			return Forbidden(ctx), nil, errors.New("invalid or expired token")
 		}
 		if p != nil {
 			ctx = auth.WithPrincipal(ctx, p)
 		}
 		return ctx, nil, nil
 	}
+}
+
+// Forbidden makes a refused connection_init close the WebSocket with
+// graphql-transport-ws' 4403 Forbidden.
+func Forbidden(ctx context.Context) context.Context {
+	return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4403), "Forbidden")
 }
 
 // InitAuthorization is the Authorization of a graphql-transport-ws
