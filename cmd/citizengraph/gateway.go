@@ -40,6 +40,7 @@ func runGateway(ctx context.Context, args []string) error {
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
 	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
+	exposePlans := fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)")
 	maxSubs := fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)")
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
@@ -84,6 +85,7 @@ func runGateway(ctx context.Context, args []string) error {
 		MaxAliases:       *maxAliases,
 		MaxCost:          *maxCost,
 		MaxSubscriptions: *maxSubs,
+		ExposePlans:      *exposePlans,
 	})
 	if err != nil {
 		return err

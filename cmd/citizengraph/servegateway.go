@@ -15,11 +15,12 @@ import (
 	"github.com/citizengraph/citizengraph/schema"
 )
 
-// edge configures the gateway's front: allowed browser origins and where
-// metrics go (nil: nowhere).
+// edge configures the gateway's front: allowed browser origins, where
+// metrics go (nil: nowhere), whether query plans may be asked for.
 type edge struct {
-	origins []string
-	metrics prometheus.Registerer
+	origins     []string
+	metrics     prometheus.Registerer
+	exposePlans bool
 }
 
 // mountGateway mounts the federation gateway at /graphql over the composed
@@ -40,6 +41,7 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 		Subscriber:       subscribe.NewInProcess(handlers),
 		MaxSubscriptions: 10000,
 		Metrics:          e.metrics,
+		ExposePlans:      e.exposePlans,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

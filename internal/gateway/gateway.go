@@ -60,10 +60,18 @@ type Options struct {
 	EnabledLabels []string
 	// Logger receives operational logs; nil means slog.Default().
 	Logger *slog.Logger
+	// ExposePlans lets a request ask for its query plan with the header
+	// Citizengraph-Expose-Query-Plan: true; it comes back in
+	// extensions.queryPlan. For development and debugging.
+	ExposePlans bool
 	// Metrics, when set, receives the gateway's Prometheus metrics:
 	// operations, subgraph requests, plan-cache misses, open subscriptions.
 	Metrics prometheus.Registerer
 }
+
+// ExposePlanHeader asks for the query plan in extensions.queryPlan, when
+// Options.ExposePlans allows it.
+const ExposePlanHeader = "Citizengraph-Expose-Query-Plan"
 
 // Error codes of rejected operations.
 const (
@@ -216,7 +224,22 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
 	e.size.Store(int64(len(res.Data)))
 	g.metrics.operation(kind, start, len(res.Errors) > 0)
-	return graphql.OneShot(&graphql.Response{Data: res.Data, Errors: res.Errors})
+	resp := &graphql.Response{Data: res.Data, Errors: res.Errors}
+	if !g.opts.ExposePlans || oc.Headers.Get(ExposePlanHeader) != "true" {
+		return graphql.OneShot(resp)
+	}
+	// Extensions live in the response context, which gqlgen makes for the
+	// call of the handler, not for Exec.
+	sent := false
+	return func(ctx context.Context) *graphql.Response {
+		if sent {
+			return nil
+		}
+		sent = true
+		graphql.RegisterExtension(ctx, "queryPlan", e.plan.String())
+		graphql.RegisterExtension(ctx, "subgraphFetches", len(e.plan.Fetches))
+		return resp
+	}
 }
 
 func oneError(msg, code string) graphql.ResponseHandler {
