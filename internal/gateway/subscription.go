@@ -44,6 +44,7 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 	}
 	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
 	if err != nil {
+		g.log.WarnContext(ctx, "subscription to subgraph failed", "subgraph", root.Subgraph, "err", err)
 		g.open.Add(-1)
 		return refuse(graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)}))
 	}
@@ -74,6 +75,7 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
 				return nil
 			}
+			g.log.WarnContext(ctx, "subscription to subgraph broke", "subgraph", root.Subgraph, "err", err)
 			return &graphql.Response{Errors: subscriptionErrors(root, err)}
 		}
 		if headers != nil {
