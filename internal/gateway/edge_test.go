@@ -43,6 +43,12 @@ func (s *scripted) Fetch(_ context.Context, subgraph string, req execute.Request
 
 func shop(t testing.TB, answer func(r subgraphRequest) (int, string), opts gateway.Options) (http.Handler, *scripted) {
 	t.Helper()
+	_, h, s := shopGateway(t, answer, opts)
+	return h, s
+}
+
+func shopGateway(t testing.TB, answer func(r subgraphRequest) (int, string), opts gateway.Options) (*gateway.Gateway, http.Handler, *scripted) {
+	t.Helper()
 	sg := mustSupergraph(t)
 	s := &scripted{answer: answer}
 	opts.Fetcher = s
@@ -50,7 +56,7 @@ func shop(t testing.TB, answer func(r subgraphRequest) (int, string), opts gatew
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gw.Handler(gateway.HandlerOptions{}), s
+	return gw, gw.Handler(gateway.HandlerOptions{}), s
 }
 
 // reps returns the representations of an entity request.

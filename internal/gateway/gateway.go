@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -201,8 +202,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if kind == "" {
 		kind = string(ast.Query)
 	}
-	labels, labelKey := g.labels()
-	e := g.plan(oc, labels, labelKey)
+	e := g.plan(oc, g.labels())
 	if e.err != nil {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e.err}})
@@ -247,30 +247,72 @@ func oneError(msg, code string) graphql.ResponseHandler {
 }
 
 // labels rolls the percent labels for one request.
-func (g *Gateway) labels() (map[string]bool, string) {
+func (g *Gateway) labels() map[string]bool {
 	if len(g.percents) == 0 {
-		return g.enabled, ""
+		return g.enabled
 	}
 	on := make(map[string]bool, len(g.enabled)+len(g.percents))
 	for l := range g.enabled {
 		on[l] = true
 	}
-	var key strings.Builder
 	for _, p := range g.percents {
 		if g.enabled[p.label] || rand.Float64()*100 < p.pct {
 			on[p.label] = true
-			key.WriteString(p.label)
-			key.WriteByte(',')
 		}
 	}
-	return on, key.String()
+	return on
 }
 
-// plan returns the cached plan of the operation, building it once. The
-// cache is keyed by the normalized operation — the parsed document printed
-// canonically, so whitespace, comments and formatting do not matter — with
-// the raw query text as a fast alias in front of it.
-func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool, labelKey string) *entry {
+// plan returns the cached plan of the operation under labels, building it
+// once. A plan is cached per roll of only the override labels it consulted:
+// the first lookup, keyed by the operation alone, yields a plan and the
+// labels it depends on (none for most operations: done); the next is keyed
+// by this request's roll of those labels, and so on until the plan found
+// consulted no label outside its key.
+func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool) *entry {
+	var used []string
+	for {
+		e := g.planKeyed(oc, labels, labelKey(used, labels))
+		if e.plan == nil || covers(used, e.plan.Labels) {
+			return e
+		}
+		for _, l := range e.plan.Labels {
+			if !slices.Contains(used, l) {
+				used = append(used, l)
+			}
+		}
+		slices.Sort(used)
+	}
+}
+
+// labelKey is the roll of the used labels, as part of a cache key.
+func labelKey(used []string, labels map[string]bool) string {
+	var b strings.Builder
+	for _, l := range used {
+		b.WriteString(l)
+		if labels[l] {
+			b.WriteString("=1,")
+		} else {
+			b.WriteString("=0,")
+		}
+	}
+	return b.String()
+}
+
+func covers(used, labels []string) bool {
+	for _, l := range labels {
+		if !slices.Contains(used, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// planKeyed is the cache lookup under one label key. The cache is keyed by
+// the normalized operation — the parsed document printed canonically, so
+// whitespace, comments and formatting do not matter — with the raw query
+// text as a fast alias in front of it.
+func (g *Gateway) planKeyed(oc *graphql.OperationContext, labels map[string]bool, labelKey string) *entry {
 	raw := "r\x00" + labelKey + "\x00" + oc.OperationName + "\x00" + oc.RawQuery
 	if e, ok := g.cache.Get(raw); ok {
 		return e

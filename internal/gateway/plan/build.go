@@ -62,6 +62,10 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		return nil, b.err
 	}
 	b.finish(p)
+	for l := range b.labels {
+		p.Labels = append(p.Labels, l)
+	}
+	slices.Sort(p.Labels)
 	return p, nil
 }
 
@@ -74,6 +78,7 @@ type builder struct {
 	fetches []*fb
 	err     error
 	depth   int
+	labels  map[string]bool // override labels consulted
 }
 
 // fb is a fetch under construction.
@@ -321,6 +326,10 @@ func (b *builder) resolvableIn(g string, t *supergraph.Type, field string, provi
 		return nil, isKeyField(t, g, field)
 	}
 	if j.OverrideLabel != "" {
+		if b.labels == nil {
+			b.labels = map[string]bool{}
+		}
+		b.labels[j.OverrideLabel] = true
 		on := b.opts.EnabledLabels[j.OverrideLabel]
 		if j.Override != "" && !on {
 			return nil, false

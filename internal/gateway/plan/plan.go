@@ -20,6 +20,10 @@ type Plan struct {
 	Shape *Shape
 	// RootType is the root operation type name.
 	RootType string
+	// Labels are the progressive-override labels planning consulted,
+	// sorted: the plan holds for every request that agrees with the one it
+	// was built for on these labels.
+	Labels []string
 }
 
 // Node is a node of the fetch tree: *Sequence, *Parallel or *Fetch.
