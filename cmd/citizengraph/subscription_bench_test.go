@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +132,75 @@ func BenchmarkOpenSubscription(b *testing.B) {
 	heap1, g1 := settle()
 	b.ReportMetric(float64(heap1-heap0)/float64(open), "heap-B/sub")
 	b.ReportMetric(float64(g1-g0)/float64(open), "goroutines/sub")
+}
+
+// BenchmarkStatusFanOut measures one status change delivered to N
+// WebSocket subscribers of the same practice through the gateway (a
+// control room watching a file): per iteration two changes, each awaited
+// by every subscriber, with the cross-subgraph fields resolved for each.
+func BenchmarkStatusFanOut(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) { benchFanOut(b, n) })
+	}
+}
+
+func benchFanOut(b *testing.B, n int) {
+	ctx := context.Background()
+	_, pool, iss, srv := serveGraph(b, seedgen.Params{People: 60, Seed: 5})
+	url := srv.URL + "/graphql"
+	var personID, fiscalCode, serviceID, comune string
+	if err := pool.QueryRow(ctx, `select applicant_id::text, applicant_fiscal_code, service_id, comune
+		from practices.practice order by id limit 1`).Scan(&personID, &fiscalCode, &serviceID, &comune); err != nil {
+		b.Fatal(err)
+	}
+	token := func(c auth.Claims) string {
+		t, err := iss.Token(c, time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return t
+	}
+	citizen := token(auth.Claims{FiscalCode: fiscalCode, Roles: []string{auth.RoleCitizen}})
+	operator := token(auth.Claims{Subject: "op-1", Roles: []string{auth.RoleOperator}, Comuni: []string{comune}})
+	id, status := newSubmittedPractice(b, url, citizen, serviceID, comune, personID)
+	act := func(tok, mutation string) {
+		b.Helper()
+		if r := postVars(b, url, tok, `mutation($id: ID!) { `+mutation+` { status } }`, map[string]any{"id": id}); len(r.Errors) > 0 {
+			b.Fatalf("%s: %+v", mutation, r.Errors)
+		}
+	}
+	if status == "PAYMENT_PENDING" {
+		act(operator, "confirmPracticePayment(id: $id)")
+	}
+	act(operator, "registerPractice(id: $id)")
+	act(operator, "takePracticeInCharge(id: $id)")
+	var recorded int
+	if err := pool.QueryRow(ctx, `select count(*) from practices.status_event where practice_id = $1`, id).Scan(&recorded); err != nil {
+		b.Fatal(err)
+	}
+	subs := make([]*wsClient, n)
+	for i := range subs {
+		subs[i] = dialWS(b, url, "Bearer "+operator)
+		subs[i].subscribe("1", map[string]any{"id": id})
+		for range recorded {
+			subs[i].next("1")
+		}
+	}
+	step := func(tok, mutation, want string) {
+		act(tok, mutation)
+		var wg sync.WaitGroup
+		for _, ws := range subs {
+			wg.Go(func() {
+				if e := ws.next("1"); e.Status != want || e.Practice.Comune.Name == "" {
+					b.Errorf("event %+v, want %s", e, want)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		step(operator, `requestIntegration(id: $id, note: "a copy of the ID card")`, "INTEGRATION_REQUESTED")
+		step(citizen, "answerIntegration(id: $id)", "IN_PROGRESS")
+	}
 }
