@@ -3,8 +3,10 @@ package gateway_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -60,5 +62,28 @@ func TestAllowedOrigins(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWebSocketWithoutInitIsClosed: a connection that never sends
+// connection_init does not hold its socket for ever.
+func TestWebSocketWithoutInitIsClosed(t *testing.T) {
+	s := &streams{}
+	sg := mustLiveSupergraph(t)
+	gw, err := gateway.New(sg, gateway.Options{Fetcher: &scripted{}, Subscriber: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw.Handler(gateway.HandlerOptions{InitTimeout: 100 * time.Millisecond}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow() //nolint:errcheck
+	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) == -1 {
+		t.Fatalf("want the gateway to close the connection, got %v", err)
 	}
 }

@@ -377,6 +377,9 @@ type HandlerOptions struct {
 	Logger *slog.Logger
 	// KeepAlive is the WebSocket ping interval (default 15s).
 	KeepAlive time.Duration
+	// InitTimeout is how long a WebSocket may stay open without its
+	// connection_init (default 10s).
+	InitTimeout time.Duration
 	// AllowedOrigins are the browser origins ("https://portale.example.it")
 	// allowed to call the gateway across origins (CORS) and to open
 	// WebSockets; "*" allows any. Empty: same-origin only.
@@ -402,9 +405,13 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = 15 * time.Second
 	}
+	if opts.InitTimeout <= 0 {
+		opts.InitTimeout = 10 * time.Second
+	}
 	srv := handler.New(g)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: opts.KeepAlive,
+		InitTimeout:           opts.InitTimeout,
 		InitFunc:              wsInit(opts.VerifyInit),
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(opts.AllowedOrigins)}},
 	})

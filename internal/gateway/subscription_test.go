@@ -74,7 +74,7 @@ func (st *stream) Close() error {
 	return nil
 }
 
-func liveGateway(t *testing.T, s *streams, opts gateway.Options, hopts ...gateway.HandlerOptions) (*gateway.Gateway, string, *scripted) {
+func mustLiveSupergraph(t *testing.T) *supergraph.Supergraph {
 	t.Helper()
 	sdl, err := compose.Compose([]compose.Subgraph{
 		{Name: "live", URL: "http://live.test", SDL: liveSDL},
@@ -87,6 +87,12 @@ func liveGateway(t *testing.T, s *streams, opts gateway.Options, hopts ...gatewa
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sg
+}
+
+func liveGateway(t *testing.T, s *streams, opts gateway.Options, hopts ...gateway.HandlerOptions) (*gateway.Gateway, string, *scripted) {
+	t.Helper()
+	sg := mustLiveSupergraph(t)
 	f := &scripted{answer: func(r subgraphRequest) (int, string) {
 		var reps []struct{ Upc string }
 		json.Unmarshal(r.Variables["representations"], &reps) //nolint:errcheck

@@ -51,6 +51,7 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           10 * time.Second,
 		InitFunc:              wsInit(opts.Verifier),
 	})
 	srv.AddTransport(transport.Options{})
