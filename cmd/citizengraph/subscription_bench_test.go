@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 )
@@ -26,34 +28,8 @@ func BenchmarkPracticeStatusChange(b *testing.B) { benchStatusChanges(b, false) 
 
 func benchStatusChanges(b *testing.B, live bool) {
 	ctx := context.Background()
-	_, pool, iss, srv := serveGraph(b, seedgen.Params{People: 60, Seed: 5})
-	url := srv.URL + "/graphql"
-	var personID, fiscalCode, serviceID, comune string
-	if err := pool.QueryRow(ctx, `select applicant_id::text, applicant_fiscal_code, service_id, comune
-		from practices.practice order by id limit 1`).Scan(&personID, &fiscalCode, &serviceID, &comune); err != nil {
-		b.Fatal(err)
-	}
-	token := func(c auth.Claims) string {
-		t, err := iss.Token(c, time.Hour)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return t
-	}
-	citizen := token(auth.Claims{FiscalCode: fiscalCode, Roles: []string{auth.RoleCitizen}})
-	operator := token(auth.Claims{Subject: "op-1", Roles: []string{auth.RoleOperator}, Comuni: []string{comune}})
-	id, status := newSubmittedPractice(b, url, citizen, serviceID, comune, personID)
-	act := func(tok, mutation string) {
-		b.Helper()
-		if r := postVars(b, url, tok, `mutation($id: ID!) { `+mutation+` { status } }`, map[string]any{"id": id}); len(r.Errors) > 0 {
-			b.Fatalf("%s: %+v", mutation, r.Errors)
-		}
-	}
-	if status == "PAYMENT_PENDING" {
-		act(operator, "confirmPracticePayment(id: $id)")
-	}
-	act(operator, "registerPractice(id: $id)")
-	act(operator, "takePracticeInCharge(id: $id)")
+	p := practiceInProgress(b)
+	url, pool, id, citizen, operator, act, fiscalCode := p.url, p.pool, p.id, p.citizen, p.operator, p.act, p.fiscalCode
 
 	var ws *wsClient
 	if live {
@@ -146,34 +122,8 @@ func BenchmarkStatusFanOut(b *testing.B) {
 
 func benchFanOut(b *testing.B, n int) {
 	ctx := context.Background()
-	_, pool, iss, srv := serveGraph(b, seedgen.Params{People: 60, Seed: 5})
-	url := srv.URL + "/graphql"
-	var personID, fiscalCode, serviceID, comune string
-	if err := pool.QueryRow(ctx, `select applicant_id::text, applicant_fiscal_code, service_id, comune
-		from practices.practice order by id limit 1`).Scan(&personID, &fiscalCode, &serviceID, &comune); err != nil {
-		b.Fatal(err)
-	}
-	token := func(c auth.Claims) string {
-		t, err := iss.Token(c, time.Hour)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return t
-	}
-	citizen := token(auth.Claims{FiscalCode: fiscalCode, Roles: []string{auth.RoleCitizen}})
-	operator := token(auth.Claims{Subject: "op-1", Roles: []string{auth.RoleOperator}, Comuni: []string{comune}})
-	id, status := newSubmittedPractice(b, url, citizen, serviceID, comune, personID)
-	act := func(tok, mutation string) {
-		b.Helper()
-		if r := postVars(b, url, tok, `mutation($id: ID!) { `+mutation+` { status } }`, map[string]any{"id": id}); len(r.Errors) > 0 {
-			b.Fatalf("%s: %+v", mutation, r.Errors)
-		}
-	}
-	if status == "PAYMENT_PENDING" {
-		act(operator, "confirmPracticePayment(id: $id)")
-	}
-	act(operator, "registerPractice(id: $id)")
-	act(operator, "takePracticeInCharge(id: $id)")
+	p := practiceInProgress(b)
+	url, pool, id, citizen, operator, act := p.url, p.pool, p.id, p.citizen, p.operator, p.act
 	var recorded int
 	if err := pool.QueryRow(ctx, `select count(*) from practices.status_event where practice_id = $1`, id).Scan(&recorded); err != nil {
 		b.Fatal(err)
@@ -203,4 +153,47 @@ func benchFanOut(b *testing.B, n int) {
 		step(operator, `requestIntegration(id: $id, note: "a copy of the ID card")`, "INTEGRATION_REQUESTED")
 		step(citizen, "answerIntegration(id: $id)", "IN_PROGRESS")
 	}
+}
+
+// inProgress is a practice taken in charge through the gateway, with the
+// tokens of its applicant and of an operator of its comune.
+type inProgress struct {
+	url, id, fiscalCode string
+	pool                *pgxpool.Pool
+	citizen, operator   string
+	act                 func(token, mutation string) // a status mutation on the practice
+}
+
+func practiceInProgress(b *testing.B) inProgress {
+	b.Helper()
+	ctx := context.Background()
+	_, pool, iss, srv := serveGraph(b, seedgen.Params{People: 60, Seed: 5})
+	url := srv.URL + "/graphql"
+	var personID, fiscalCode, serviceID, comune string
+	if err := pool.QueryRow(ctx, `select applicant_id::text, applicant_fiscal_code, service_id, comune
+		from practices.practice order by id limit 1`).Scan(&personID, &fiscalCode, &serviceID, &comune); err != nil {
+		b.Fatal(err)
+	}
+	token := func(c auth.Claims) string {
+		t, err := iss.Token(c, time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return t
+	}
+	citizen := token(auth.Claims{FiscalCode: fiscalCode, Roles: []string{auth.RoleCitizen}})
+	operator := token(auth.Claims{Subject: "op-1", Roles: []string{auth.RoleOperator}, Comuni: []string{comune}})
+	id, status := newSubmittedPractice(b, url, citizen, serviceID, comune, personID)
+	act := func(tok, mutation string) {
+		b.Helper()
+		if r := postVars(b, url, tok, `mutation($id: ID!) { `+mutation+` { status } }`, map[string]any{"id": id}); len(r.Errors) > 0 {
+			b.Fatalf("%s: %+v", mutation, r.Errors)
+		}
+	}
+	if status == "PAYMENT_PENDING" {
+		act(operator, "confirmPracticePayment(id: $id)")
+	}
+	act(operator, "registerPractice(id: $id)")
+	act(operator, "takePracticeInCharge(id: $id)")
+	return inProgress{url: url, id: id, fiscalCode: fiscalCode, pool: pool, citizen: citizen, operator: operator, act: act}
 }
