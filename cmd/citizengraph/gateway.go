@@ -40,6 +40,8 @@ func runGateway(ctx context.Context, args []string) error {
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
 	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
+	trustedFile := fs.String("trusted-documents", "", "persisted query manifest (Apollo's format, or an object of sha256 to text): operations clients may send by id")
+	requireTrusted := fs.Bool("require-trusted-documents", false, "run only the trusted documents (PERSISTED_QUERY_NOT_IN_LIST for anything else); needs --trusted-documents")
 	exposePlans := fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)")
 	maxSubs := fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)")
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
@@ -91,7 +93,11 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{AllowedOrigins: commaList(*origins)}))
+	trusted, err := loadTrusted(*trustedFile, *requireTrusted)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{AllowedOrigins: commaList(*origins), TrustedDocuments: trusted, RequireTrusted: *requireTrusted}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -151,4 +157,19 @@ func subscriptionProtocols(flags subgraphFlags, urls map[string]string) (map[str
 		out[name] = p
 	}
 	return out, nil
+}
+
+// loadTrusted reads the --trusted-documents file, if any.
+func loadTrusted(file string, require bool) (gateway.TrustedDocuments, error) {
+	if file == "" {
+		if require {
+			return nil, fmt.Errorf("--require-trusted-documents needs --trusted-documents")
+		}
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-documents: %w", err)
+	}
+	return gateway.ParseTrustedDocuments(b)
 }

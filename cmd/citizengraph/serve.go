@@ -21,6 +21,8 @@ func runServe(ctx context.Context, args []string) error {
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
+	trustedFile := fs.String("trusted-documents", "", "persisted query manifest (Apollo's format, or an object of sha256 to text): operations clients may send by id")
+	requireTrusted := fs.Bool("require-trusted-documents", false, "run only the trusted documents (PERSISTED_QUERY_NOT_IN_LIST for anything else); needs --trusted-documents")
 	exposePlans := fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)")
 	metricsAddr := fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)")
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
@@ -29,6 +31,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	tuneGC(*gcPercent)
+	trusted, err := loadTrusted(*trustedFile, *requireTrusted)
+	if err != nil {
+		return err
+	}
 	sgs := registry()
 	pool, err := openDB(ctx, sgs)
 	if err != nil {
@@ -48,7 +54,8 @@ func runServe(ctx context.Context, args []string) error {
 	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
 		return err
 	}
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, edge{origins: commaList(*origins), metrics: startMetrics(ctx, *metricsAddr), exposePlans: *exposePlans}); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, edge{origins: commaList(*origins), metrics: startMetrics(ctx, *metricsAddr), exposePlans: *exposePlans,
+		trusted: trusted, requireTrusted: *requireTrusted}); err != nil {
 		return err
 	}
 	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")

@@ -16,11 +16,14 @@ import (
 )
 
 // edge configures the gateway's front: allowed browser origins, where
-// metrics go (nil: nowhere), whether query plans may be asked for.
+// metrics go (nil: nowhere), whether query plans may be asked for, the
+// trusted documents.
 type edge struct {
-	origins     []string
-	metrics     prometheus.Registerer
-	exposePlans bool
+	origins        []string
+	metrics        prometheus.Registerer
+	exposePlans    bool
+	trusted        gateway.TrustedDocuments
+	requireTrusted bool
 }
 
 // mountGateway mounts the federation gateway at /graphql over the composed
@@ -47,8 +50,10 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 		return fmt.Errorf("gateway: %w", err)
 	}
 	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{
-		AllowedOrigins: e.origins,
-		Inner:          func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
+		AllowedOrigins:   e.origins,
+		TrustedDocuments: e.trusted,
+		RequireTrusted:   e.requireTrusted,
+		Inner:            func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
 		VerifyInit: func(ctx context.Context, authorization string) error {
 			_, err := auth.VerifyAuthorization(ctx, v, authorization)
 			return err

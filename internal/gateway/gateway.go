@@ -380,6 +380,13 @@ type HandlerOptions struct {
 	// InitTimeout is how long a WebSocket may stay open without its
 	// connection_init (default 10s).
 	InitTimeout time.Duration
+	// TrustedDocuments are operations clients may send by id alone
+	// (extensions.persistedQuery.sha256Hash).
+	TrustedDocuments TrustedDocuments
+	// RequireTrusted refuses every operation that is not a trusted
+	// document (PERSISTED_QUERY_NOT_IN_LIST), and with it automatic
+	// persisted queries, which would register any.
+	RequireTrusted bool
 	// AllowedOrigins are the browser origins ("https://portale.example.it")
 	// allowed to call the gateway across origins (CORS) and to open
 	// WebSockets; "*" allows any. Empty: same-origin only.
@@ -426,7 +433,12 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(gqllru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: gqllru.New[string](1000)})
+	if len(opts.TrustedDocuments) > 0 || opts.RequireTrusted {
+		srv.Use(trusted{docs: opts.TrustedDocuments, require: opts.RequireTrusted})
+	}
+	if !opts.RequireTrusted {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: gqllru.New[string](1000)})
+	}
 	srv.SetErrorPresenter(gqlserver.Presenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)
