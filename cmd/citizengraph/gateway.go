@@ -39,15 +39,10 @@ func runGateway(ctx context.Context, args []string) error {
 	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
 	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
 	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
-	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
-	trustedFile := fs.String("trusted-documents", "", "persisted query manifest (Apollo's format, or an object of sha256 to text): operations clients may send by id")
-	requireTrusted := fs.Bool("require-trusted-documents", false, "run only the trusted documents (PERSISTED_QUERY_NOT_IN_LIST for anything else); needs --trusted-documents")
-	exposePlans := fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)")
-	maxSubs := fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)")
+	front := addFrontFlags(fs)
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
-	metricsAddr := fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades a little memory for CPU")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
@@ -79,25 +74,19 @@ func runGateway(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	gw, err := gateway.New(sg, gateway.Options{
-		Metrics:          startMetrics(ctx, *metricsAddr),
-		Fetcher:          execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)}),
-		Subscriber:       subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos}),
-		MaxDepth:         *maxDepth,
-		MaxAliases:       *maxAliases,
-		MaxCost:          *maxCost,
-		MaxSubscriptions: *maxSubs,
-		ExposePlans:      *exposePlans,
-	})
+	opts, hopts, err := front.options(ctx)
+	if err != nil {
+		return err
+	}
+	opts.Fetcher = execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)})
+	opts.Subscriber = subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos})
+	opts.MaxDepth, opts.MaxAliases, opts.MaxCost = *maxDepth, *maxAliases, *maxCost
+	gw, err := gateway.New(sg, opts)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
-	trusted, err := loadTrusted(*trustedFile, *requireTrusted)
-	if err != nil {
-		return err
-	}
-	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{AllowedOrigins: commaList(*origins), TrustedDocuments: trusted, RequireTrusted: *requireTrusted}))
+	mux.Handle("/graphql", gw.Handler(hopts))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -157,19 +146,4 @@ func subscriptionProtocols(flags subgraphFlags, urls map[string]string) (map[str
 		out[name] = p
 	}
 	return out, nil
-}
-
-// loadTrusted reads the --trusted-documents file, if any.
-func loadTrusted(file string, require bool) (gateway.TrustedDocuments, error) {
-	if file == "" {
-		if require {
-			return nil, fmt.Errorf("--require-trusted-documents needs --trusted-documents")
-		}
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("--trusted-documents: %w", err)
-	}
-	return gateway.ParseTrustedDocuments(b)
 }

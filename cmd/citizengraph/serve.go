@@ -11,6 +11,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
+	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
@@ -20,18 +21,14 @@ func runServe(ctx context.Context, args []string) error {
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
-	origins := fs.String("cors-origins", envOr("CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql and open WebSockets (* for any; empty: same origin)")
-	trustedFile := fs.String("trusted-documents", "", "persisted query manifest (Apollo's format, or an object of sha256 to text): operations clients may send by id")
-	requireTrusted := fs.Bool("require-trusted-documents", false, "run only the trusted documents (PERSISTED_QUERY_NOT_IN_LIST for anything else); needs --trusted-documents")
-	exposePlans := fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)")
-	metricsAddr := fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)")
+	front := addFrontFlags(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
 	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	tuneGC(*gcPercent)
-	trusted, err := loadTrusted(*trustedFile, *requireTrusted)
+	gwOpts, hOpts, err := front.options(ctx)
 	if err != nil {
 		return err
 	}
@@ -54,8 +51,7 @@ func runServe(ctx context.Context, args []string) error {
 	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
 		return err
 	}
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, edge{origins: commaList(*origins), metrics: startMetrics(ctx, *metricsAddr), exposePlans: *exposePlans,
-		trusted: trusted, requireTrusted: *requireTrusted}); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, gwOpts, hOpts); err != nil {
 		return err
 	}
 	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")
@@ -63,15 +59,16 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 // mountGraph mounts every subgraph at /subgraphs/<name>, the gateway over
-// them at /graphql, and /healthz; opts.Verifier authenticates both.
-func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, e edge) error {
+// them at /graphql (with gwOpts and hOpts), and /healthz; opts.Verifier
+// authenticates both.
+func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOpts gateway.Options, hOpts gateway.HandlerOptions) error {
 	handlers := make(map[string]http.Handler, len(sgs))
 	for _, s := range sgs {
 		h := subgraphHandler(s, pool, opts)
 		handlers[s.name] = h
 		mux.Handle("/subgraphs/"+s.name, h)
 	}
-	if err := mountGateway(mux, handlers, opts.Verifier, e); err != nil {
+	if err := mountGateway(mux, handlers, opts.Verifier, gwOpts, hOpts); err != nil {
 		return err
 	}
 	mux.HandleFunc("/healthz", healthz(pool))

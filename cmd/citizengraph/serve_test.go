@@ -19,6 +19,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/devdb"
+	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/compose"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
@@ -196,7 +197,7 @@ func serveGraph(t testing.TB, p seedgen.Params) ([]subgraph, *pgxpool.Pool, *dev
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs, edge{}); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: iss.Verifier()}, sgs, gateway.Options{}, gateway.HandlerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(mux)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
@@ -15,21 +13,11 @@ import (
 	"github.com/citizengraph/citizengraph/schema"
 )
 
-// edge configures the gateway's front: allowed browser origins, where
-// metrics go (nil: nowhere), whether query plans may be asked for, the
-// trusted documents.
-type edge struct {
-	origins        []string
-	metrics        prometheus.Registerer
-	exposePlans    bool
-	trusted        gateway.TrustedDocuments
-	requireTrusted bool
-}
-
 // mountGateway mounts the federation gateway at /graphql over the composed
 // supergraph, fetching from and subscribing to the subgraph handlers in
-// process (same wire contract as HTTP, no sockets).
-func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, e edge) error {
+// process (same wire contract as HTTP, no sockets), with v verifying the
+// tokens of HTTP requests and WebSocket connections.
+func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, opts gateway.Options, hopts gateway.HandlerOptions) error {
 	sg, err := supergraph.Parse(schema.Supergraph())
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -39,25 +27,17 @@ func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.T
 			return fmt.Errorf("gateway: the supergraph names subgraph %q, which this binary does not serve", name)
 		}
 	}
-	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher:          execute.NewInProcessFetcher(handlers),
-		Subscriber:       subscribe.NewInProcess(handlers),
-		MaxSubscriptions: 10000,
-		Metrics:          e.metrics,
-		ExposePlans:      e.exposePlans,
-	})
+	opts.Fetcher = execute.NewInProcessFetcher(handlers)
+	opts.Subscriber = subscribe.NewInProcess(handlers)
+	gw, err := gateway.New(sg, opts)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	mux.Handle("/graphql", gw.Handler(gateway.HandlerOptions{
-		AllowedOrigins:   e.origins,
-		TrustedDocuments: e.trusted,
-		RequireTrusted:   e.requireTrusted,
-		Inner:            func(h http.Handler) http.Handler { return auth.Middleware(v, h) },
-		VerifyInit: func(ctx context.Context, authorization string) error {
-			_, err := auth.VerifyAuthorization(ctx, v, authorization)
-			return err
-		},
-	}))
+	hopts.Inner = func(h http.Handler) http.Handler { return auth.Middleware(v, h) }
+	hopts.VerifyInit = func(ctx context.Context, authorization string) error {
+		_, err := auth.VerifyAuthorization(ctx, v, authorization)
+		return err
+	}
+	mux.Handle("/graphql", gw.Handler(hopts))
 	return nil
 }

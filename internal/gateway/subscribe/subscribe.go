@@ -143,9 +143,14 @@ func (s *HTTP) Subscribe(ctx context.Context, subgraph string, req execute.Reque
 func setHeaders(hr *http.Request, in http.Header, forward []string) {
 	hr.Header["Content-Type"] = []string{"application/json"}
 	hr.Header["Accept"] = []string{"text/event-stream"}
+	copyForwarded(hr.Header, in, forward)
+}
+
+// copyForwarded copies the forward headers of in to dst.
+func copyForwarded(dst, in http.Header, forward []string) {
 	for _, h := range forward {
 		if v := in.Get(h); v != "" {
-			hr.Header.Set(h, v)
+			dst.Set(h, v)
 		}
 	}
 }

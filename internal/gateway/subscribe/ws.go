@@ -34,12 +34,7 @@ func (s *HTTP) websocket(ctx context.Context, subgraph, url string, req execute.
 		return nil, &execute.FetchError{Subgraph: subgraph, Code: code, Err: err}
 	}
 	header := http.Header{}
-	in := execute.IncomingHeaders(ctx)
-	for _, h := range s.opts.ForwardHeaders {
-		if v := in.Get(h); v != "" {
-			header.Set(h, v)
-		}
-	}
+	copyForwarded(header, execute.IncomingHeaders(ctx), s.opts.ForwardHeaders)
 	dialCtx, cancel := context.WithTimeout(ctx, s.opts.ConnectTimeout)
 	defer cancel()
 	conn, resp, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(url, "http"), &websocket.DialOptions{
