@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -28,6 +29,7 @@ type Principal struct {
 	Roles      []string // citizen, operator, admin
 	Comuni     []string // ISTAT codes an operator works for
 	Scopes     []string // OAuth scopes of third-party apps
+	Expiry     time.Time // the token's exp: the sign-in ends then (zero: unknown)
 }
 
 // Has reports whether p holds role.
@@ -99,7 +101,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if err := tok.Claims(&c); err != nil {
 		return nil, fmt.Errorf("auth: claims: %w", err)
 	}
-	return c.Principal(), nil
+	p := c.Principal()
+	p.Expiry = tok.Expiry
+	return p, nil
 }
 
 // TokenVerifier is what Middleware needs of a verifier.
