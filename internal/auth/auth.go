@@ -23,12 +23,12 @@ const (
 
 // Principal is an authenticated caller.
 type Principal struct {
-	Subject    string   // the token's sub
-	FiscalCode string   // codice fiscale, from the SPID/CIE fiscal_number attribute
-	Name       string   // display name, informational
-	Roles      []string // citizen, operator, admin
-	Comuni     []string // ISTAT codes an operator works for
-	Scopes     []string // OAuth scopes of third-party apps
+	Subject    string    // the token's sub
+	FiscalCode string    // codice fiscale, from the SPID/CIE fiscal_number attribute
+	Name       string    // display name, informational
+	Roles      []string  // citizen, operator, admin
+	Comuni     []string  // ISTAT codes an operator works for
+	Scopes     []string  // OAuth scopes of third-party apps
 	Expiry     time.Time // the token's exp: the sign-in ends then (zero: unknown)
 }
 
