@@ -30,6 +30,13 @@ type Principal struct {
 	Comuni     []string  // ISTAT codes an operator works for
 	Scopes     []string  // OAuth scopes of third-party apps
 	Expiry     time.Time // the token's exp: the sign-in ends then (zero: unknown)
+	// Client is the OAuth client the token was issued to: its azp claim,
+	// else its client_id; "" when the token names neither.
+	Client string
+	// FirstParty is set for tokens of citizengraph's own clients
+	// ([IsFirstPartyClient]): they need no scopes, and only they carry the
+	// operator and admin roles.
+	FirstParty bool
 }
 
 // Has reports whether p holds role.
@@ -64,16 +71,36 @@ type Claims struct {
 	Roles      []string `json:"roles"`
 	Comuni     []string `json:"comuni"`
 	Scope      string   `json:"scope"`
+	// AuthorizedParty is the client the token was issued to (OpenID
+	// Connect azp).
+	AuthorizedParty string `json:"azp,omitempty"`
+	// ClientID is the client of an OAuth access token (RFC 9068), read
+	// when azp is absent.
+	ClientID string `json:"client_id,omitempty"`
 }
 
 // Principal converts the claims. SPID fiscal numbers come prefixed with the
-// country ("TINIT-"); the prefix is dropped.
+// country ("TINIT-"); the prefix is dropped. The client is azp, else
+// client_id; a token of a third-party client keeps only the citizen role
+// and no comuni: operator and admin powers are first-party only.
 func (c Claims) Principal() *Principal {
 	fc := strings.ToUpper(strings.TrimPrefix(c.FiscalCode, "TINIT-"))
-	return &Principal{
+	client := c.AuthorizedParty
+	if client == "" {
+		client = c.ClientID
+	}
+	p := &Principal{
 		Subject: c.Subject, FiscalCode: fc, Name: c.Name,
 		Roles: c.Roles, Comuni: c.Comuni, Scopes: strings.Fields(c.Scope),
+		Client: client, FirstParty: IsFirstPartyClient(client),
 	}
+	if !p.FirstParty {
+		p.Roles, p.Comuni = nil, nil
+		if slices.Contains(c.Roles, RoleCitizen) {
+			p.Roles = []string{RoleCitizen}
+		}
+	}
+	return p
 }
 
 // Verifier checks bearer tokens issued by one OpenID Connect issuer.

@@ -126,7 +126,7 @@ func (e *env) person(i int) seedgen.Person { return e.plan.Person(e.places, i) }
 
 func (e *env) citizen(i int) *auth.Principal {
 	p := e.person(i)
-	return &auth.Principal{Subject: "sub-" + p.ID, FiscalCode: p.FiscalCode, Roles: []string{auth.RoleCitizen}}
+	return &auth.Principal{FirstParty: true, Subject: "sub-" + p.ID, FiscalCode: p.FiscalCode, Roles: []string{auth.RoleCitizen}}
 }
 
 // get walks a decoded JSON value by object keys and array indexes.

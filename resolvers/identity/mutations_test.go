@@ -137,7 +137,7 @@ func TestMessagesOfManyPeopleAreBatched(t *testing.T) {
 		reps = append(reps, map[string]any{"__typename": "Person", "id": e.plan.PersonID(i)})
 	}
 	qc.Reset()
-	r := e.do(t, &auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdmin}},
+	r := e.do(t, &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}},
 		`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Person { id messages(first: 2) { totalCount nodes { id } } organizations { id } } } }`,
 		map[string]any{"reps": reps})
 	if len(r.Errors) > 0 {
@@ -177,7 +177,7 @@ func TestMarkMessageRead(t *testing.T) {
 	if r := e.do(t, e.citizen(recipient+1), markRead, vars); !slices.Equal(r.codes(), []string{"FORBIDDEN"}) {
 		t.Errorf("another person: %v", r.Errors)
 	}
-	if r := e.do(t, &auth.Principal{Subject: "admin", FiscalCode: e.person(recipient + 2).FiscalCode, Roles: []string{auth.RoleAdmin}}, markRead, vars); !slices.Equal(r.codes(), []string{"FORBIDDEN"}) {
+	if r := e.do(t, &auth.Principal{FirstParty: true, Subject: "admin", FiscalCode: e.person(recipient + 2).FiscalCode, Roles: []string{auth.RoleAdmin}}, markRead, vars); !slices.Equal(r.codes(), []string{"FORBIDDEN"}) {
 		t.Errorf("admin who is not the recipient: %v", r.Errors)
 	}
 	var readAt *time.Time

@@ -47,7 +47,7 @@ func TestMe(t *testing.T) {
 	}
 
 	// A principal whose fiscal code is not registered has no person.
-	r = e.do(t, &auth.Principal{FiscalCode: "ZZZZZZ00A01F205X", Roles: []string{auth.RoleCitizen}}, q, nil)
+	r = e.do(t, &auth.Principal{FirstParty: true, FiscalCode: "ZZZZZZ00A01F205X", Roles: []string{auth.RoleCitizen}}, q, nil)
 	if len(r.Errors) > 0 || get(r.Data, "me") != nil {
 		t.Fatalf("unregistered me: data %v errors %v", r.Data, r.Errors)
 	}
@@ -80,9 +80,9 @@ func TestPersonalDataVisibility(t *testing.T) {
 		code      string // "" when the personal data is visible
 	}{
 		{"self", e.citizen(target), ""},
-		{"admin", &auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdmin}}, ""},
-		{"operator of the residence", &auth.Principal{Subject: "op", Roles: []string{auth.RoleOperator}, Comuni: []string{p.Residence}}, ""},
-		{"operator elsewhere", &auth.Principal{Subject: "op2", Roles: []string{auth.RoleOperator}, Comuni: []string{otherComune}}, "FORBIDDEN"},
+		{"admin", &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}, ""},
+		{"operator of the residence", &auth.Principal{FirstParty: true, Subject: "op", Roles: []string{auth.RoleOperator}, Comuni: []string{p.Residence}}, ""},
+		{"operator elsewhere", &auth.Principal{FirstParty: true, Subject: "op2", Roles: []string{auth.RoleOperator}, Comuni: []string{otherComune}}, "FORBIDDEN"},
 		{"another citizen", e.citizen(target + 1), "FORBIDDEN"},
 		{"anonymous", nil, "UNAUTHENTICATED"},
 	}

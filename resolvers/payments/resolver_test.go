@@ -100,8 +100,8 @@ func decode(t testing.TB, r response, v any) {
 }
 
 var (
-	admin    = &auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdmin}}
-	opMilano = &auth.Principal{Subject: "op", FiscalCode: "VRDLGU70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: []string{"015146"}}
+	admin    = &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}
+	opMilano = &auth.Principal{FirstParty: true, Subject: "op", FiscalCode: "VRDLGU70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: []string{"015146"}}
 )
 
 type seeded struct {
@@ -283,7 +283,7 @@ func TestEntitiesBatch(t *testing.T) {
 	}
 
 	// Visibility: a citizen resolving others' positions gets FORBIDDEN per index.
-	res = post(t, srv, &auth.Principal{Subject: "x", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}},
+	res = post(t, srv, &auth.Principal{FirstParty: true, Subject: "x", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}},
 		entitiesQuery, map[string]any{"r": reps[:3]})
 	if len(res.Errors) == 0 || res.code(0) != "FORBIDDEN" {
 		t.Fatalf("citizen resolving others' positions: %+v", res.Errors)
@@ -308,7 +308,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 		"installments": []map[string]any{{"amountCents": 2222, "description": "Corrispettivo CIE", "dueDate": due, "taxonomyCode": "9/0101101IM/"}},
 	}
 	create := `mutation($in: CreatePaymentPositionInput!) { createPaymentPosition(input: $in) { iupd status creditor { fiscalCode name } } }`
-	res := post(t, srv, &auth.Principal{Subject: "c", FiscalCode: "RSSMRA80A01F205X", Roles: []string{auth.RoleCitizen}}, create, map[string]any{"in": input})
+	res := post(t, srv, &auth.Principal{FirstParty: true, Subject: "c", FiscalCode: "RSSMRA80A01F205X", Roles: []string{auth.RoleCitizen}}, create, map[string]any{"in": input})
 	if res.code(0) != "FORBIDDEN" {
 		t.Fatalf("citizen create: %+v", res.Errors)
 	}
@@ -357,7 +357,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	}
 	pay := `mutation($n: String!, $k: String!) { payInstallment(noticeNumber: $n, idempotencyKey: $k, method: CARD) {
 		replayed receipt { receiptId pspName method amountCents feeCents } installment { status position { status paidCents } } } }`
-	payer := &auth.Principal{Subject: "payer", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}}
+	payer := &auth.Principal{FirstParty: true, Subject: "payer", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}}
 	var paid [2]struct {
 		PayInstallment struct {
 			Replayed bool
@@ -392,7 +392,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 		t.Fatalf("paying a paid notice: %+v", res.Errors)
 	}
 	// The debtor sees the paid position through the query and Person.payments.
-	debtor := &auth.Principal{Subject: "d", FiscalCode: "RSSMRA80A01F205X", Roles: []string{auth.RoleCitizen}}
+	debtor := &auth.Principal{FirstParty: true, Subject: "d", FiscalCode: "RSSMRA80A01F205X", Roles: []string{auth.RoleCitizen}}
 	res = post(t, srv, debtor, `query($i: ID!, $n: String!) { paymentPosition(iupd: $i) { status paidCents totalCents practice { id } }
 		installment(noticeNumber: $n) { status receipt { method } }
 		missing: paymentPosition(iupd: "none") { iupd } }`, map[string]any{"i": iupd, "n": notice})

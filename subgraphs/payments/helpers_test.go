@@ -54,14 +54,14 @@ func as(p *auth.Principal) context.Context {
 }
 
 func operator(comuni ...string) *auth.Principal {
-	return &auth.Principal{Subject: "op-" + comuni[0], FiscalCode: "VRDLGU70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: comuni}
+	return &auth.Principal{FirstParty: true, Subject: "op-" + comuni[0], FiscalCode: "VRDLGU70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: comuni}
 }
 
 func citizen(fc string) *auth.Principal {
-	return &auth.Principal{Subject: "sub-" + fc, FiscalCode: fc, Roles: []string{auth.RoleCitizen}}
+	return &auth.Principal{FirstParty: true, Subject: "sub-" + fc, FiscalCode: fc, Roles: []string{auth.RoleCitizen}}
 }
 
-var admin = &auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdmin}}
+var admin = &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}
 
 func validFC(t testing.TB) string {
 	t.Helper()

@@ -29,19 +29,19 @@ var (
 )
 
 func alice() *auth.Principal {
-	return &auth.Principal{Subject: "alice", FiscalCode: aliceFC, Roles: []string{auth.RoleCitizen}}
+	return &auth.Principal{FirstParty: true, Subject: "alice", FiscalCode: aliceFC, Roles: []string{auth.RoleCitizen}}
 }
 
 func bob() *auth.Principal {
-	return &auth.Principal{Subject: "bob", FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}}
+	return &auth.Principal{FirstParty: true, Subject: "bob", FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}}
 }
 
 func operatorOf(comuni ...string) *auth.Principal {
-	return &auth.Principal{Subject: "op", FiscalCode: "VRDGPP70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: comuni}
+	return &auth.Principal{FirstParty: true, Subject: "op", FiscalCode: "VRDGPP70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: comuni}
 }
 
 func admin() *auth.Principal {
-	return &auth.Principal{Subject: "admin", Roles: []string{auth.RoleAdmin}}
+	return &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}
 }
 
 func as(p *auth.Principal) context.Context { return auth.WithPrincipal(context.Background(), p) }

@@ -63,7 +63,7 @@ func TestAuthorization(t *testing.T) {
 		{"other citizen", bob(), "FORBIDDEN", practices.ActionWithdraw, "FORBIDDEN"},
 		{"operator elsewhere", operatorOf(rho), "FORBIDDEN", practices.ActionRegister, "FORBIDDEN"},
 		{"operator of the comune as citizen", operatorOf(milan), "ok", practices.ActionWithdraw, "FORBIDDEN"},
-		{"citizen claiming operator comuni", &auth.Principal{FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}, Comuni: []string{milan}}, "FORBIDDEN", practices.ActionRegister, "FORBIDDEN"},
+		{"citizen claiming operator comuni", &auth.Principal{FirstParty: true, FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}, Comuni: []string{milan}}, "FORBIDDEN", practices.ActionRegister, "FORBIDDEN"},
 		{"admin", admin(), "ok", practices.ActionRegister, "ok"},
 	}
 	for _, c := range cases {

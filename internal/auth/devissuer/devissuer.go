@@ -65,6 +65,12 @@ func (i *Issuer) Token(c auth.Claims, ttl time.Duration) (string, error) {
 	if c.Subject == "" {
 		body["sub"] = "dev-" + strings.ToLower(c.FiscalCode)
 	}
+	if c.AuthorizedParty != "" {
+		body["azp"] = c.AuthorizedParty
+	}
+	if c.ClientID != "" {
+		body["client_id"] = c.ClientID
+	}
 	payload, err := json.Marshal(body)
 	if err != nil {
 		return "", fmt.Errorf("devissuer: %w", err)
