@@ -112,10 +112,13 @@ type percentLabel struct {
 }
 
 type entry struct {
-	size  atomic.Int64 // size of the last response, to preallocate the next
-	plan  *plan.Plan
-	err   *gqlerror.Error
-	intro bool
+	size atomic.Int64 // size of the last response, to preallocate the next
+	plan *plan.Plan
+	// labels are the override labels and condition variables the plan
+	// (or the planning failure) depends on.
+	labels []string
+	err    *gqlerror.Error
+	intro  bool
 }
 
 // New returns a gateway over sg.
@@ -272,11 +275,11 @@ func (g *Gateway) labels() map[string]bool {
 func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool) *entry {
 	var used []string
 	for {
-		e := g.planKeyed(oc, labels, labelKey(used, labels))
-		if e.plan == nil || covers(used, e.plan.Labels) {
+		e := g.planKeyed(oc, labels, labelKey(used, labels, oc.Variables))
+		if covers(used, e.labels) {
 			return e
 		}
-		for _, l := range e.plan.Labels {
+		for _, l := range e.labels {
 			if !slices.Contains(used, l) {
 				used = append(used, l)
 			}
@@ -285,11 +288,23 @@ func (g *Gateway) plan(oc *graphql.OperationContext, labels map[string]bool) *en
 	}
 }
 
-// labelKey is the roll of the used labels, as part of a cache key.
-func labelKey(used []string, labels map[string]bool) string {
+// labelKey is the roll of the used labels, as part of a cache key; a
+// label "$name" is a variable that decided an @skip/@include.
+func labelKey(used []string, labels map[string]bool, vars map[string]any) string {
 	var b strings.Builder
 	for _, l := range used {
 		b.WriteString(l)
+		if name, ok := strings.CutPrefix(l, "$"); ok {
+			switch v, _ := vars[name].(bool); {
+			case vars[name] == nil:
+				b.WriteString("=null,")
+			case v:
+				b.WriteString("=1,")
+			default:
+				b.WriteString("=0,")
+			}
+			continue
+		}
 		if labels[l] {
 			b.WriteString("=1,")
 		} else {
@@ -359,12 +374,18 @@ func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e
 	case g.opts.MaxCost > 0 && m.cost > g.opts.MaxCost:
 		return &entry{err: limitErr(fmt.Sprintf("operation cost %d exceeds the maximum of %d", m.cost, g.opts.MaxCost), CodeMaxCost)}
 	}
-	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels})
+	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels, Variables: oc.Variables})
 	if err != nil {
 		g.log.Warn("query planning failed", "err", err, "operation", oc.OperationName)
-		return &entry{err: &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": CodePlanningFailed}}}
+		var pe *plan.Error
+		errors.As(err, &pe)
+		e := &entry{err: &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": CodePlanningFailed}}}
+		if pe != nil {
+			e.labels = pe.Labels
+		}
+		return e
 	}
-	return &entry{plan: p, intro: m.intro}
+	return &entry{plan: p, labels: p.Labels, intro: m.intro}
 }
 
 func limitErr(msg, code string) *gqlerror.Error {

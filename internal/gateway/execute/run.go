@@ -79,6 +79,9 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	for _, o := range opts {
 		o(st)
 	}
+	if p.RequestError != "" {
+		return &Result{Data: []byte("null"), Errors: gqlerror.List{{Message: p.RequestError}}}
+	}
 	st.data = &Value{Kind: Object}
 	if p.Root != nil {
 		st.run(p.Root)

@@ -137,6 +137,10 @@ func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 		w.addError(fmt.Sprintf("Expected an object for %s.%s.", f.ParentType, f.Name))
 		return w.nullable(start, t)
 	}
+	if f.Err != "" {
+		w.addError(f.Err)
+		return w.nullable(start, t)
+	}
 	if !w.object(v, f.Sub, "") {
 		return w.nullable(start, t)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/citizengraph/citizengraph/internal/gateway/normalize"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 )
 
@@ -19,11 +20,21 @@ type Options struct {
 	// overridden with label L is routed to its new subgraph only when L is
 	// enabled here.
 	EnabledLabels map[string]bool
+	// Variables are the request's coerced variables: the values of those
+	// used in @skip/@include decide the canonical operation, and the plan
+	// lists them in Labels as "$name".
+	Variables map[string]any
 }
 
 // Error is a planning failure (the operation cannot be resolved by the
 // supergraph's subgraphs).
-type Error struct{ Msg string }
+type Error struct {
+	Msg string
+	// Labels are the override labels and condition variables ("$name")
+	// planning consulted before it failed: the failure holds for requests
+	// that agree on them.
+	Labels []string
+}
 
 func (e *Error) Error() string { return "plan: " + e.Msg }
 
@@ -37,7 +48,42 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 	if op == nil {
 		return nil, errors.New("plan: no operation")
 	}
-	b := &builder{sg: sg, api: sg.API, doc: doc, op: op, opts: opts}
+	nr := normalize.Operation(sg.API, doc, op, normalize.MapVariables(opts.Variables))
+	b := &builder{sg: sg, api: sg.API, doc: doc, op: nr.Operation, opts: opts, fieldErrs: nr.FieldErrors}
+	for _, c := range nr.Conditions {
+		if b.labels == nil {
+			b.labels = map[string]bool{}
+		}
+		b.labels["$"+c] = true
+	}
+	p, err := b.build()
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			pe.Labels = b.labelList()
+		}
+		return nil, err
+	}
+	if nr.RequestError != "" {
+		p.Root, p.Fetches = nil, nil
+		p.RequestError = nr.RequestError
+	}
+	p.Labels = b.labelList()
+	return p, nil
+}
+
+func (b *builder) labelList() []string {
+	out := make([]string, 0, len(b.labels))
+	for l := range b.labels {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (b *builder) build() (*Plan, error) {
+	op := b.op
+	sg := b.sg
 	var root *ast.Definition
 	switch op.Operation {
 	case ast.Query, "":
@@ -62,10 +108,9 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		return nil, b.err
 	}
 	b.finish(p)
-	for l := range b.labels {
-		p.Labels = append(p.Labels, l)
+	if b.err != nil {
+		return nil, b.err
 	}
-	slices.Sort(p.Labels)
 	return p, nil
 }
 
@@ -78,7 +123,10 @@ type builder struct {
 	fetches []*fb
 	err     error
 	depth   int
-	labels  map[string]bool // override labels consulted
+	labels  map[string]bool // override labels and condition variables consulted
+	// fieldErrs are the canonical fields whose selection failed to
+	// collect (normalize.Result.FieldErrors).
+	fieldErrs map[*ast.Field]string
 }
 
 // fb is a fetch under construction.
@@ -553,9 +601,18 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 	}
 	if ok {
 		composite := len(f.SelectionSet) > 0
+		if td := b.api.Types[def.Type.Name()]; td != nil && td.IsCompositeType() {
+			composite = true
+		}
 		item := out.field(key, f.Name, f.Arguments, dirs, composite)
 		if composite {
-			return b.planSelectionSet(fctx{f: ctx.f, provided: childProvided}, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
+			touched := b.planSelectionSet(fctx{f: ctx.f, provided: childProvided}, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
+			if len(item.sub.items) == 0 {
+				// A selection that collects to nothing: the value is {}
+				// or null, which __typename alone tells.
+				item.sub.field("__typename", "__typename", nil, nil, false)
+			}
+			return touched
 		}
 		return nil
 	}

@@ -20,10 +20,14 @@ type Plan struct {
 	Shape *Shape
 	// RootType is the root operation type name.
 	RootType string
-	// Labels are the progressive-override labels planning consulted,
+	// Labels are the progressive-override labels planning consulted and,
+	// as "$name", the variables whose values decided an @skip/@include,
 	// sorted: the plan holds for every request that agrees with the one it
-	// was built for on these labels.
+	// was built for on these labels and variables.
 	Labels []string
+	// RequestError, when set, fails the request with data null (an @skip
+	// or @include at the root given a null condition).
+	RequestError string
 }
 
 // Node is a node of the fetch tree: *Sequence, *Parallel or *Fetch.
@@ -135,6 +139,9 @@ type ShapeField struct {
 	Enum bool
 	// Field is the first client field node (arguments, selection).
 	Field *ast.Field
+	// Err, when set, is the field error of a non-null value of this field
+	// (its selection could not be collected).
+	Err string
 }
 
 // Cond is one variable @skip/@include condition.

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"encoding/json"
 	"flag"
 	"math/rand/v2"
 	"os"
@@ -20,7 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden plans")
 
 // Each testdata/*.txtar holds "supergraph.graphql" (or "supergraph": the
 // name of a shared testdata file), "operation.graphql",
-// optionally "labels" (enabled override labels, one per line) and the
+// optionally "labels" (enabled override labels, one per line),
+// "variables.json" (the request's variables) and the
 // golden "plan" (or "error").
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txtar")
@@ -44,6 +46,9 @@ func TestGolden(t *testing.T) {
 			opts := plan.Options{EnabledLabels: map[string]bool{}}
 			for _, l := range strings.Fields(sections["labels"]) {
 				opts.EnabledLabels[l] = true
+			}
+			if v := sections["variables.json"]; v != "" {
+				must(t, json.Unmarshal([]byte(v), &opts.Variables))
 			}
 			got := planText(t, sections["supergraph.graphql"], sections["operation.graphql"], opts)
 			for i := range 6 {

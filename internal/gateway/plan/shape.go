@@ -101,6 +101,7 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 			}
 			sf.Type = def.Type
 		}
+		sf.Err = b.fieldErrs[sf.Field]
 		if td := b.api.Types[sf.Type.Name()]; td != nil {
 			sf.Enum = td.Kind == ast.Enum
 			if td.IsCompositeType() {

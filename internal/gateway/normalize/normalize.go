@@ -1,0 +1,335 @@
+package normalize
+
+import (
+	"slices"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Result is an operation in canonical form.
+type Result struct {
+	// Operation is the canonical operation: no fragment spreads, no
+	// @skip/@include, one field per response key and one inline fragment
+	// per type condition in every selection set. Its fields are copies;
+	// the client's document is left untouched.
+	Operation *ast.OperationDefinition
+	// Conditions are the variables whose values decided an @skip or
+	// @include, sorted.
+	Conditions []string
+	// RequestError, when set, fails the whole request (data null).
+	RequestError string
+	// FieldErrors are field errors of canonical fields whose selection
+	// could not be collected: the field resolves, and a non-null value
+	// becomes this error and null.
+	FieldErrors map[*ast.Field]string
+}
+
+// Variables gives the coerced value of a variable: ok is false when the
+// request has no value for it (neither given nor defaulted).
+type Variables func(name string) (value any, ok bool)
+
+// MapVariables reads variables from a map.
+func MapVariables(m map[string]any) Variables {
+	return func(name string) (any, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+// Operation normalizes op, an operation of doc validated against schema,
+// under the request's variables.
+func Operation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars Variables) *Result {
+	n := &normalizer{schema: schema, doc: doc, vars: vars, res: &Result{}}
+	if vars == nil {
+		n.vars = func(string) (any, bool) { return nil, false }
+	}
+	out := *op
+	root := rootType(schema, op.Operation)
+	if root == "" {
+		out.SelectionSet = nil
+		n.res.Operation = &out
+		return n.res
+	}
+	sel, err := n.selectionSet(root, []ast.SelectionSet{op.SelectionSet})
+	if err != "" {
+		n.res.RequestError = err
+		sel = nil
+	}
+	out.SelectionSet = sel
+	n.res.Operation = &out
+	slices.Sort(n.res.Conditions)
+	return n.res
+}
+
+func rootType(schema *ast.Schema, op ast.Operation) string {
+	var d *ast.Definition
+	switch op {
+	case ast.Query, "":
+		d = schema.Query
+	case ast.Mutation:
+		d = schema.Mutation
+	case ast.Subscription:
+		d = schema.Subscription
+	}
+	if d == nil {
+		return ""
+	}
+	return d.Name
+}
+
+type normalizer struct {
+	schema *ast.Schema
+	doc    *ast.QueryDocument
+	vars   Variables
+	res    *Result
+	// spreads guards against fragment cycles (validation rejects them;
+	// planning must not loop on an unvalidated document).
+	spreads []string
+}
+
+// entry is one response key or type condition of the selection set being
+// collected, with every occurrence's selection set to merge.
+type entry struct {
+	field *ast.Field
+	frag  *ast.InlineFragment
+	sets  []ast.SelectionSet
+}
+
+// selectionSet collects sets on parent; a non-empty error is the message
+// of a condition that could not be evaluated.
+func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.SelectionSet, string) {
+	var order []*entry
+	byKey := map[string]*entry{}
+	byCond := map[string]*entry{}
+	pdef := n.schema.Types[parent]
+	abstract := pdef != nil && pdef.IsAbstractType()
+	var walk func(set ast.SelectionSet) string
+	walk = func(set ast.SelectionSet) string {
+		for _, s := range set {
+			switch s := s.(type) {
+			case *ast.Field:
+				keep, err := n.include(s.Directives)
+				if err != "" {
+					return err
+				}
+				if !keep {
+					continue
+				}
+				key := s.Alias
+				if key == "" {
+					key = s.Name
+				}
+				e := byKey[key]
+				if e == nil {
+					f := *s
+					f.Alias = key
+					f.Directives = stripConditions(s.Directives)
+					f.SelectionSet = nil
+					e = &entry{field: &f}
+					byKey[key] = e
+					order = append(order, e)
+				}
+				if s.SelectionSet != nil {
+					e.sets = append(e.sets, s.SelectionSet)
+				}
+			case *ast.InlineFragment:
+				if err := n.fragment(parent, abstract, s.TypeCondition, s.Directives, s.SelectionSet, s.ObjectDefinition, s.Position, walk, byCond, &order); err != "" {
+					return err
+				}
+			case *ast.FragmentSpread:
+				fr := n.doc.Fragments.ForName(s.Name)
+				if fr == nil || slices.Contains(n.spreads, s.Name) {
+					continue
+				}
+				n.spreads = append(n.spreads, s.Name)
+				err := n.fragment(parent, abstract, fr.TypeCondition, s.Directives, fr.SelectionSet, fr.Definition, s.Position, walk, byCond, &order)
+				n.spreads = n.spreads[:len(n.spreads)-1]
+				if err != "" {
+					return err
+				}
+			}
+		}
+		return ""
+	}
+	for _, set := range sets {
+		if err := walk(set); err != "" {
+			return nil, err
+		}
+	}
+	out := make(ast.SelectionSet, 0, len(order))
+	for _, e := range order {
+		if e.frag != nil {
+			sub, err := n.selectionSet(e.frag.TypeCondition, e.sets)
+			if err != "" {
+				return nil, err
+			}
+			if len(sub) == 0 {
+				continue
+			}
+			e.frag.SelectionSet = sub
+			out = append(out, e.frag)
+			continue
+		}
+		f := e.field
+		if t := n.fieldType(parent, f.Name); t != "" {
+			if d := n.schema.Types[t]; d != nil && d.IsCompositeType() {
+				sub, err := n.selectionSet(t, e.sets)
+				if err != "" {
+					if n.res.FieldErrors == nil {
+						n.res.FieldErrors = map[*ast.Field]string{}
+					}
+					n.res.FieldErrors[f] = err
+					sub = nil
+				}
+				if sub == nil {
+					sub = ast.SelectionSet{}
+				}
+				f.SelectionSet = sub
+			}
+		}
+		out = append(out, f)
+	}
+	return out, ""
+}
+
+// fragment collects a fragment's selection on parent: flattened when its
+// type condition always applies, dropped when it never does, else merged
+// with the other fragments on the same type condition.
+func (n *normalizer) fragment(parent string, abstract bool, cond string, dirs ast.DirectiveList, set ast.SelectionSet,
+	def *ast.Definition, pos *ast.Position, walk func(ast.SelectionSet) string, byCond map[string]*entry, order *[]*entry) string {
+	keep, err := n.include(dirs)
+	if err != "" || !keep {
+		return err
+	}
+	if cond == "" || cond == parent {
+		return walk(set)
+	}
+	if !abstract {
+		if n.applies(cond, parent) {
+			return walk(set)
+		}
+		return ""
+	}
+	if !n.overlaps(cond, parent) {
+		return ""
+	}
+	e := byCond[cond]
+	if e == nil {
+		e = &entry{frag: &ast.InlineFragment{TypeCondition: cond, ObjectDefinition: def, Position: pos}}
+		byCond[cond] = e
+		*order = append(*order, e)
+	}
+	e.sets = append(e.sets, set)
+	return ""
+}
+
+// applies reports whether a fragment on cond applies to objects of the
+// object type typ.
+func (n *normalizer) applies(cond, typ string) bool {
+	if cond == typ {
+		return true
+	}
+	d := n.schema.Types[cond]
+	if d == nil || !d.IsAbstractType() {
+		return false
+	}
+	for _, p := range n.schema.GetPossibleTypes(d) {
+		if p.Name == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// overlaps reports whether some object type is possible for both cond and
+// the abstract parent.
+func (n *normalizer) overlaps(cond, parent string) bool {
+	pd, cd := n.schema.Types[parent], n.schema.Types[cond]
+	if pd == nil || cd == nil {
+		return false
+	}
+	pts := n.schema.GetPossibleTypes(pd)
+	for _, c := range n.possible(cd) {
+		for _, p := range pts {
+			if p.Name == c {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (n *normalizer) possible(d *ast.Definition) []string {
+	if !d.IsAbstractType() {
+		return []string{d.Name}
+	}
+	var out []string
+	for _, p := range n.schema.GetPossibleTypes(d) {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func (n *normalizer) fieldType(parent, name string) string {
+	if name == "__typename" {
+		return "String"
+	}
+	d := n.schema.Types[parent]
+	if d == nil {
+		return ""
+	}
+	if f := d.Fields.ForName(name); f != nil {
+		return f.Type.Name()
+	}
+	switch name {
+	case "__schema":
+		return "__Schema"
+	case "__type":
+		return "__Type"
+	}
+	return ""
+}
+
+// include evaluates @skip and @include; err is set when an `if` argument
+// is null.
+func (n *normalizer) include(dirs ast.DirectiveList) (keep bool, err string) {
+	keep = true
+	for _, d := range dirs {
+		if d.Name != "skip" && d.Name != "include" {
+			continue
+		}
+		a := d.Arguments.ForName("if")
+		var v any
+		if a != nil && a.Value != nil {
+			if a.Value.Kind == ast.Variable {
+				if !slices.Contains(n.res.Conditions, a.Value.Raw) {
+					n.res.Conditions = append(n.res.Conditions, a.Value.Raw)
+				}
+				v, _ = n.vars(a.Value.Raw)
+			} else if a.Value.Kind == ast.BooleanValue {
+				v = a.Value.Raw == "true"
+			}
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return false, `Argument "if" of non-null type "Boolean!" must not be null.`
+		}
+		if (d.Name == "skip") == b {
+			keep = false
+		}
+	}
+	return keep, ""
+}
+
+func stripConditions(dirs ast.DirectiveList) ast.DirectiveList {
+	if len(dirs) == 0 {
+		return nil
+	}
+	var out ast.DirectiveList
+	for _, d := range dirs {
+		if d.Name != "skip" && d.Name != "include" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
