@@ -35,6 +35,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/gateway/normalize"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
@@ -204,6 +205,10 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	kind := string(oc.Operation.Operation)
 	if kind == "" {
 		kind = string(ast.Query)
+	}
+	if err := normalize.CheckVariables(g.sg.API, oc.Operation, oc.Variables); err != nil {
+		g.metrics.operation(kind, start, true)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
 	e := g.plan(oc, g.labels())
 	if e.err != nil {

@@ -166,6 +166,33 @@ type fctx struct {
 	// entityRoot is set for a field planned at the root of its entity
 	// fetch, where the representation carries its @requires fields.
 	entityRoot bool
+	// keys are the client's response keys in the selection set being
+	// planned (fragments included): the gateway's own selections there
+	// (keys, @requires fields) take private aliases when they collide.
+	keys map[string]*ast.Field
+}
+
+// clientKeys maps the response keys of a canonical selection set,
+// fragments included, to their fields.
+func clientKeys(set ast.SelectionSet, into map[string]*ast.Field) map[string]*ast.Field {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if into == nil {
+				into = map[string]*ast.Field{}
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			if _, ok := into[key]; !ok {
+				into[key] = s
+			}
+		case *ast.InlineFragment:
+			into = clientKeys(s.SelectionSet, into)
+		}
+	}
+	return into
 }
 
 func (b *builder) fail(format string, args ...any) {
@@ -408,6 +435,7 @@ func (b *builder) possibleTypes(typ string) []string {
 // extended.
 func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet, out *selNode, path []string) []*fb {
 	var touched []*fb
+	ctx.keys = clientKeys(set, nil)
 	abstract := b.isAbstract(parent)
 	if abstract {
 		out.field("__typename", "__typename", nil, nil, false)
@@ -851,6 +879,9 @@ func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, re
 			collides = true
 		}
 	}
+	if cf := ctx.keys[f.Name]; cf != nil && (cf.Name != f.Name || len(cf.Arguments) > 0) {
+		collides = true
+	}
 	if !collides && !force {
 		return false
 	}
@@ -859,6 +890,9 @@ func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, re
 			return false
 		}
 		key = "_cg_" + f.Name
+		for ctx.keys[key] != nil {
+			key = "_" + key
+		}
 	}
 	it := out.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
 	ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
