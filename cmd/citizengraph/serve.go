@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -20,6 +21,7 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "listen address")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	keyRefresh := addKeyRefreshFlag(fs)
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	front := addFrontFlags(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
@@ -48,9 +50,10 @@ func runServe(ctx context.Context, args []string) error {
 		mux.Handle("/dev/oidc/", http.StripPrefix("/dev/oidc", iss.Handler()))
 		v = iss.Verifier()
 		slog.Warn("DEVELOPMENT issuer enabled: anyone can get a token", "token_endpoint", iss.URL()+"/token")
-	} else if v, err = verifier(ctx, *issuer, *audience); err != nil {
-		return err
+	} else {
+		v = verifier(ctx, *issuer, *audience, *keyRefresh)
 	}
+	mux.Handle("/readyz", auth.ReadyHandler(v))
 	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, gwOpts, hOpts); err != nil {
 		return err
 	}
@@ -79,16 +82,20 @@ func subgraphHandler(s subgraph, pool *pgxpool.Pool, opts gqlserver.Options) htt
 	return auth.Middleware(opts.Verifier, s.handler(pool, opts))
 }
 
-func verifier(ctx context.Context, issuer, audience string) (auth.TokenVerifier, error) {
+// verifier starts verifying issuer's tokens: an issuer that is down is
+// retried with backoff, and meanwhile /readyz answers 503 and requests with
+// tokens are refused with 503 UNAVAILABLE. Without an issuer, requests are
+// anonymous and any bearer token is refused.
+func verifier(ctx context.Context, issuer, audience string, keyRefresh time.Duration) auth.TokenVerifier {
 	if issuer == "" {
-		slog.Warn("no OIDC issuer configured: every request is anonymous")
-		return nil, nil
+		slog.Warn("no OIDC issuer configured: requests are anonymous and bearer tokens are refused")
+		return nil
 	}
-	v, err := auth.NewVerifier(ctx, issuer, audience)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return auth.StartVerifier(ctx, issuer, audience, auth.VerifierOptions{KeyRefreshInterval: keyRefresh})
+}
+
+func addKeyRefreshFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("oidc-key-refresh", time.Minute, "least time between two fetches of the issuer's keys caused by tokens with an unknown key id")
 }
 
 func healthz(pool *pgxpool.Pool) http.HandlerFunc {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
@@ -17,6 +18,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:4001", "listen address")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
+	keyRefresh := addKeyRefreshFlag(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long dataloaders gather keys before each batch (0: 1ms)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -33,11 +35,9 @@ func runSubgraph(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	v, err := verifier(ctx, *issuer, *audience)
-	if err != nil {
-		return err
-	}
+	v := verifier(ctx, *issuer, *audience, *keyRefresh)
 	mux := http.NewServeMux()
+	mux.Handle("/readyz", auth.ReadyHandler(v))
 	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}))
 	mux.HandleFunc("/healthz", healthz(pool))
 	slog.Info("subgraph listening", "name", sgs[0].name, "url", "http://"+*addr+"/graphql")

@@ -110,7 +110,8 @@ type wsAuthKey struct{}
 // wsInit keeps the Authorization of a WebSocket connection_init payload
 // (browsers cannot set headers on the upgrade request), to be forwarded to
 // the subgraphs with every operation of the connection; verify, when set,
-// refuses the connection of an invalid token at once.
+// refuses the connection of an invalid token at once (4403, or 1013 while
+// the issuer is unreachable).
 func wsInit(verify func(ctx context.Context, authorization string) error) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		a := gqlserver.InitAuthorization(payload)
@@ -119,7 +120,7 @@ func wsInit(verify func(ctx context.Context, authorization string) error) transp
 		}
 		if verify != nil {
 			if err := verify(ctx, a); err != nil {
-				return gqlserver.Forbidden(ctx), nil, errors.New("invalid or expired token")
+				return gqlserver.RefuseInit(ctx, err)
 			}
 		}
 		return context.WithValue(ctx, wsAuthKey{}, a), nil, nil

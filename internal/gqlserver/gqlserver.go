@@ -116,7 +116,7 @@ func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		p, err := auth.VerifyAuthorization(ctx, v, InitAuthorization(payload))
 		if err != nil {
-			return Forbidden(ctx), nil, errors.New("invalid or expired token")
+			return RefuseInit(ctx, err)
 		}
 		if p != nil {
 			ctx = auth.WithPrincipal(ctx, p)
