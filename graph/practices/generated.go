@@ -45,8 +45,10 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Actor struct {
-		ID   func(childComplexity int) int
-		Kind func(childComplexity int) int
+		Comune     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		OnBehalfOf func(childComplexity int) int
 	}
 
 	Comune struct {
@@ -297,6 +299,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Actor.comune":
+		if e.ComplexityRoot.Actor.Comune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.Comune(childComplexity), true
 	case "Actor.id":
 		if e.ComplexityRoot.Actor.ID == nil {
 			break
@@ -309,6 +317,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Actor.Kind(childComplexity), true
+	case "Actor.onBehalfOf":
+		if e.ComplexityRoot.Actor.OnBehalfOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.OnBehalfOf(childComplexity), true
 
 	case "Comune.istatCode":
 		if e.ComplexityRoot.Comune.IstatCode == nil {
@@ -1231,7 +1245,11 @@ directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, typ
 scalar DateTime
 
 type Query {
-  "A practice visible to the caller: its applicant, an operator of its comune, or an admin."
+  """
+  A practice visible to the caller: its applicant, a delegate of the applicant (or of its
+  organization) whose delegation covers the service, the organization's legal representative, an
+  operator of its comune, or an admin. Anyone else gets NOT_FOUND, as for an unknown id.
+  """
   practice(id: ID!): Practice
   "A service card of the catalogue."
   service(id: ID!): Service
@@ -1295,9 +1313,18 @@ input CreatePracticeInput {
   serviceId: ID!
   "ISTAT code of the comune the practice is addressed to."
   comune: ID!
-  "The caller's person id (identity subgraph); the caller's fiscal code is stored with it."
-  applicantId: ID!
-  "When the applicant acts for an organization."
+  """
+  The applicant is the caller, identified by the token (the person registered under its fiscal
+  code). Leave it out, or give the caller's own person id. Another person's id files the practice
+  on their behalf and needs an active delegation from them covering the service (area PRACTICES);
+  otherwise FORBIDDEN. The history records the caller "on behalf of" that person.
+  """
+  applicantId: ID
+  """
+  Files the practice for an organization: the caller must be its legal representative or hold an
+  active delegation from it covering the service; otherwise FORBIDDEN. applicantId must then be
+  left out (the applicant is the caller).
+  """
   organizationId: ID
 }
 
@@ -1464,8 +1491,15 @@ type StatusChange {
 
 type Actor {
   kind: ActorKind!
-  "Fiscal code of a citizen or operator; the subject of a system."
+  """
+  Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
+  operators of the practice's comune and admins: others get null, with the role (kind) and comune.
+  """
   id: String
+  "The comune an operator acted for; null for citizens and systems."
+  comune: Comune
+  "Fiscal code of the person or organization a citizen acted for, under a delegation or a legal representation; null when acting for themself."
+  onBehalfOf: String
 }
 
 enum ActorKind {
@@ -1629,6 +1663,10 @@ func (ec *executionContext) childFields_Actor(ctx context.Context, field graphql
 		return ec.fieldContext_Actor_kind(ctx, field)
 	case "id":
 		return ec.fieldContext_Actor_id(ctx, field)
+	case "comune":
+		return ec.fieldContext_Actor_comune(ctx, field)
+	case "onBehalfOf":
+		return ec.fieldContext_Actor_onBehalfOf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Actor", field.Name)
 }
@@ -2596,6 +2634,61 @@ func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Actor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
+}
+
+func (ec *executionContext) _Actor_comune(ctx context.Context, field graphql.CollectedField, obj *Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_comune(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comune, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Comune) graphql.Marshaler {
+			return ec.marshalOComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐComune(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_comune(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Actor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Actor_onBehalfOf(ctx context.Context, field graphql.CollectedField, obj *Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_onBehalfOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnBehalfOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_onBehalfOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
@@ -7069,7 +7162,7 @@ func (ec *executionContext) unmarshalInputCreatePracticeInput(ctx context.Contex
 			it.Comune = data
 		case "applicantId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("applicantId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -7417,6 +7510,16 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "id":
 			out.Values[i] = ec._Actor_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "comune":
+			out.Values[i] = ec._Actor_comune(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "onBehalfOf":
+			out.Values[i] = ec._Actor_onBehalfOf(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -12,8 +12,13 @@ import (
 
 type Actor struct {
 	Kind ActorKind `json:"kind"`
-	// Fiscal code of a citizen or operator; the subject of a system.
+	// Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
+	// operators of the practice's comune and admins: others get null, with the role (kind) and comune.
 	ID *string `json:"id,omitempty"`
+	// The comune an operator acted for; null for citizens and systems.
+	Comune *Comune `json:"comune,omitempty"`
+	// Fiscal code of the person or organization a citizen acted for, under a delegation or a legal representation; null when acting for themself.
+	OnBehalfOf *string `json:"onBehalfOf,omitempty"`
 }
 
 type Comune struct {
@@ -32,9 +37,14 @@ type CreatePracticeInput struct {
 	ServiceID string `json:"serviceId"`
 	// ISTAT code of the comune the practice is addressed to.
 	Comune string `json:"comune"`
-	// The caller's person id (identity subgraph); the caller's fiscal code is stored with it.
-	ApplicantID string `json:"applicantId"`
-	// When the applicant acts for an organization.
+	// The applicant is the caller, identified by the token (the person registered under its fiscal
+	// code). Leave it out, or give the caller's own person id. Another person's id files the practice
+	// on their behalf and needs an active delegation from them covering the service (area PRACTICES);
+	// otherwise FORBIDDEN. The history records the caller "on behalf of" that person.
+	ApplicantID *string `json:"applicantId,omitempty"`
+	// Files the practice for an organization: the caller must be its legal representative or hold an
+	// active delegation from it covering the service; otherwise FORBIDDEN. applicantId must then be
+	// left out (the applicant is the caller).
 	OrganizationID *string `json:"organizationId,omitempty"`
 }
 

@@ -108,13 +108,23 @@ func (r *Resolver) practice(p *practices.Practice, now time.Time) *practicesgql.
 	return out
 }
 
-func statusChange(c practices.StatusChange) *practicesgql.StatusChange {
+func statusChange(c practices.StatusChange, comune string) *practicesgql.StatusChange {
 	return &practicesgql.StatusChange{
 		Status: practicesgql.PracticeStatus(c.Status),
 		At:     c.At,
-		Actor:  &practicesgql.Actor{Kind: practicesgql.ActorKind(c.Actor.Kind), ID: strPtr(c.Actor.ID)},
+		Actor:  actor(c.Actor, comune),
 		Note:   strPtr(c.Note),
 	}
+}
+
+// actor converts an actor of a practice of comune; an operator's comune
+// is the practice's.
+func actor(a practices.Actor, comune string) *practicesgql.Actor {
+	out := &practicesgql.Actor{Kind: practicesgql.ActorKind(a.Kind), ID: strPtr(a.ID), OnBehalfOf: strPtr(a.OnBehalfOf)}
+	if a.Kind == practices.ActorOperator && comune != "" {
+		out.Comune = &practicesgql.Comune{IstatCode: comune}
+	}
+	return out
 }
 
 func document(d practices.Document) *practicesgql.Document {
@@ -172,13 +182,18 @@ func (r *Resolver) act(ctx context.Context, id string, a practices.Action, note 
 }
 
 func statusEvent(e practices.StatusEvent) *practicesgql.PracticeStatusEvent {
+	if e.Denied != nil {
+		// No cursor: the practice resolver answers the denial.
+		return &practicesgql.PracticeStatusEvent{Practice: &practicesgql.Practice{ID: e.PracticeID},
+			Status: practicesgql.PracticeStatusDraft, Actor: &practicesgql.Actor{Kind: practicesgql.ActorKindSystem}}
+	}
 	out := &practicesgql.PracticeStatusEvent{
 		Cursor: practices.EncodeEventCursor(e.ID),
 		// A stub carrying the key; the field resolver loads and authorizes it.
 		Practice: &practicesgql.Practice{ID: e.PracticeID},
 		Status:   practicesgql.PracticeStatus(e.Status),
 		At:       e.At,
-		Actor:    &practicesgql.Actor{Kind: practicesgql.ActorKind(e.Actor.Kind), ID: strPtr(e.Actor.ID)},
+		Actor:    actor(e.Actor, e.Comune),
 		Note:     strPtr(e.Note),
 	}
 	if e.Previous != "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 	resolvers "github.com/citizengraph/citizengraph/resolvers/practices"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -41,10 +42,18 @@ func (t tokens) Verify(_ context.Context, raw string) (*auth.Principal, error) {
 }
 
 var principals = tokens{
-	"alice":    {Subject: "alice", FiscalCode: aliceFC, Roles: []string{auth.RoleCitizen}},
-	"bob":      {Subject: "bob", FiscalCode: "BNCLCU75C12F205Y", Roles: []string{auth.RoleCitizen}},
-	"op-milan": {Subject: "op", FiscalCode: "VRDGPP70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: []string{milan}},
-	"admin":    {Subject: "admin", Roles: []string{auth.RoleAdmin}},
+	"alice":    {FirstParty: true, Subject: "alice", FiscalCode: aliceFC, Roles: []string{auth.RoleCitizen}},
+	"bob":      {FirstParty: true, Subject: "bob", FiscalCode: "BNCLCU75C12F205Y", Roles: []string{auth.RoleCitizen}},
+	"op-milan": {FirstParty: true, Subject: "op", FiscalCode: "VRDGPP70A01F205Z", Roles: []string{auth.RoleOperator}, Comuni: []string{milan}},
+	"admin":    {FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}},
+}
+
+// registry maps fiscal codes to person ids, standing in for the identity
+// subgraph (no mandates).
+type registry map[string]string
+
+func (r registry) Of(_ context.Context, fc string, _ time.Time) (identity.Principal, error) {
+	return identity.Principal{PersonID: r[fc], FiscalCode: fc}, nil
 }
 
 type server struct {
@@ -66,7 +75,7 @@ func newServer(t testing.TB, people int, loaderWait time.Duration) *server {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-	svc, err := practices.NewService(practices.NewStore(pool), practices.WithClock(func() time.Time { return now }))
+	svc, err := practices.NewService(practices.NewStore(pool), practices.WithClock(func() time.Time { return now }), practices.WithRegistry(registry{aliceFC: aliceID}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +184,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	if got := code(step("alice", "registerPractice", "")); got != "FORBIDDEN" {
 		t.Fatalf("citizen registers: %s", got)
 	}
-	if got := code(step("bob", "submitPractice", "")); got != "FORBIDDEN" {
+	if got := code(step("bob", "submitPractice", "")); got != "NOT_FOUND" {
 		t.Fatalf("stranger submits: %s", got)
 	}
 	if got := code(step("op-milan", "takePracticeInCharge", "")); got != "ILLEGAL_TRANSITION" {
@@ -223,7 +232,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	if got.ProtocolNumber == nil || !strings.HasPrefix(*got.ProtocolNumber, milan+"/2026/") {
 		t.Fatalf("protocol %v", got.ProtocolNumber)
 	}
-	if code(s.do(t, "bob", q, map[string]any{"id": id})) != "FORBIDDEN" {
+	if code(s.do(t, "bob", q, map[string]any{"id": id})) != "NOT_FOUND" {
 		t.Fatal("bob reads alice's practice")
 	}
 	doc := `mutation($id: ID!, $in: DocumentInput!) { addDocument(practiceId: $id, input: $in) { id sha256 } }`
@@ -309,9 +318,10 @@ func TestEntitiesBatchOneQueryPerType(t *testing.T) {
 			t.Fatalf("entity %d is %s, want %s", i, got, want[i])
 		}
 	}
-	// A citizen gets FORBIDDEN for other people's practices, per index.
+	// A citizen gets NOT_FOUND for other people's practices, per index,
+	// as for practices that do not exist.
 	r = s.do(t, "bob", q, map[string]any{"r": reps[:3]})
-	if len(r.Errors) != 2 || code(r) != "FORBIDDEN" {
+	if len(r.Errors) != 2 || code(r) != "NOT_FOUND" {
 		t.Fatalf("citizen batch: %+v", r.Errors)
 	}
 }

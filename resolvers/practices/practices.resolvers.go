@@ -10,6 +10,7 @@ import (
 	"time"
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
+	"github.com/citizengraph/citizengraph/internal/apperr"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -26,7 +27,10 @@ func (r *comuneResolver) Services(ctx context.Context, obj *practicesgql.Comune)
 }
 
 func (r *mutationResolver) CreatePractice(ctx context.Context, input practicesgql.CreatePracticeInput) (*practicesgql.Practice, error) {
-	in := practices.CreateInput{ServiceID: input.ServiceID, Comune: input.Comune, ApplicantID: input.ApplicantID}
+	in := practices.CreateInput{ServiceID: input.ServiceID, Comune: input.Comune}
+	if input.ApplicantID != nil {
+		in.ApplicantID = *input.ApplicantID
+	}
 	if input.OrganizationID != nil {
 		in.OrganizationID = *input.OrganizationID
 	}
@@ -113,9 +117,14 @@ func (r *practiceResolver) History(ctx context.Context, obj *practicesgql.Practi
 	if err != nil {
 		return nil, err
 	}
+	comune := ""
+	if obj.Comune != nil {
+		comune = obj.Comune.IstatCode
+	}
+	changes = r.svc.ViewHistory(ctx, comune, changes)
 	out := make([]*practicesgql.StatusChange, len(changes))
 	for i, c := range changes {
-		out[i] = statusChange(c)
+		out[i] = statusChange(c, comune)
 	}
 	return out, nil
 }
@@ -134,6 +143,14 @@ func (r *practiceResolver) Documents(ctx context.Context, obj *practicesgql.Prac
 
 func (r *practiceStatusEventResolver) Practice(ctx context.Context, obj *practicesgql.PracticeStatusEvent) (*practicesgql.Practice, error) {
 	p, err := r.svc.Practice(ctx, obj.Practice.ID)
+	if obj.Cursor == "" {
+		// The last event of a stream whose caller lost the practice: its
+		// error nulls the event and ends the stream.
+		if err == nil {
+			err = apperr.E("practices.PracticeStatusChanged", apperr.NotFound, "practice not found")
+		}
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +234,9 @@ func (r *subscriptionResolver) PracticeStatusChanged(ctx context.Context, id str
 	go func() {
 		defer close(out)
 		for e := range events {
+			if e.Denied == nil {
+				e.Actor = r.svc.ViewActor(ctx, e.Comune, e.Actor)
+			}
 			select {
 			case out <- statusEvent(e):
 			case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -28,7 +29,7 @@ func NewSchema(svc *practices.Service) graphql.ExecutableSchema {
 // NewHandler builds store, service and schema on pool and returns the
 // subgraph's HTTP handler, with per-operation dataloaders installed.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	svc, err := practices.NewService(practices.NewStore(pool))
+	svc, err := practices.NewService(practices.NewStore(pool), practices.WithRegistry(identity.NewMandates(pool)))
 	if err != nil {
 		// Only embedded data is read here; a failure is a build defect.
 		panic(err)

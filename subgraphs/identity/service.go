@@ -386,7 +386,7 @@ func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegati
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	d := &Delegation{ID: uuid.NewString(), CreatedAt: now, ValidFrom: now, Services: []string{}}
+	d := &Delegation{ID: uuid.NewString(), CreatedAt: now, ValidFrom: now, Services: []string{}, Areas: []string{}}
 	if in.OrganizationID != "" {
 		o, err := s.Organization(ctx, in.OrganizationID)
 		if err != nil {

@@ -193,17 +193,20 @@ func (s *Store) OrganizationsByRepresentatives(ctx context.Context, personIDs []
 }
 
 const delegationColumns = `id::text, coalesce(delegator_person_id::text, ''), coalesce(delegator_organization_id::text, ''),
-	delegate_id::text, services, valid_from, valid_to, revoked_at, created_at`
+	delegate_id::text, services, areas, valid_from, valid_to, revoked_at, created_at`
 
 func scanDelegation(row pgx.Row) (*Delegation, error) {
 	var d Delegation
 	err := row.Scan(&d.ID, &d.DelegatorPersonID, &d.DelegatorOrganizationID, &d.DelegateID,
-		&d.Services, &d.ValidFrom, &d.ValidTo, &d.RevokedAt, &d.CreatedAt)
+		&d.Services, &d.Areas, &d.ValidFrom, &d.ValidTo, &d.RevokedAt, &d.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
 	if d.Services == nil {
 		d.Services = []string{}
+	}
+	if d.Areas == nil {
+		d.Areas = []string{}
 	}
 	return &d, nil
 }
@@ -279,9 +282,9 @@ func (s *Store) OverlappingDelegation(ctx context.Context, d *Delegation) (bool,
 // InsertDelegation stores d (its ID and CreatedAt must be set).
 func (s *Store) InsertDelegation(ctx context.Context, d *Delegation) error {
 	_, err := s.db.Exec(ctx, `insert into identity.delegation
-		(id, delegator_person_id, delegator_organization_id, delegate_id, services, valid_from, valid_to, created_at)
-		values ($1, nullif($2, '')::uuid, nullif($3, '')::uuid, $4, $5, $6, $7, $8)`,
-		d.ID, d.DelegatorPersonID, d.DelegatorOrganizationID, d.DelegateID, d.Services, d.ValidFrom, d.ValidTo, d.CreatedAt)
+		(id, delegator_person_id, delegator_organization_id, delegate_id, services, areas, valid_from, valid_to, created_at)
+		values ($1, nullif($2, '')::uuid, nullif($3, '')::uuid, $4, $5, $6, $7, $8, $9)`,
+		d.ID, d.DelegatorPersonID, d.DelegatorOrganizationID, d.DelegateID, d.Services, d.Areas, d.ValidFrom, d.ValidTo, d.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("identity: insert delegation: %w", err)
 	}

@@ -94,6 +94,7 @@ type Delegation struct {
 	DelegatorOrganizationID string // set when an organization delegates
 	DelegateID              string
 	Services                []string // empty: every service
+	Areas                   []string // AreaPractices, AreaPayments, AreaMessages; empty: every area
 	ValidFrom               time.Time
 	ValidTo                 *time.Time
 	RevokedAt               *time.Time

@@ -13,6 +13,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -56,7 +57,28 @@ func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// registry is an in-memory practices.Registry: people by fiscal code and
+// the mandates each holds (the identity subgraph's rules are tested there).
+type registry struct {
+	mu       sync.Mutex
+	people   map[string]string // fiscal code → person id
+	mandates map[string][]identity.Mandate
+}
+
+func (r *registry) Of(_ context.Context, fc string, _ time.Time) (identity.Principal, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return identity.Principal{PersonID: r.people[fc], FiscalCode: fc, Mandates: r.mandates[fc]}, nil
+}
+
+func (r *registry) set(fc string, ms ...identity.Mandate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mandates[fc] = ms
+}
+
 type env struct {
+	reg   *registry
 	pool  *pgxpool.Pool
 	svc   *practices.Service
 	clock *clock
@@ -70,11 +92,12 @@ func newEnv(t testing.TB) *env {
 		t.Fatalf("seed catalogue: %v", err)
 	}
 	c := &clock{t: time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)}
-	svc, err := practices.NewService(practices.NewStore(pool), practices.WithClock(c.now))
+	reg := &registry{people: map[string]string{aliceFC: aliceID, bobFC: bobID}, mandates: map[string][]identity.Mandate{}}
+	svc, err := practices.NewService(practices.NewStore(pool), practices.WithClock(c.now), practices.WithRegistry(reg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{pool: pool, svc: svc, clock: c}
+	return &env{reg: reg, pool: pool, svc: svc, clock: c}
 }
 
 // Catalogue cards used by the tests.

@@ -190,6 +190,23 @@ func (s *Service) WatchPractice(ctx context.Context, id, after string) (<-chan S
 				}
 				continue
 			}
+			if len(events) > 0 {
+				// Authorization is checked again before every delivery: a
+				// revoked or expired delegation ends the stream at once.
+				if _, err := s.Practice(ctx, pr.ID); err != nil {
+					switch apperr.KindOf(err) {
+					case apperr.NotFound, apperr.Permission, apperr.Unauthenticated:
+						select {
+						case out <- StatusEvent{PracticeID: pr.ID, Denied: err}:
+						case <-ctx.Done():
+						}
+						return
+					}
+					if ctx.Err() != nil {
+						return
+					}
+				}
+			}
 			for _, e := range events {
 				select {
 				case out <- e:

@@ -27,7 +27,7 @@ func TestWatchPracticeReplaysThenFollows(t *testing.T) {
 	p := e.practiceIn(t, practices.StatusSubmitted)
 	other := e.practiceIn(t, practices.StatusSubmitted)
 
-	if _, err := e.svc.WatchPractice(as(bob()), p.ID, ""); kindOf(err) != "FORBIDDEN" {
+	if _, err := e.svc.WatchPractice(as(bob()), p.ID, ""); kindOf(err) != "NOT_FOUND" {
 		t.Fatalf("stranger watches: %s", kindOf(err))
 	}
 	if _, err := e.svc.WatchPractice(as(alice()), p.ID, "garbage"); kindOf(err) != "BAD_USER_INPUT" {

@@ -149,6 +149,9 @@ const (
 type Actor struct {
 	Kind ActorKind
 	ID   string
+	// OnBehalfOf is the fiscal code of the person or organization the actor
+	// acted for under a delegation or legal representation; "" otherwise.
+	OnBehalfOf string
 }
 
 // StatusChange is one row of a practice's history.
@@ -183,6 +186,10 @@ type StatusEvent struct {
 	At         time.Time
 	Actor      Actor
 	Note       string
+	Comune     string // the practice's comune
+	// Denied, on the last event of a stream, says why the caller may no
+	// longer follow the practice; the other fields are then empty.
+	Denied error
 }
 
 // Stats are the control-room figures of a set of practices.

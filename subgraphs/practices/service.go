@@ -14,6 +14,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/apperr"
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/opendata"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 )
 
 // Limits of the API.
@@ -51,6 +52,7 @@ type Service struct {
 	categories map[int]string
 	lifeEvents map[LifeEventRef]opendata.LifeEvent
 	hub        *hub
+	registry   Registry
 }
 
 // Option configures a Service.
@@ -121,12 +123,6 @@ func principal(ctx context.Context, op string) (*auth.Principal, error) {
 		return nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
 	}
 	return p, nil
-}
-
-// canRead reports whether p may see practice pr: its applicant, an
-// operator of its comune, or an admin.
-func canRead(p *auth.Principal, pr *Practice) bool {
-	return isApplicant(p, pr) || p.OperatesIn(pr.Comune)
 }
 
 func isApplicant(p *auth.Principal, pr *Practice) bool {
@@ -288,6 +284,10 @@ func (s *Service) PracticesByIDs(ctx context.Context, ids []string) ([]*Practice
 	if err != nil {
 		return fail(err)
 	}
+	if err := requireScope(op, p, auth.ScopePracticesRead); err != nil {
+		return fail(err)
+	}
+	c := s.caller(p)
 	valid := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if validUUID(id) {
@@ -306,11 +306,16 @@ func (s *Service) PracticesByIDs(ctx context.Context, ids []string) ([]*Practice
 	}
 	for i, id := range ids {
 		pr, ok := byID[strings.ToLower(id)]
+		if !ok {
+			errs[i] = notFound(op)
+			continue
+		}
+		visible, err := c.canRead(ctx, pr)
 		switch {
-		case !ok:
-			errs[i] = apperr.E(op, apperr.NotFound, "practice not found")
-		case !canRead(p, pr):
-			errs[i] = apperr.E(op, apperr.Permission, "not allowed to see this practice")
+		case err != nil:
+			errs[i] = apperr.Wrap(op, err)
+		case !visible:
+			errs[i] = notFound(op)
 		default:
 			out[i] = pr
 		}
@@ -365,9 +370,15 @@ func (s *Service) PersonPractices(ctx context.Context, people []string, args Per
 	if err != nil {
 		return nil, err
 	}
+	if err := requireScope(op, p, auth.ScopePracticesRead); err != nil {
+		return nil, err
+	}
 	vis := Visibility{All: p.Has(auth.RoleAdmin), FiscalCode: strings.ToUpper(p.FiscalCode), Comuni: []string{}}
-	if p.Has(auth.RoleOperator) {
+	if p.Has(auth.RoleOperator) && p.Comuni != nil {
 		vis.Comuni = p.Comuni
+	}
+	if err := s.caller(p).delegatedVisibility(ctx, &vis); err != nil {
+		return nil, apperr.Wrap(op, err)
 	}
 	page := PersonPage{Status: args.Status, Limit: args.First + 1}
 	if args.After != "" {
@@ -434,24 +445,37 @@ func (s *Service) Documents(ctx context.Context, ids []string) ([][]Document, er
 
 // CreateInput opens a practice.
 type CreateInput struct {
-	ServiceID      string
-	Comune         string
-	ApplicantID    string
+	ServiceID string
+	Comune    string
+	// ApplicantID names the applicant: "" or the caller's own person id
+	// for the caller; another person only under an active delegation from
+	// them covering the service.
+	ApplicantID string
+	// OrganizationID files the practice for an organization the caller
+	// legally represents or holds a delegation from covering the service.
 	OrganizationID string
 }
 
-// CreatePractice opens a DRAFT practice for the caller, who must be a
-// citizen authenticated with a fiscal code.
+// CreatePractice opens a DRAFT practice. The applicant comes from the
+// token: the caller, a person registered under the token's fiscal code. The
+// caller may name another person (ApplicantID) or an organization only where
+// a mandate allows it (a delegation covering the service, or the legal
+// representation of the organization); otherwise the answer is FORBIDDEN,
+// the same for unknown ids. The history records the caller and, acting for
+// someone, on whose behalf.
 func (s *Service) CreatePractice(ctx context.Context, in CreateInput) (*Practice, error) {
 	const op = "practices.CreatePractice"
 	p, err := principal(ctx, op)
 	if err != nil {
 		return nil, err
 	}
+	if err := requireScope(op, p, auth.ScopePracticesWrite); err != nil {
+		return nil, err
+	}
 	if p.FiscalCode == "" {
 		return nil, apperr.E(op, apperr.Permission, "only a person authenticated with a fiscal code can file a practice")
 	}
-	if !validUUID(in.ApplicantID) {
+	if in.ApplicantID != "" && !validUUID(in.ApplicantID) {
 		return nil, apperr.E(op, apperr.Invalid, "applicantId is not a valid id")
 	}
 	if in.OrganizationID != "" && !validUUID(in.OrganizationID) {
@@ -475,21 +499,44 @@ func (s *Service) CreatePractice(ctx context.Context, in CreateInput) (*Practice
 		return nil, apperr.E(op, apperr.Invalid, "the comune does not offer this service")
 	}
 	fc := strings.ToUpper(p.FiscalCode)
-	applicant := strings.ToLower(in.ApplicantID)
-	known, err := s.store.ApplicantOfFiscalCode(ctx, fc)
+	reg, err := s.caller(p).registry(ctx)
 	if err != nil {
 		return nil, apperr.Wrap(op, err)
 	}
-	if known != "" && known != applicant {
-		return nil, apperr.E(op, apperr.Invalid, "applicantId does not belong to the caller")
+	if reg.PersonID == "" {
+		return nil, apperr.E(op, apperr.Permission, "the caller is not in the registry")
+	}
+	forbidden := apperr.E(op, apperr.Permission, "not allowed to file a practice for this person or organization")
+	applicant, applicantFC := reg.PersonID, fc
+	actor := Actor{Kind: ActorCitizen, ID: fc}
+	orgID := strings.ToLower(in.OrganizationID)
+	other := in.ApplicantID != "" && !strings.EqualFold(in.ApplicantID, reg.PersonID)
+	switch {
+	case orgID != "":
+		if other {
+			return nil, apperr.E(op, apperr.Invalid, "for an organization, the applicant is the caller: leave applicantId out")
+		}
+		m, ok := reg.Allows(identity.AreaPractices, card.ID, "", "", orgID)
+		if !ok {
+			return nil, forbidden
+		}
+		if m.DelegationID != "" {
+			actor.OnBehalfOf = m.OrganizationFiscalCode
+		}
+	case other:
+		m, ok := reg.Allows(identity.AreaPractices, card.ID, strings.ToLower(in.ApplicantID), "", "")
+		if !ok {
+			return nil, forbidden
+		}
+		applicant, applicantFC, actor.OnBehalfOf = m.PersonID, m.PersonFiscalCode, m.PersonFiscalCode
 	}
 	now := s.Now()
 	pr := Practice{
-		ID: uuid.NewString(), ServiceID: card.ID, ApplicantID: applicant, ApplicantFiscalCode: fc,
-		OrganizationID: strings.ToLower(in.OrganizationID), Comune: in.Comune, Status: StatusDraft,
+		ID: uuid.NewString(), ServiceID: card.ID, ApplicantID: applicant, ApplicantFiscalCode: applicantFC,
+		OrganizationID: orgID, Comune: in.Comune, Status: StatusDraft,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	first := StatusChange{PracticeID: pr.ID, Status: StatusDraft, At: now, Actor: Actor{Kind: ActorCitizen, ID: fc}}
+	first := StatusChange{PracticeID: pr.ID, Status: StatusDraft, At: now, Actor: actor}
 	if err := s.store.InsertPractice(ctx, pr, first); err != nil {
 		return nil, apperr.Wrap(op, err)
 	}
@@ -508,10 +555,14 @@ func (s *Service) Act(ctx context.Context, id string, action Action, note string
 	if err != nil {
 		return nil, err
 	}
+	if err := requireScope(op, p, auth.ScopePracticesWrite); err != nil {
+		return nil, err
+	}
 	party, ok := PartyOf(action)
 	if !ok {
 		return nil, apperr.E(op, apperr.Invalid, "unknown action")
 	}
+	c := s.caller(p)
 	note = strings.TrimSpace(note)
 	if NoteRequired(action) && note == "" {
 		return nil, apperr.E(op, apperr.Invalid, "a note is required")
@@ -520,20 +571,28 @@ func (s *Service) Act(ctx context.Context, id string, action Action, note string
 		return nil, apperr.Errorf(op, apperr.Invalid, "the note exceeds %d characters", MaxNoteLength)
 	}
 	if !validUUID(id) {
-		return nil, apperr.E(op, apperr.NotFound, "practice not found")
+		return nil, notFound(op)
 	}
 	pr, err := s.store.Transition(ctx, strings.ToLower(id), func(l Locked) (Change, error) {
 		cur := l.Practice
-		if !canRead(p, &cur) {
-			return Change{}, apperr.E(op, apperr.Permission, "not allowed to act on this practice")
+		visible, err := c.canRead(ctx, &cur)
+		if err != nil {
+			return Change{}, err
+		}
+		if !visible {
+			return Change{}, notFound(op)
 		}
 		var actor Actor
 		switch party {
 		case PartyApplicant:
-			if !isApplicant(p, &cur) {
+			a, ok, err := c.actsAsApplicant(ctx, &cur)
+			if err != nil {
+				return Change{}, err
+			}
+			if !ok {
 				return Change{}, apperr.E(op, apperr.Permission, "only the applicant can "+string(action)+" the practice")
 			}
-			actor = Actor{Kind: ActorCitizen, ID: cur.ApplicantFiscalCode}
+			actor = a
 		case PartyOperator:
 			if !p.OperatesIn(cur.Comune) {
 				return Change{}, apperr.E(op, apperr.Permission, "only an operator of the comune can "+string(action)+" the practice")
@@ -550,7 +609,7 @@ func (s *Service) Act(ctx context.Context, id string, action Action, note string
 		return s.apply(cur, edge, l.MaxDays, actor, note), nil
 	})
 	if errors.Is(err, ErrNotFound) {
-		return nil, apperr.E(op, apperr.NotFound, "practice not found")
+		return nil, notFound(op)
 	}
 	if err != nil {
 		return nil, apperr.Wrap(op, err)
@@ -621,6 +680,9 @@ func (s *Service) AddDocument(ctx context.Context, practiceID string, in Documen
 	if err != nil {
 		return nil, err
 	}
+	if err := requireScope(op, p, auth.ScopePracticesWrite); err != nil {
+		return nil, err
+	}
 	d, err := validateDocument(op, in)
 	if err != nil {
 		return nil, err
@@ -630,7 +692,11 @@ func (s *Service) AddDocument(ctx context.Context, practiceID string, in Documen
 		return nil, err
 	}
 	var open []Status
-	if isApplicant(p, pr) {
+	_, applicant, err := s.caller(p).actsAsApplicant(ctx, pr)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	if applicant {
 		open = append(open, applicantDocumentStatuses...)
 	}
 	if p.OperatesIn(pr.Comune) {

@@ -33,7 +33,7 @@ func TestCreatePracticeValidation(t *testing.T) {
 		{"bad organization", ctx, practices.CreateInput{ServiceID: freeService, Comune: milan, ApplicantID: aliceID, OrganizationID: "acme"}, "BAD_USER_INPUT"},
 		{"ok", ctx, practices.CreateInput{ServiceID: milanOnly, Comune: milan, ApplicantID: aliceID}, "ok"},
 		// Alice's fiscal code is now bound to aliceID.
-		{"someone else's id", ctx, practices.CreateInput{ServiceID: freeService, Comune: milan, ApplicantID: bobID}, "BAD_USER_INPUT"},
+		{"someone else's id", ctx, practices.CreateInput{ServiceID: freeService, Comune: milan, ApplicantID: bobID}, "FORBIDDEN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,10 +60,10 @@ func TestAuthorization(t *testing.T) {
 	}{
 		{"anonymous", nil, "UNAUTHENTICATED", practices.ActionWithdraw, "UNAUTHENTICATED"},
 		{"applicant", alice(), "ok", practices.ActionRegister, "FORBIDDEN"},
-		{"other citizen", bob(), "FORBIDDEN", practices.ActionWithdraw, "FORBIDDEN"},
-		{"operator elsewhere", operatorOf(rho), "FORBIDDEN", practices.ActionRegister, "FORBIDDEN"},
+		{"other citizen", bob(), "NOT_FOUND", practices.ActionWithdraw, "NOT_FOUND"},
+		{"operator elsewhere", operatorOf(rho), "NOT_FOUND", practices.ActionRegister, "NOT_FOUND"},
 		{"operator of the comune as citizen", operatorOf(milan), "ok", practices.ActionWithdraw, "FORBIDDEN"},
-		{"citizen claiming operator comuni", &auth.Principal{FirstParty: true, FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}, Comuni: []string{milan}}, "FORBIDDEN", practices.ActionRegister, "FORBIDDEN"},
+		{"citizen claiming operator comuni", &auth.Principal{FirstParty: true, FiscalCode: bobFC, Roles: []string{auth.RoleCitizen}, Comuni: []string{milan}}, "NOT_FOUND", practices.ActionRegister, "NOT_FOUND"},
 		{"admin", admin(), "ok", practices.ActionRegister, "ok"},
 	}
 	for _, c := range cases {
@@ -178,7 +178,7 @@ func TestDocuments(t *testing.T) {
 	if d.SHA256 != good.SHA256 || d.Size != good.Size || d.PracticeID != draft.ID {
 		t.Fatalf("stored %+v", d)
 	}
-	if _, err := e.svc.AddDocument(as(bob()), draft.ID, good); kindOf(err) != "FORBIDDEN" {
+	if _, err := e.svc.AddDocument(as(bob()), draft.ID, good); kindOf(err) != "NOT_FOUND" {
 		t.Fatalf("stranger: %s", kindOf(err))
 	}
 	// The applicant cannot add documents while the office handles the

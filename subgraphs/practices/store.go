@@ -208,6 +208,10 @@ type Visibility struct {
 	All        bool
 	FiscalCode string
 	Comuni     []string
+	// People and Organizations the caller acts for, each with the
+	// services its mandate covers (comma-joined ids; "" for every service).
+	People, PeopleServices              []string
+	Organizations, OrganizationServices []string
 }
 
 // PracticeCursor is the keyset position of a practice in newest-first order.
@@ -227,9 +231,21 @@ type PersonPage struct {
 // practices visible under vis, newest first, and the number of all their
 // visible practices. Two queries for the whole batch.
 func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string]int, error) {
-	args := []any{people, vis.All, vis.FiscalCode, vis.Comuni, string(page.Status)}
+	for _, l := range []*[]string{&vis.Comuni, &vis.People, &vis.PeopleServices, &vis.Organizations, &vis.OrganizationServices} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	args := []any{people, vis.All, vis.FiscalCode, vis.Comuni, string(page.Status),
+		vis.People, vis.PeopleServices, vis.Organizations, vis.OrganizationServices}
 	cond := `p.applicant_id = a.pid
-		and ($2 or p.applicant_fiscal_code = $3 or p.comune = any($4::text[]))
+		and ($2 or p.applicant_fiscal_code = $3 or p.comune = any($4::text[])
+		  or exists (select 1 from unnest($6::uuid[], $7::text[]) m(pid, svcs)
+		      where p.organization_id is null and p.applicant_id = m.pid
+		        and (m.svcs = '' or p.service_id::text = any(string_to_array(m.svcs, ','))))
+		  or exists (select 1 from unnest($8::uuid[], $9::text[]) m(oid, svcs)
+		      where p.organization_id = m.oid
+		        and (m.svcs = '' or p.service_id::text = any(string_to_array(m.svcs, ',')))))
 		and ($5 = '' or p.status = $5)`
 	counts := make(map[string]int, len(people))
 	rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
@@ -253,7 +269,7 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 	keyset := ""
 	if page.After != nil {
 		args = append(args, page.After.CreatedAt, page.After.ID)
-		keyset = " and (p.created_at, p.id) < ($6, $7::uuid)"
+		keyset = " and (p.created_at, p.id) < ($10, $11::uuid)"
 	}
 	args = append(args, page.Limit)
 	rows, err = s.pool.Query(ctx, fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
@@ -275,7 +291,7 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 
 // HistoryOf returns the status changes of each practice, oldest first.
 func (s *Store) HistoryOf(ctx context.Context, ids []string) (map[string][]StatusChange, error) {
-	rows, err := s.pool.Query(ctx, `select id, practice_id, status, at, actor_kind, actor_id, note
+	rows, err := s.pool.Query(ctx, `select id, practice_id, status, at, actor_kind, actor_id, on_behalf_of, note
 		from practices.status_change where practice_id = any($1::uuid[]) order by practice_id, at, id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -284,7 +300,7 @@ func (s *Store) HistoryOf(ctx context.Context, ids []string) (map[string][]Statu
 	out := make(map[string][]StatusChange, len(ids))
 	for rows.Next() {
 		var c StatusChange
-		if err := rows.Scan(&c.ID, &c.PracticeID, &c.Status, &c.At, &c.Actor.Kind, &c.Actor.ID, &c.Note); err != nil {
+		if err := rows.Scan(&c.ID, &c.PracticeID, &c.Status, &c.At, &c.Actor.Kind, &c.Actor.ID, &c.Actor.OnBehalfOf, &c.Note); err != nil {
 			return nil, fmt.Errorf("scan history: %w", err)
 		}
 		out[c.PracticeID] = append(out[c.PracticeID], c)
@@ -340,8 +356,8 @@ func (s *Store) InsertPractice(ctx context.Context, p Practice, first StatusChan
 func publish(ctx context.Context, q querier, p Practice, previous Status, c StatusChange) error {
 	var eventID int64
 	if err := q.QueryRow(ctx, `insert into practices.status_event (practice_id, status, previous_status, at,
-		actor_kind, actor_id, note, applicant_id, comune) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-		p.ID, c.Status, previous, c.At, c.Actor.Kind, c.Actor.ID, c.Note, p.ApplicantID, p.Comune).Scan(&eventID); err != nil {
+		actor_kind, actor_id, on_behalf_of, note, applicant_id, comune) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+		p.ID, c.Status, previous, c.At, c.Actor.Kind, c.Actor.ID, c.Actor.OnBehalfOf, c.Note, p.ApplicantID, p.Comune).Scan(&eventID); err != nil {
 		return fmt.Errorf("insert status event: %w", err)
 	}
 	if _, err := q.Exec(ctx, `select pg_notify('practice_status', $1)`, fmt.Sprint(eventID)); err != nil {
@@ -351,27 +367,12 @@ func publish(ctx context.Context, q querier, p Practice, previous Status, c Stat
 }
 
 func insertHistory(ctx context.Context, q querier, c StatusChange) error {
-	_, err := q.Exec(ctx, `insert into practices.status_change (practice_id, status, at, actor_kind, actor_id, note)
-		values ($1, $2, $3, $4, $5, $6)`, c.PracticeID, c.Status, c.At, c.Actor.Kind, c.Actor.ID, c.Note)
+	_, err := q.Exec(ctx, `insert into practices.status_change (practice_id, status, at, actor_kind, actor_id, on_behalf_of, note)
+		values ($1, $2, $3, $4, $5, $6, $7)`, c.PracticeID, c.Status, c.At, c.Actor.Kind, c.Actor.ID, c.Actor.OnBehalfOf, c.Note)
 	if err != nil {
 		return fmt.Errorf("insert history: %w", err)
 	}
 	return nil
-}
-
-// ApplicantOfFiscalCode returns the applicant id of an earlier practice filed
-// under fiscalCode, or "" if there is none.
-func (s *Store) ApplicantOfFiscalCode(ctx context.Context, fiscalCode string) (string, error) {
-	var id string
-	err := s.pool.QueryRow(ctx, `select applicant_id::text from practices.practice
-		where applicant_fiscal_code = $1 limit 1`, fiscalCode).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("applicant of fiscal code: %w", err)
-	}
-	return id, nil
 }
 
 // ErrNotFound is returned by Transition when the practice does not exist.
@@ -453,7 +454,7 @@ func ProtocolNumber(comune string, year int, seq int64) string {
 // EventsAfter returns the outbox events with id > after, oldest first, at
 // most limit; practiceID, when not empty, restricts them to one practice.
 func (s *Store) EventsAfter(ctx context.Context, practiceID string, after int64, limit int) ([]StatusEvent, error) {
-	rows, err := s.pool.Query(ctx, `select id, practice_id, status, previous_status, at, actor_kind, actor_id, note
+	rows, err := s.pool.Query(ctx, `select id, practice_id, status, previous_status, at, actor_kind, actor_id, on_behalf_of, note, comune
 		from practices.status_event where id > $1 and ($2 = '' or practice_id = nullif($2, '')::uuid)
 		order by id limit $3`, after, practiceID, limit)
 	if err != nil {
@@ -463,7 +464,7 @@ func (s *Store) EventsAfter(ctx context.Context, practiceID string, after int64,
 	var out []StatusEvent
 	for rows.Next() {
 		var e StatusEvent
-		if err := rows.Scan(&e.ID, &e.PracticeID, &e.Status, &e.Previous, &e.At, &e.Actor.Kind, &e.Actor.ID, &e.Note); err != nil {
+		if err := rows.Scan(&e.ID, &e.PracticeID, &e.Status, &e.Previous, &e.At, &e.Actor.Kind, &e.Actor.ID, &e.Actor.OnBehalfOf, &e.Note, &e.Comune); err != nil {
 			return nil, fmt.Errorf("scan status event: %w", err)
 		}
 		out = append(out, e)
