@@ -334,7 +334,10 @@ func appendRep(buf []byte, obj *Value, fields []*plan.RepField) ([]byte, bool) {
 			}
 		}
 		v := obj.Get(f.Key)
-		if v == nil {
+		if v == nil || v.Kind == Null && f.NonNull {
+			return buf, false
+		}
+		if len(f.Fields) == 0 && v.Kind != Null && v.Kind != Array && !leafOK(v, f.Leaf) {
 			return buf, false
 		}
 		buf = append(buf, ',')
@@ -377,7 +380,8 @@ func appendRepValue(buf []byte, v *Value, sub []*plan.RepField) ([]byte, bool) {
 		}
 		return append(buf, '}'), true
 	}
-	return append(buf, v.Raw...), true
+	// A scalar where the field set selects subfields: not an object.
+	return buf, false
 }
 
 func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value) {

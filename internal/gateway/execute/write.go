@@ -125,12 +125,11 @@ func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 		return true
 	}
 	if f.Sub == nil {
-		// Custom scalars may be any JSON value; enums must be strings.
-		if f.Enum && v.Kind != String {
-			w.addError(fmt.Sprintf("Enum %s.%s cannot represent a non-string value.", f.ParentType, f.Name))
+		var msg string
+		if w.buf, msg = appendLeaf(w.buf, v, f.Leaf, f.EnumValues); msg != "" {
+			w.addError(msg)
 			return w.nullable(start, t)
 		}
-		w.buf = append(w.buf, v.Raw...)
 		return true
 	}
 	if v.Kind != Object {

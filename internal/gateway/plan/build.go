@@ -127,6 +127,7 @@ type builder struct {
 	// fieldErrs are the canonical fields whose selection failed to
 	// collect (normalize.Result.FieldErrors).
 	fieldErrs map[*ast.Field]string
+	enums     map[string]map[string]bool
 }
 
 // fb is a fetch under construction.
@@ -1099,7 +1100,13 @@ func (b *builder) printFetch(f *fb, pf *Fetch) {
 		}
 		body.WriteString("}}")
 		for _, in := range f.inputs {
-			pf.Inputs = append(pf.Inputs, &Input{Path: in.path, Types: in.types, Typename: in.typename, Fields: in.rep.repFields()})
+			fields := in.rep.repFields()
+			parent := in.typeCond
+			if len(in.types) == 1 {
+				parent = in.types[0]
+			}
+			b.annotateRep(fields, parent)
+			pf.Inputs = append(pf.Inputs, &Input{Path: in.path, Types: in.types, Typename: in.typename, Fields: fields})
 		}
 	}
 	pf.Variables = sortedKeys(vars)
@@ -1151,4 +1158,27 @@ func sanitize(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// annotateRep sets the nullability and leaf kinds of representation fields
+// from the API schema (fields it does not expose stay unchecked).
+func (b *builder) annotateRep(fields []*RepField, parent string) {
+	for _, f := range fields {
+		typ := parent
+		if f.TypeCond != "" {
+			typ = f.TypeCond
+		}
+		def := b.fieldDef(typ, f.Name)
+		if def == nil {
+			continue
+		}
+		f.NonNull = def.Type.NonNull
+		if len(f.Fields) > 0 {
+			b.annotateRep(f.Fields, def.Type.Name())
+			continue
+		}
+		if def.Type.Elem == nil {
+			f.Leaf = LeafOf(b.api, def.Type.Name())
+		}
+	}
 }

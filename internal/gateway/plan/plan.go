@@ -102,6 +102,11 @@ type RepField struct {
 	Fields []*RepField
 	// TypeCond restricts a nested selection to objects of a type.
 	TypeCond string
+	// NonNull is set for a field of non-null type: an object where it is
+	// null (or of the wrong kind) is not sent as a representation.
+	NonNull bool
+	// Leaf is the field's leaf kind when it has no selection.
+	Leaf Leaf
 }
 
 // Shape is the response shape of one selection set.
@@ -137,11 +142,51 @@ type ShapeField struct {
 	Conds [][]Cond
 	// Leaf kind of a leaf field's named type.
 	Enum bool
+	// Leaf is how a leaf value is coerced (result coercion, GraphQL spec
+	// §3.5); EnumValues are the API schema's values of an enum field's
+	// type (@inaccessible ones excluded).
+	Leaf       Leaf
+	EnumValues map[string]bool
 	// Field is the first client field node (arguments, selection).
 	Field *ast.Field
 	// Err, when set, is the field error of a non-null value of this field
 	// (its selection could not be collected).
 	Err string
+}
+
+// Leaf tells how a leaf value is checked before it reaches the client.
+type Leaf uint8
+
+// Leaf kinds.
+const (
+	// LeafCustom is a custom scalar: any JSON value passes through.
+	LeafCustom Leaf = iota
+	LeafInt
+	LeafFloat
+	LeafString
+	LeafBoolean
+	LeafID
+	LeafEnum
+)
+
+// LeafOf returns the leaf kind of a named type of schema.
+func LeafOf(schema *ast.Schema, name string) Leaf {
+	switch name {
+	case "Int":
+		return LeafInt
+	case "Float":
+		return LeafFloat
+	case "String":
+		return LeafString
+	case "Boolean":
+		return LeafBoolean
+	case "ID":
+		return LeafID
+	}
+	if d := schema.Types[name]; d != nil && d.Kind == ast.Enum {
+		return LeafEnum
+	}
+	return LeafCustom
 }
 
 // Cond is one variable @skip/@include condition.

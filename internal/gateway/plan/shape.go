@@ -104,6 +104,12 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 		sf.Err = b.fieldErrs[sf.Field]
 		if td := b.api.Types[sf.Type.Name()]; td != nil {
 			sf.Enum = td.Kind == ast.Enum
+			if !td.IsCompositeType() && !sf.Intro {
+				sf.Leaf = LeafOf(b.api, td.Name)
+				if sf.Enum {
+					sf.EnumValues = b.enumValues(td)
+				}
+			}
 			if td.IsCompositeType() {
 				sf.Sub = b.shape(td.Name, e.sets)
 			}
@@ -128,4 +134,20 @@ func shapeConds(dirs ast.DirectiveList, inherited []Cond) ([]Cond, bool) {
 		out = append(out, Cond{Variable: x.Arguments.ForName("if").Value.Raw, Skip: x.Name == "skip"})
 	}
 	return out, true
+}
+
+// enumValues returns the values of an API enum, shared by the plan.
+func (b *builder) enumValues(td *ast.Definition) map[string]bool {
+	if m, ok := b.enums[td.Name]; ok {
+		return m
+	}
+	m := make(map[string]bool, len(td.EnumValues))
+	for _, v := range td.EnumValues {
+		m[v.Name] = true
+	}
+	if b.enums == nil {
+		b.enums = map[string]map[string]bool{}
+	}
+	b.enums[td.Name] = m
+	return m
 }

@@ -24,7 +24,9 @@ type Resolver struct{}
 // wrapper that misbehaves according to the operation it receives. An
 // operation selecting http500 or warranty gets HTTP 500; one selecting slow
 // is answered after delay (or when the caller gives up); one selecting
-// garbage gets a 200 response whose body is not JSON. Anything else (such as
+// garbage gets a 200 response whose body is not JSON; one selecting
+// mistyped or mistypedProducts gets values of the wrong type for their
+// fields (the subgraph breaking its own schema). Anything else (such as
 // _service) reaches gqlgen.
 func NewHandler(delay time.Duration) http.Handler {
 	next := serve.Handler(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
@@ -41,6 +43,12 @@ func NewHandler(delay time.Duration) http.Handler {
 		case bytes.Contains(body, []byte("garbage")):
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = io.WriteString(w, "<html><body>Service temporarily unavailable</body></html>")
+		case bytes.Contains(body, []byte("mistypedProducts")):
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, mistypedProducts)
+		case bytes.Contains(body, []byte("mistyped")):
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, mistyped)
 		case bytes.Contains(body, []byte("slow")):
 			if !sleep(r.Context(), delay) {
 				return
@@ -51,6 +59,16 @@ func NewHandler(delay time.Duration) http.Handler {
 		}
 	})
 }
+
+// The answers of a subgraph breaking its schema: every field of the wrong
+// type, an enum value outside the API (@inaccessible) and one unknown, an
+// Int beyond 32 bits, and entity keys null or of the wrong type.
+const (
+	mistyped = `{"data":{"mistyped":{"count":"many","big":3000000000,"ratio":"x","label":{"a":1},"flag":"yes",` +
+		`"level":"ROOT","hidden":"HIDDEN","id":42,"ok":"fine","strict":{"n":"x","ok":"fine"}}}}`
+	mistypedProducts = `{"data":{"mistypedProducts":[{"__typename":"Product","upc":"1"},{"__typename":"Product","upc":null},` +
+		`{"__typename":"Product","upc":{"x":1}},{"__typename":"Product","upc":true}]}}`
+)
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)

@@ -24,6 +24,14 @@ func (r *queryResolver) Garbage(ctx context.Context) (*string, error) {
 	return nil, nil
 }
 
+func (r *queryResolver) Mistyped(ctx context.Context) (*generated.Mistyped, error) {
+	return nil, nil
+}
+
+func (r *queryResolver) MistypedProducts(ctx context.Context) ([]*generated.Product, error) {
+	return nil, nil
+}
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }

@@ -40,6 +40,19 @@ type ComplexityRoot struct {
 		FindManyProductByUpcs func(childComplexity int, reps []*ProductByUpcsInput) int
 	}
 
+	Mistyped struct {
+		Big    func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Flag   func(childComplexity int) int
+		Hidden func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Level  func(childComplexity int) int
+		Ok     func(childComplexity int) int
+		Ratio  func(childComplexity int) int
+		Strict func(childComplexity int) int
+	}
+
 	Product struct {
 		Upc      func(childComplexity int) int
 		Warranty func(childComplexity int) int
@@ -48,9 +61,16 @@ type ComplexityRoot struct {
 	Query struct {
 		Garbage            func(childComplexity int) int
 		HTTP500            func(childComplexity int) int
+		Mistyped           func(childComplexity int) int
+		MistypedProducts   func(childComplexity int) int
 		Slow               func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	Strict struct {
+		N  func(childComplexity int) int
+		Ok func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -69,6 +89,8 @@ type QueryResolver interface {
 	HTTP500(ctx context.Context) (*string, error)
 	Slow(ctx context.Context) (*string, error)
 	Garbage(ctx context.Context) (*string, error)
+	Mistyped(ctx context.Context) (*Mistyped, error)
+	MistypedProducts(ctx context.Context) ([]*Product, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -101,6 +123,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyProductByUpcs(childComplexity, args["reps"].([]*ProductByUpcsInput)), true
 
+	case "Mistyped.big":
+		if e.ComplexityRoot.Mistyped.Big == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Big(childComplexity), true
+	case "Mistyped.count":
+		if e.ComplexityRoot.Mistyped.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Count(childComplexity), true
+	case "Mistyped.flag":
+		if e.ComplexityRoot.Mistyped.Flag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Flag(childComplexity), true
+	case "Mistyped.hidden":
+		if e.ComplexityRoot.Mistyped.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Hidden(childComplexity), true
+	case "Mistyped.id":
+		if e.ComplexityRoot.Mistyped.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.ID(childComplexity), true
+	case "Mistyped.label":
+		if e.ComplexityRoot.Mistyped.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Label(childComplexity), true
+	case "Mistyped.level":
+		if e.ComplexityRoot.Mistyped.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Level(childComplexity), true
+	case "Mistyped.ok":
+		if e.ComplexityRoot.Mistyped.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Ok(childComplexity), true
+	case "Mistyped.ratio":
+		if e.ComplexityRoot.Mistyped.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Ratio(childComplexity), true
+	case "Mistyped.strict":
+		if e.ComplexityRoot.Mistyped.Strict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mistyped.Strict(childComplexity), true
+
 	case "Product.upc":
 		if e.ComplexityRoot.Product.Upc == nil {
 			break
@@ -127,6 +210,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.HTTP500(childComplexity), true
 
+	case "Query.mistyped":
+		if e.ComplexityRoot.Query.Mistyped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Mistyped(childComplexity), true
+	case "Query.mistypedProducts":
+		if e.ComplexityRoot.Query.MistypedProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MistypedProducts(childComplexity), true
 	case "Query.slow":
 		if e.ComplexityRoot.Query.Slow == nil {
 			break
@@ -150,6 +245,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
+
+	case "Strict.n":
+		if e.ComplexityRoot.Strict.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Strict.N(childComplexity), true
+	case "Strict.ok":
+		if e.ComplexityRoot.Strict.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Strict.Ok(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -230,7 +338,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])
 
 type Query {
   "The subgraph answers HTTP 500."
@@ -239,6 +347,34 @@ type Query {
   slow: String
   "The subgraph answers with a body that is not JSON."
   garbage: String
+  "The subgraph answers with values of the wrong type for their fields."
+  mistyped: Mistyped
+  "Products whose keys come back null or of the wrong type."
+  mistypedProducts: [Product]
+}
+
+enum Level {
+  LOW
+  HIGH
+  HIDDEN @inaccessible
+}
+
+type Mistyped {
+  count: Int
+  big: Int
+  ratio: Float
+  label: String
+  flag: Boolean
+  level: Level
+  hidden: Level
+  id: ID
+  ok: String
+  strict: Strict
+}
+
+type Strict {
+  n: Int!
+  ok: String
 }
 
 type Product @key(fields: "upc") {
@@ -328,6 +464,32 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Mistyped(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_Mistyped_count(ctx, field)
+	case "big":
+		return ec.fieldContext_Mistyped_big(ctx, field)
+	case "ratio":
+		return ec.fieldContext_Mistyped_ratio(ctx, field)
+	case "label":
+		return ec.fieldContext_Mistyped_label(ctx, field)
+	case "flag":
+		return ec.fieldContext_Mistyped_flag(ctx, field)
+	case "level":
+		return ec.fieldContext_Mistyped_level(ctx, field)
+	case "hidden":
+		return ec.fieldContext_Mistyped_hidden(ctx, field)
+	case "id":
+		return ec.fieldContext_Mistyped_id(ctx, field)
+	case "ok":
+		return ec.fieldContext_Mistyped_ok(ctx, field)
+	case "strict":
+		return ec.fieldContext_Mistyped_strict(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mistyped", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "upc":
@@ -336,6 +498,16 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_warranty(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_Strict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "n":
+		return ec.fieldContext_Strict_n(ctx, field)
+	case "ok":
+		return ec.fieldContext_Strict_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Strict", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -622,6 +794,245 @@ func (ec *executionContext) fieldContext_Entity_findManyProductByUpcs(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mistyped_count(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mistyped_big(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_big(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Big, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_big(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mistyped_ratio(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Mistyped_label(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mistyped_flag(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_flag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flag, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_flag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Mistyped_level(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Level) graphql.Marshaler {
+			return ec.marshalOLevel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Level")
+}
+
+func (ec *executionContext) _Mistyped_hidden(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hidden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Level) graphql.Marshaler {
+			return ec.marshalOLevel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "Level")
+}
+
+func (ec *executionContext) _Mistyped_id(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Mistyped_ok(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mistyped", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mistyped_strict(ctx context.Context, field graphql.CollectedField, obj *Mistyped) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mistyped_strict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Strict) graphql.Marshaler {
+			return ec.marshalOStrict2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐStrict(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mistyped_strict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mistyped",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Strict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Product_upc(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -735,6 +1146,70 @@ func (ec *executionContext) _Query_garbage(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Query_garbage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
+func (ec *executionContext) _Query_mistyped(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mistyped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Mistyped(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Mistyped) graphql.Marshaler {
+			return ec.marshalOMistyped2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐMistyped(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mistyped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mistyped(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mistypedProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mistypedProducts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MistypedProducts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mistypedProducts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -887,6 +1362,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Strict_n(ctx context.Context, field graphql.CollectedField, obj *Strict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Strict_n(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.N, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Strict_n(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Strict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Strict_ok(ctx context.Context, field graphql.CollectedField, obj *Strict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Strict_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Strict_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Strict", field, false, false, "String")
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -2097,6 +2618,84 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var mistypedImplementors = []string{"Mistyped"}
+
+func (ec *executionContext) _Mistyped(ctx context.Context, sel ast.SelectionSet, obj *Mistyped) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mistypedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mistyped")
+		case "count":
+			out.Values[i] = ec._Mistyped_count(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "big":
+			out.Values[i] = ec._Mistyped_big(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratio":
+			out.Values[i] = ec._Mistyped_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._Mistyped_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "flag":
+			out.Values[i] = ec._Mistyped_flag(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._Mistyped_level(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hidden":
+			out.Values[i] = ec._Mistyped_hidden(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Mistyped_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._Mistyped_ok(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "strict":
+			out.Values[i] = ec._Mistyped_strict(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product", "_Entity"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *Product) graphql.Marshaler {
@@ -2172,6 +2771,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_garbage(ctx, field)
 				})
+		case "mistyped":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mistyped(ctx, field)
+				})
+		case "mistypedProducts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mistypedProducts(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -2197,6 +2808,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var strictImplementors = []string{"Strict"}
+
+func (ec *executionContext) _Strict(ctx context.Context, sel ast.SelectionSet, obj *Strict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, strictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Strict")
+		case "n":
+			out.Values[i] = ec._Strict_n(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._Strict_ok(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2638,6 +3287,20 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNProductByUpcsInput2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐProductByUpcsInput(ctx context.Context, v any) ([]*ProductByUpcsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -3043,6 +3706,82 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOLevel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐLevel(ctx context.Context, v any) (*Level, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(Level)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLevel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐLevel(ctx context.Context, sel ast.SelectionSet, v *Level) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOMistyped2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐMistyped(ctx context.Context, sel ast.SelectionSet, v *Mistyped) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Mistyped(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProduct2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐProduct(ctx context.Context, sel ast.SelectionSet, v []*Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -3069,6 +3808,13 @@ func (ec *executionContext) unmarshalOProductByUpcsInput2ᚖgithubᚗcomᚋcitiz
 	}
 	res, err := ec.unmarshalInputProductByUpcsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStrict2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋfaultsᚋgeneratedᚐStrict(ctx context.Context, sel ast.SelectionSet, v *Strict) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Strict(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -2,6 +2,26 @@
 
 package generated
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+type Mistyped struct {
+	Count  *int     `json:"count,omitempty"`
+	Big    *int     `json:"big,omitempty"`
+	Ratio  *float64 `json:"ratio,omitempty"`
+	Label  *string  `json:"label,omitempty"`
+	Flag   *bool    `json:"flag,omitempty"`
+	Level  *Level   `json:"level,omitempty"`
+	Hidden *Level   `json:"hidden,omitempty"`
+	ID     *string  `json:"id,omitempty"`
+	Ok     *string  `json:"ok,omitempty"`
+	Strict *Strict  `json:"strict,omitempty"`
+}
+
 type Product struct {
 	Upc string `json:"upc"`
 	// Any fetch of a warranty gets HTTP 500.
@@ -15,4 +35,66 @@ type ProductByUpcsInput struct {
 }
 
 type Query struct {
+}
+
+type Strict struct {
+	N  int     `json:"n"`
+	Ok *string `json:"ok,omitempty"`
+}
+
+type Level string
+
+const (
+	LevelLow    Level = "LOW"
+	LevelHigh   Level = "HIGH"
+	LevelHidden Level = "HIDDEN"
+)
+
+var AllLevel = []Level{
+	LevelLow,
+	LevelHigh,
+	LevelHidden,
+}
+
+func (e Level) IsValid() bool {
+	switch e {
+	case LevelLow, LevelHigh, LevelHidden:
+		return true
+	}
+	return false
+}
+
+func (e Level) String() string {
+	return string(e)
+}
+
+func (e *Level) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Level(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Level", str)
+	}
+	return nil
+}
+
+func (e Level) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Level) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Level) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
