@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/citizengraph/citizengraph/internal/gateway"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 // frontFlags are the flags of the gateway's front door, the same on serve
@@ -16,6 +17,33 @@ type frontFlags struct {
 	origins, trusted, metricsAddr *string
 	requireTrusted, exposePlans   *bool
 	maxSubscriptions              *int
+	limits                        limitFlags
+}
+
+// limitFlags are the request limits, the same on the gateway and the
+// subgraphs (internal/guard).
+type limitFlags struct {
+	body                                                       *int64
+	tokens, depth, aliases, fields, cost, fragments, fragDepth *int
+}
+
+func addLimitFlags(fs *flag.FlagSet) limitFlags {
+	return limitFlags{
+		body:      fs.Int64("max-body-bytes", guard.DefaultMaxBodyBytes, "largest request body in bytes (413 REQUEST_TOO_LARGE; -1: no limit)"),
+		tokens:    fs.Int("max-tokens", guard.DefaultMaxTokens, "most lexical tokens in a query document (MAX_TOKENS_EXCEEDED; -1: no limit)"),
+		depth:     fs.Int("max-depth", guard.DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED; -1: no limit)"),
+		aliases:   fs.Int("max-aliases", guard.DefaultMaxAliases, "most aliases per operation, fragments expanded (MAX_ALIASES_EXCEEDED; -1: no limit)"),
+		fields:    fs.Int("max-fields", guard.DefaultMaxFields, "most fields per document, fragments expanded (MAX_FIELDS_EXCEEDED; -1: no limit)"),
+		cost:      fs.Int("max-cost", guard.DefaultMaxCost, "highest operation cost: 1 per field, times 10 under a list (MAX_COST_EXCEEDED; -1: no limit)"),
+		fragments: fs.Int("max-fragments", guard.DefaultMaxFragments, "most fragment definitions per document (MAX_FRAGMENTS_EXCEEDED; -1: no limit)"),
+		fragDepth: fs.Int("max-fragment-depth", guard.DefaultMaxFragmentDepth, "longest chain of fragments spreading fragments (MAX_FRAGMENT_DEPTH_EXCEEDED; -1: no limit)"),
+	}
+}
+
+// value returns the limits the flags set (a flag set to 0 means its default).
+func (f limitFlags) value() guard.Limits {
+	return guard.Limits{MaxBodyBytes: *f.body, MaxTokens: *f.tokens, MaxDepth: *f.depth, MaxAliases: *f.aliases,
+		MaxFields: *f.fields, MaxCost: *f.cost, MaxFragments: *f.fragments, MaxFragmentDepth: *f.fragDepth}
 }
 
 func addFrontFlags(fs *flag.FlagSet) frontFlags {
@@ -26,6 +54,7 @@ func addFrontFlags(fs *flag.FlagSet) frontFlags {
 		exposePlans:      fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)"),
 		maxSubscriptions: fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)"),
 		metricsAddr:      fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)"),
+		limits:           addLimitFlags(fs),
 	}
 }
 
@@ -40,6 +69,7 @@ func (f frontFlags) options(ctx context.Context) (gateway.Options, gateway.Handl
 			Metrics:          startMetrics(ctx, *f.metricsAddr),
 			MaxSubscriptions: *f.maxSubscriptions,
 			ExposePlans:      *f.exposePlans,
+			Limits:           f.limits.value(),
 		}, gateway.HandlerOptions{
 			AllowedOrigins:   commaList(*f.origins),
 			TrustedDocuments: trusted,

@@ -36,9 +36,6 @@ func runGateway(ctx context.Context, args []string) error {
 	file := fs.String("supergraph", "", "supergraph SDL file (Apollo join format)")
 	addr := fs.String("addr", "127.0.0.1:4000", "listen address")
 	timeout := fs.Duration("subgraph-timeout", 30*time.Second, "timeout of each subgraph request")
-	maxDepth := fs.Int("max-depth", 0, "maximum operation depth (0: none)")
-	maxAliases := fs.Int("max-aliases", 0, "maximum aliases per operation (0: none)")
-	maxCost := fs.Int("max-cost", 0, "maximum operation cost (0: none)")
 	front := addFrontFlags(fs)
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
@@ -80,7 +77,6 @@ func runGateway(ctx context.Context, args []string) error {
 	}
 	opts.Fetcher = execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)})
 	opts.Subscriber = subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos})
-	opts.MaxDepth, opts.MaxAliases, opts.MaxCost = *maxDepth, *maxAliases, *maxCost
 	gw, err := gateway.New(sg, opts)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -54,7 +55,7 @@ func runServe(ctx context.Context, args []string) error {
 		v = verifier(ctx, *issuer, *audience, *keyRefresh)
 	}
 	mux.Handle("/readyz", auth.ReadyHandler(v))
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}, sgs, gwOpts, hOpts); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: gwOpts.Limits}, sgs, gwOpts, hOpts); err != nil {
 		return err
 	}
 	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")
@@ -78,8 +79,10 @@ func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, 
 	return nil
 }
 
+// subgraphHandler is a subgraph's GraphQL handler with its HTTP front: the
+// body limit and token verification.
 func subgraphHandler(s subgraph, pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	return auth.Middleware(opts.Verifier, s.handler(pool, opts))
+	return guard.LimitBody(opts.Limits.Defaults().MaxBodyBytes, auth.Middleware(opts.Verifier, s.handler(pool, opts)))
 }
 
 // verifier starts verifying issuer's tokens: an issuer that is down is

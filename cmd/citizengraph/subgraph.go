@@ -20,6 +20,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
 	keyRefresh := addKeyRefreshFlag(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long dataloaders gather keys before each batch (0: 1ms)")
+	limits := addLimitFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 	v := verifier(ctx, *issuer, *audience, *keyRefresh)
 	mux := http.NewServeMux()
 	mux.Handle("/readyz", auth.ReadyHandler(v))
-	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait}))
+	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: limits.value()}))
 	mux.HandleFunc("/healthz", healthz(pool))
 	slog.Info("subgraph listening", "name", sgs[0].name, "url", "http://"+*addr+"/graphql")
 	return listenAndServe(ctx, *addr, mux)

@@ -40,6 +40,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 // Options configure a Gateway.
@@ -52,7 +53,11 @@ type Options struct {
 	Subscriber subscribe.Subscriber
 	// PlanCacheSize is the number of cached plans (default 1024).
 	PlanCacheSize int
-	// MaxDepth, MaxAliases and MaxCost limit operations (0: no limit).
+	// Limits bound what a request may cost, checked before validation
+	// (guard.Limits: 0 means the default, negative no limit).
+	Limits guard.Limits
+	// MaxDepth, MaxAliases and MaxCost, when not 0, override those of
+	// Limits (negative: no limit).
 	MaxDepth, MaxAliases, MaxCost int
 	// MaxSubscriptions bounds the subscriptions open at once (0: no
 	// limit); one more is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
@@ -77,9 +82,9 @@ const ExposePlanHeader = "Citizengraph-Expose-Query-Plan"
 
 // Error codes of rejected operations.
 const (
-	CodeMaxDepth          = "MAX_DEPTH_EXCEEDED"
-	CodeMaxAliases        = "MAX_ALIASES_EXCEEDED"
-	CodeMaxCost           = "MAX_COST_EXCEEDED"
+	CodeMaxDepth          = guard.CodeMaxDepth
+	CodeMaxAliases        = guard.CodeMaxAliases
+	CodeMaxCost           = guard.CodeMaxCost
 	CodePlanningFailed    = "QUERY_PLANNING_FAILED"
 	CodeIntrospection     = "INTROSPECTION_DISABLED"
 	CodeInvalidVariable   = "BAD_USER_INPUT"
@@ -90,6 +95,7 @@ const (
 type Gateway struct {
 	sg         *supergraph.Supergraph
 	opts       Options
+	limits     guard.Limits
 	fetcher    execute.Fetcher
 	subscriber subscribe.Subscriber
 	arenas     execute.ArenaPool
@@ -134,7 +140,7 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: plan cache: %w", err)
 	}
-	g := &Gateway{sg: sg, opts: opts, cache: c, log: opts.Logger, enabled: map[string]bool{}}
+	g := &Gateway{sg: sg, opts: opts, cache: c, log: opts.Logger, enabled: map[string]bool{}, limits: opts.limits()}
 	g.bufs.New = func() any { return new(bytes.Buffer) }
 	if g.log == nil {
 		g.log = slog.Default()
@@ -158,6 +164,17 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 	}
 	g.percents = percentLabels(sg)
 	return g, nil
+}
+
+// limits are the request limits of the options, defaults filled in.
+func (o Options) limits() guard.Limits {
+	l := o.Limits
+	for _, v := range []struct{ over, to *int }{{&o.MaxDepth, &l.MaxDepth}, {&o.MaxAliases, &l.MaxAliases}, {&o.MaxCost, &l.MaxCost}} {
+		if *v.over != 0 {
+			*v.to = *v.over
+		}
+	}
+	return l.Defaults()
 }
 
 var percentRe = regexp.MustCompile(`^percent\((\d+(?:\.\d+)?)\)$`)
@@ -200,6 +217,10 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc == nil || oc.Operation == nil {
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "no operation"))
+	}
+	if ctx.Err() != nil {
+		// The client is gone: plan and fetch nothing.
+		return oneError("the request was cancelled", guard.CodeRequestCancelled)
 	}
 	start := time.Now()
 	kind := string(oc.Operation.Operation)
@@ -370,14 +391,12 @@ func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e
 			e = &entry{err: &gqlerror.Error{Message: "query planning failed", Extensions: map[string]any{"code": CodePlanningFailed}}}
 		}
 	}()
-	m := measure(oc.Doc, oc.Operation)
-	switch {
-	case g.opts.MaxDepth > 0 && m.depth > g.opts.MaxDepth:
-		return &entry{err: limitErr(fmt.Sprintf("operation depth %d exceeds the maximum of %d", m.depth, g.opts.MaxDepth), CodeMaxDepth)}
-	case g.opts.MaxAliases > 0 && m.aliases > g.opts.MaxAliases:
-		return &entry{err: limitErr(fmt.Sprintf("operation uses %d aliases, more than the maximum of %d", m.aliases, g.opts.MaxAliases), CodeMaxAliases)}
-	case g.opts.MaxCost > 0 && m.cost > g.opts.MaxCost:
-		return &entry{err: limitErr(fmt.Sprintf("operation cost %d exceeds the maximum of %d", m.cost, g.opts.MaxCost), CodeMaxCost)}
+	// The handler checked the document before validation; the operation
+	// is checked again here for other handlers (gqlserver.New over a
+	// gateway), with the plan cached either way.
+	m := guard.Measure(g.sg.API, oc.Doc, oc.Operation)
+	if err := g.limits.CheckMeasures(m); err != nil {
+		return &entry{err: err}
 	}
 	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels, Variables: oc.Variables})
 	if err != nil {
@@ -390,11 +409,7 @@ func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e
 		}
 		return e
 	}
-	return &entry{plan: p, labels: p.Labels, intro: m.intro}
-}
-
-func limitErr(msg, code string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+	return &entry{plan: p, labels: p.Labels, intro: m.Introspection}
 }
 
 // HandlerOptions configure Handler.
@@ -453,11 +468,14 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	// The first transport answers JSON POSTs, writing the gateway's
 	// pre-rendered data without re-encoding it; gqlgen's own transports
 	// serve GET and the rest.
-	srv.AddTransport(postTransport{bufs: &g.bufs, data: &g.data})
+	srv.AddTransport(guard.POST{Bufs: &g.bufs, Data: &g.data})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(gqllru.New[*ast.QueryDocument](1000))
+	queries := gqllru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetValidationRulesFn(guard.Rules)
+	srv.SetParserTokenLimit(max(g.limits.MaxTokens, 0))
 	srv.Use(extension.Introspection{})
 	if len(opts.TrustedDocuments) > 0 || opts.RequireTrusted {
 		srv.Use(trusted{docs: opts.TrustedDocuments, require: opts.RequireTrusted})
@@ -465,6 +483,8 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	if !opts.RequireTrusted {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: gqllru.New[string](1000)})
 	}
+	// After the extensions that fill in the query from an id.
+	srv.Use(guard.NewExtension(g.sg.API, g.limits, queries))
 	srv.SetErrorPresenter(gqlserver.Presenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)
@@ -474,6 +494,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	if opts.Inner != nil {
 		h = opts.Inner(h)
 	}
+	h = guard.LimitBody(g.limits.MaxBodyBytes, h)
 	if len(opts.AllowedOrigins) == 0 {
 		return h
 	}

@@ -1,16 +1,19 @@
 // Package gqlserver assembles the gqlgen HTTP handler shared by every
 // subgraph and the gateway: transports (GET, POST, SSE, WebSocket with
 // graphql-transport-ws), introspection (which federation's _service needs),
-// the parsed-query cache, automatic persisted queries, limits, panic
+// the parsed-query cache, automatic persisted queries, the request limits
+// of internal/guard checked before validation, panic
 // recovery, and the error presenter that maps [apperr] kinds to
 // extensions.code while hiding internal causes.
 package gqlserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +26,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 // Options tune a handler. The zero value is usable.
@@ -35,6 +39,10 @@ type Options struct {
 	LoaderWait time.Duration
 	// ComplexityLimit rejects operations above this complexity (0: none).
 	ComplexityLimit int
+	// Limits bound what a request may cost, checked before validation
+	// (guard.Limits: 0 means the default, negative no limit). The body
+	// limit is the HTTP front's (guard.LimitBody).
+	Limits guard.Limits
 	// Logger receives internal errors; nil means slog.Default().
 	Logger *slog.Logger
 	// Verifier authenticates WebSocket connection_init payloads; HTTP
@@ -57,11 +65,15 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.SSE{}) // before POST, which accepts any JSON POST
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(guard.POST{Bufs: &sync.Pool{New: func() any { return new(bytes.Buffer) }}})
+	limits := opts.Limits.Defaults()
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetValidationRulesFn(guard.Rules)
+	srv.SetParserTokenLimit(max(limits.MaxTokens, 0))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(guard.NewExtension(es.Schema(), limits, queries))
 	if opts.ComplexityLimit > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	}

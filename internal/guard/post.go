@@ -1,0 +1,178 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// POST is gqlgen's JSON POST transport with a response writer that copies
+// pre-rendered data instead of re-encoding it, client mistakes answered
+// with a coded error (a body over the limit 413 REQUEST_TOO_LARGE, an
+// unreadable or malformed one 400 BAD_REQUEST, never echoed back), and
+// nothing written once the client is gone.
+type POST struct {
+	// Bufs recycles *bytes.Buffer for bodies and responses (nil: none).
+	Bufs *sync.Pool
+	// Data, if set, takes back the response data buffer once it is
+	// written: nothing else holds it after the write.
+	Data *sync.Pool
+}
+
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// Supports implements graphql.Transport.
+func (POST) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == mediaJSON
+}
+
+func (t POST) buffer() *bytes.Buffer {
+	if t.Bufs != nil {
+		if b, ok := t.Bufs.Get().(*bytes.Buffer); ok {
+			b.Reset()
+			return b
+		}
+	}
+	return new(bytes.Buffer)
+}
+
+// Do implements graphql.Transport.
+func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	contentType := mediaJSON
+	if strings.Contains(r.Header.Get("Accept"), mediaGraphQLResponse) && !strings.Contains(r.Header.Get("Accept"), mediaJSON) {
+		contentType = mediaGraphQLResponse
+	}
+	w.Header().Set("Content-Type", contentType)
+	start := graphql.Now()
+	buf := t.buffer()
+	defer func() {
+		if t.Bufs != nil && buf.Cap() <= 1<<20 {
+			buf.Reset()
+			t.Bufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBodyTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)}))
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "could not read the request body")}))
+		return
+	}
+	var params graphql.RawParams
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body is not a GraphQL request in JSON: %s", jsonProblem(err))}))
+		return
+	}
+	if dec.More() {
+		w.WriteHeader(http.StatusBadRequest)
+		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body holds more than one JSON value")}))
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	rc, opErr := exec.CreateOperationContext(ctx, &params)
+	if opErr != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		status := http.StatusOK
+		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
+			status = http.StatusUnprocessableEntity
+			if contentType == mediaGraphQLResponse {
+				status = http.StatusBadRequest
+			}
+		}
+		w.WriteHeader(status)
+		t.write(w, buf, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	resp := responses(ctx)
+	if resp == nil {
+		// gqlgen's end of stream: the client went away before the answer.
+		return
+	}
+	t.write(w, buf, resp)
+	if t.Data != nil && cap(resp.Data) >= 1024 && cap(resp.Data) <= 4<<20 {
+		data := []byte(resp.Data[:0])
+		resp.Data = nil
+		t.Data.Put(&data)
+	}
+}
+
+// jsonProblem describes a JSON decoding error without quoting the body.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "invalid JSON at offset " + itoa(syn.Offset)
+	case errors.As(err, &typ):
+		return "field " + typ.Field + " must be " + typ.Type.String()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is empty or cut short"
+	}
+	return "malformed"
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// write renders a response like encoding/json would (errors, data,
+// extensions), copying Data as is.
+func (POST) write(w io.Writer, buf *bytes.Buffer, resp *graphql.Response) {
+	buf.Reset()
+	buf.WriteByte('{')
+	if len(resp.Errors) > 0 {
+		buf.WriteString(`"errors":`)
+		b, err := json.Marshal(resp.Errors)
+		if err != nil {
+			b = []byte(`[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]`)
+		}
+		buf.Write(b)
+		buf.WriteByte(',')
+	}
+	buf.WriteString(`"data":`)
+	if len(resp.Data) == 0 {
+		buf.WriteString("null")
+	} else {
+		buf.Write(resp.Data)
+	}
+	if len(resp.Extensions) > 0 {
+		if b, err := json.Marshal(resp.Extensions); err == nil {
+			buf.WriteString(`,"extensions":`)
+			buf.Write(b)
+		}
+	}
+	buf.WriteByte('}')
+	_, _ = w.Write(buf.Bytes())
+}
