@@ -82,7 +82,7 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 		case f.Intro:
 			ok = w.intro(f)
 		default:
-			ok = w.value(v.Get(f.Key), f.Type, f)
+			ok = w.value(v.Get(f.Src), f.Type, f)
 		}
 		w.path = w.path[:len(w.path)-1]
 		if !ok {

@@ -22,7 +22,15 @@ type Result struct {
 	// could not be collected: the field resolves, and a non-null value
 	// becomes this error and null.
 	FieldErrors map[*ast.Field]string
+	// Renamed maps canonical fields whose response key is private to the
+	// client's key: an alias "__typename" on another field is renamed, so
+	// that the __typename the gateway reads is always the type's name.
+	Renamed map[*ast.Field]string
 }
+
+// typenameAlias is the private response key of a field the client aliased
+// __typename.
+const typenameAlias = "__cg_aliased_typename"
 
 // Variables gives the coerced value of a variable: ok is false when the
 // request has no value for it (neither given nor defaulted).
@@ -123,6 +131,13 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 				if e == nil {
 					f := *s
 					f.Alias = key
+					if key == "__typename" && s.Name != "__typename" {
+						f.Alias = typenameAlias
+						if n.res.Renamed == nil {
+							n.res.Renamed = map[*ast.Field]string{}
+						}
+						n.res.Renamed[&f] = key
+					}
 					f.Directives = stripConditions(s.Directives)
 					f.SelectionSet = nil
 					e = &entry{field: &f}

@@ -49,7 +49,7 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		return nil, errors.New("plan: no operation")
 	}
 	nr := normalize.Operation(sg.API, doc, op, normalize.MapVariables(opts.Variables))
-	b := &builder{sg: sg, api: sg.API, doc: doc, op: nr.Operation, opts: opts, fieldErrs: nr.FieldErrors}
+	b := &builder{sg: sg, api: sg.API, doc: doc, op: nr.Operation, opts: opts, fieldErrs: nr.FieldErrors, renamed: nr.Renamed}
 	for _, c := range nr.Conditions {
 		if b.labels == nil {
 			b.labels = map[string]bool{}
@@ -128,6 +128,9 @@ type builder struct {
 	// collect (normalize.Result.FieldErrors).
 	fieldErrs map[*ast.Field]string
 	enums     map[string]map[string]bool
+	// renamed maps canonical fields to the client's response key where
+	// normalization gave them a private one.
+	renamed map[*ast.Field]string
 }
 
 // fb is a fetch under construction.

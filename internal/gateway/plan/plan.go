@@ -126,6 +126,10 @@ type Shape struct {
 // ShapeField is one response key of a selection set.
 type ShapeField struct {
 	Key string
+	// Src is the key the value has in the merged subgraph data: Key,
+	// unless the client's key is reserved for the gateway (an alias
+	// named __typename on another field).
+	Src string
 	// KeyJSON is `"key":`, ready for the response writer.
 	KeyJSON    string
 	Name       string

@@ -48,7 +48,11 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 				}
 				e := byKey[key]
 				if e == nil {
-					e = &collected{sf: &ShapeField{Key: key, KeyJSON: `"` + key + `":`, Name: s.Name, ParentType: typ, Field: s}}
+					ck := key
+					if c, ok := b.renamed[s]; ok {
+						ck = c
+					}
+					e = &collected{sf: &ShapeField{Key: ck, Src: key, KeyJSON: `"` + ck + `":`, Name: s.Name, ParentType: typ, Field: s}}
 					byKey[key] = e
 					order = append(order, e)
 				}
