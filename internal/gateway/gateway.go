@@ -252,7 +252,11 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
 		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
 	e.size.Store(int64(len(res.Data)))
-	g.metrics.operation(kind, start, len(res.Errors) > 0)
+	if clientGone(ctx) {
+		g.metrics.ended(kind, start, outcomeCancelled)
+	} else {
+		g.metrics.operation(kind, start, len(res.Errors) > 0)
+	}
 	resp := &graphql.Response{Data: res.Data, Errors: res.Errors}
 	if !g.opts.ExposePlans || oc.Headers.Get(ExposePlanHeader) != "true" {
 		return graphql.OneShot(resp)

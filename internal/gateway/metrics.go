@@ -27,7 +27,7 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 	m := &metrics{
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "operations_total",
-			Help: "Operations answered, by type (query, mutation, subscription) and outcome (ok, error: the response carries errors).",
+			Help: "Operations answered, by type (query, mutation, subscription) and outcome (ok; error: the response carries errors; cancelled: the client went away first).",
 		}, []string{"type", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "operation_duration_seconds",
@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 		}, []string{"type"}),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "subgraph_requests_total",
-			Help: "Subgraph requests, by subgraph and transport outcome: ok, or the SUBREQUEST_* code of a failed request or a non-2xx status.",
+			Help: "Subgraph requests, by subgraph and transport outcome: ok, cancelled (the client went away), or the SUBREQUEST_* code of a failed request or a non-2xx status.",
 		}, []string{"subgraph", "outcome"}),
 		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "subgraph_request_duration_seconds",
@@ -60,15 +60,29 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 
 // operation records one operation.
 func (m *metrics) operation(kind string, start time.Time, failed bool) {
-	if m == nil {
-		return
-	}
 	outcome := "ok"
 	if failed {
 		outcome = "error"
 	}
+	m.ended(kind, start, outcome)
+}
+
+// outcomeCancelled is the outcome of work whose client went away.
+const outcomeCancelled = "cancelled"
+
+// ended records one operation with its outcome.
+func (m *metrics) ended(kind string, start time.Time, outcome string) {
+	if m == nil {
+		return
+	}
 	m.operations.WithLabelValues(kind, outcome).Inc()
 	m.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+}
+
+// clientGone reports whether ctx ended because the client went away (or
+// the server is shutting down), rather than by a deadline of ours.
+func clientGone(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
 }
 
 // observedFetcher logs the failed requests of a fetcher — in full, with
@@ -86,7 +100,11 @@ func (f observedFetcher) Fetch(ctx context.Context, subgraph string, req execute
 	}
 	resp, err := f.next.Fetch(ctx, subgraph, req)
 	outcome := "ok"
-	if err != nil {
+	if err != nil && clientGone(ctx) {
+		// Not a subgraph failure: the client that wanted it left.
+		outcome = outcomeCancelled
+		f.log.DebugContext(ctx, "subgraph request cancelled: the client went away", "subgraph", subgraph)
+	} else if err != nil {
 		outcome = execute.CodeHTTPError
 		var fe *execute.FetchError
 		if errors.As(err, &fe) {
