@@ -54,6 +54,7 @@ type ComplexityRoot struct {
 	}
 
 	Delegation struct {
+		Areas     func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		Delegate  func(childComplexity int) int
 		Delegator func(childComplexity int) int
@@ -269,6 +270,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Comune.IstatCode(childComplexity), true
 
+	case "Delegation.areas":
+		if e.ComplexityRoot.Delegation.Areas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delegation.Areas(childComplexity), true
 	case "Delegation.createdAt":
 		if e.ComplexityRoot.Delegation.CreatedAt == nil {
 			break
@@ -922,7 +929,7 @@ type Query {
 }
 
 type Mutation {
-  "Updates the caller's own e-mail and phone. Invalid syntax is BAD_USER_INPUT."
+  "Updates the caller's own e-mail and phone (the person of the token: no argument names the person). Invalid syntax is BAD_USER_INPUT."
   updateContacts(input: UpdateContactsInput!): Person!
   "Updates the caller's own notification preferences."
   updateNotificationPreferences(input: NotificationPreferencesInput!): Person!
@@ -930,7 +937,7 @@ type Mutation {
   grantDelegation(input: GrantDelegationInput!): Delegation!
   "Revokes a delegation. Only the delegator person, or the legal representative of the delegating organization, may. Revoking a revoked delegation returns it unchanged."
   revokeDelegation(id: ID!): Delegation!
-  "Marks one of the caller's messages as read. Idempotent: readAt is set once."
+  "Marks one of the caller's messages (or, for a delegate whose delegation covers MESSAGES, the delegator's) as read. Idempotent: readAt is set once. Anyone else's message is NOT_FOUND, as a missing one."
   markMessageRead(id: ID!): Message!
 }
 
@@ -939,9 +946,11 @@ A person of the municipal registry.
 
 Public fields: id, givenName, familyName, displayName, organizations.
 Every other field is personal data, visible only to the person themself
-(principal fiscal code equal to the person's), to administrators and to
-operators of the comune the person resides in; anonymous callers get null
-with UNAUTHENTICATED, other callers null with FORBIDDEN.
+(principal fiscal code equal to the person's; a third-party app needs
+profile:read, delegations:read or messages:read), to administrators and to
+operators of a comune the person has a practice with (not every resident);
+messages also to a delegate whose delegation covers MESSAGES. Anonymous
+callers get null with UNAUTHENTICATED, other callers null with FORBIDDEN.
 """
 type Person @key(fields: "id") {
   id: ID!
@@ -1051,6 +1060,16 @@ enum LegalForm {
 "Who gave a delegation."
 union Delegator = Person | Organization
 
+"What a delegation lets the delegate do for the delegator."
+enum DelegationArea {
+  "Read, file and act on the delegator's practices of the services covered."
+  PRACTICES
+  "Read the delegator's debt positions and receipts, and pay them."
+  PAYMENTS
+  "Read the delegator's messages and mark them read."
+  MESSAGES
+}
+
 enum DelegationStatus {
   "validFrom is in the future."
   SCHEDULED
@@ -1070,6 +1089,12 @@ type Delegation {
   delegate: Person! @goField(forceResolver: true)
   "Ids of the services (practices subgraph) covered; empty means every service."
   services: [ID!]!
+  """
+  The areas the delegate may act in for the delegator: practices (of the services covered),
+  payments and messages. Payments and messages belong to no single service, so only a delegation
+  for every service covers them.
+  """
+  areas: [DelegationArea!]!
   validFrom: DateTime!
   validTo: DateTime
   revokedAt: DateTime
@@ -1146,6 +1171,8 @@ input GrantDelegationInput {
   organizationId: ID
   "Service ids covered; empty or null means every service."
   services: [ID!]
+  "Areas covered; empty or null means every area."
+  areas: [DelegationArea!]
   "Defaults to now."
   validFrom: DateTime
   "Open-ended when null; must follow validFrom."
@@ -1270,6 +1297,8 @@ func (ec *executionContext) childFields_Delegation(ctx context.Context, field gr
 		return ec.fieldContext_Delegation_delegate(ctx, field)
 	case "services":
 		return ec.fieldContext_Delegation_services(ctx, field)
+	case "areas":
+		return ec.fieldContext_Delegation_areas(ctx, field)
 	case "validFrom":
 		return ec.fieldContext_Delegation_validFrom(ctx, field)
 	case "validTo":
@@ -2058,6 +2087,29 @@ func (ec *executionContext) _Delegation_services(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Delegation_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Delegation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Delegation_areas(ctx context.Context, field graphql.CollectedField, obj *Delegation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delegation_areas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Areas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []DelegationArea) graphql.Marshaler {
+			return ec.marshalNDelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delegation_areas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delegation", field, false, false, "DelegationArea")
 }
 
 func (ec *executionContext) _Delegation_validFrom(ctx context.Context, field graphql.CollectedField, obj *Delegation) (ret graphql.Marshaler) {
@@ -5342,7 +5394,7 @@ func (ec *executionContext) unmarshalInputGrantDelegationInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"delegateFiscalCode", "organizationId", "services", "validFrom", "validTo"}
+	fieldsInOrder := [...]string{"delegateFiscalCode", "organizationId", "services", "areas", "validFrom", "validTo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5370,6 +5422,13 @@ func (ec *executionContext) unmarshalInputGrantDelegationInput(ctx context.Conte
 				return it, err
 			}
 			it.Services = data
+		case "areas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areas"))
+			data, err := ec.unmarshalODelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Areas = data
 		case "validFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
 			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
@@ -5791,6 +5850,11 @@ func (ec *executionContext) _Delegation(ctx context.Context, sel ast.SelectionSe
 				})
 		case "services":
 			out.Values[i] = ec._Delegation_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "areas":
+			out.Values[i] = ec._Delegation_areas(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -7069,6 +7133,46 @@ func (ec *executionContext) marshalNDelegation2ᚖgithubᚗcomᚋcitizengraphᚋ
 	return ec._Delegation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx context.Context, v any) (DelegationArea, error) {
+	var res DelegationArea
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx context.Context, sel ast.SelectionSet, v DelegationArea) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx context.Context, v any) ([]DelegationArea, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]DelegationArea, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []DelegationArea) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDelegationStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationStatus(ctx context.Context, v any) (DelegationStatus, error) {
 	var res DelegationStatus
 	err := res.UnmarshalGQL(v)
@@ -7759,6 +7863,42 @@ func (ec *executionContext) marshalODelegation2ᚕᚖgithubᚗcomᚋcitizengraph
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDelegation2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx context.Context, v any) ([]DelegationArea, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]DelegationArea, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODelegationArea2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []DelegationArea) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDelegationArea2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐDelegationArea(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -40,11 +40,15 @@ type Delegation struct {
 	Delegator Delegator `json:"delegator"`
 	Delegate  *Person   `json:"delegate"`
 	// Ids of the services (practices subgraph) covered; empty means every service.
-	Services  []string   `json:"services"`
-	ValidFrom time.Time  `json:"validFrom"`
-	ValidTo   *time.Time `json:"validTo,omitempty"`
-	RevokedAt *time.Time `json:"revokedAt,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
+	Services []string `json:"services"`
+	// The areas the delegate may act in for the delegator: practices (of the services covered),
+	// payments and messages. Payments and messages belong to no single service, so only a delegation
+	// for every service covers them.
+	Areas     []DelegationArea `json:"areas"`
+	ValidFrom time.Time        `json:"validFrom"`
+	ValidTo   *time.Time       `json:"validTo,omitempty"`
+	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
+	CreatedAt time.Time        `json:"createdAt"`
 	// Derived from validFrom, validTo and revokedAt at read time.
 	Status DelegationStatus `json:"status"`
 }
@@ -56,6 +60,8 @@ type GrantDelegationInput struct {
 	OrganizationID *string `json:"organizationId,omitempty"`
 	// Service ids covered; empty or null means every service.
 	Services []string `json:"services,omitempty"`
+	// Areas covered; empty or null means every area.
+	Areas []DelegationArea `json:"areas,omitempty"`
 	// Defaults to now.
 	ValidFrom *time.Time `json:"validFrom,omitempty"`
 	// Open-ended when null; must follow validFrom.
@@ -149,9 +155,11 @@ func (PaymentPosition) IsEntity() {}
 //
 // Public fields: id, givenName, familyName, displayName, organizations.
 // Every other field is personal data, visible only to the person themself
-// (principal fiscal code equal to the person's), to administrators and to
-// operators of the comune the person resides in; anonymous callers get null
-// with UNAUTHENTICATED, other callers null with FORBIDDEN.
+// (principal fiscal code equal to the person's; a third-party app needs
+// profile:read, delegations:read or messages:read), to administrators and to
+// operators of a comune the person has a practice with (not every resident);
+// messages also to a delegate whose delegation covers MESSAGES. Anonymous
+// callers get null with UNAUTHENTICATED, other callers null with FORBIDDEN.
 type Person struct {
 	ID         string `json:"id"`
 	GivenName  string `json:"givenName"`
@@ -219,6 +227,67 @@ type UpdateContactsInput struct {
 	Email *string `json:"email,omitempty"`
 	// A phone number in E.164 form (+ then 8 to 15 digits; spaces allowed). Omitted or null leaves it unchanged; an empty string clears it.
 	Phone *string `json:"phone,omitempty"`
+}
+
+// What a delegation lets the delegate do for the delegator.
+type DelegationArea string
+
+const (
+	// Read, file and act on the delegator's practices of the services covered.
+	DelegationAreaPractices DelegationArea = "PRACTICES"
+	// Read the delegator's debt positions and receipts, and pay them.
+	DelegationAreaPayments DelegationArea = "PAYMENTS"
+	// Read the delegator's messages and mark them read.
+	DelegationAreaMessages DelegationArea = "MESSAGES"
+)
+
+var AllDelegationArea = []DelegationArea{
+	DelegationAreaPractices,
+	DelegationAreaPayments,
+	DelegationAreaMessages,
+}
+
+func (e DelegationArea) IsValid() bool {
+	switch e {
+	case DelegationAreaPractices, DelegationAreaPayments, DelegationAreaMessages:
+		return true
+	}
+	return false
+}
+
+func (e DelegationArea) String() string {
+	return string(e)
+}
+
+func (e *DelegationArea) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DelegationArea(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DelegationArea", str)
+	}
+	return nil
+}
+
+func (e DelegationArea) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DelegationArea) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DelegationArea) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type DelegationStatus string

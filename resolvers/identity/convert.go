@@ -83,6 +83,13 @@ func delegationOut(d *identity.Delegation, now time.Time) *identitygql.Delegatio
 		Status:   identitygql.DelegationStatus(d.Status(now)),
 		Delegate: &identitygql.Person{ID: d.DelegateID},
 	}
+	areas := d.Areas
+	if len(areas) == 0 {
+		areas = identity.Areas()
+	}
+	for _, a := range areas {
+		out.Areas = append(out.Areas, identitygql.DelegationArea(a))
+	}
 	if d.DelegatorOrganizationID != "" {
 		out.Delegator = &identitygql.Organization{ID: d.DelegatorOrganizationID}
 	} else {

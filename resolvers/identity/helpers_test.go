@@ -18,6 +18,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 	identityres "github.com/citizengraph/citizengraph/resolvers/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
 // testPrincipalHeader carries a JSON principal in tests, standing in for
@@ -71,7 +72,28 @@ func newEnv(t testing.TB, pool *pgxpool.Pool, loaderWait time.Duration) *env {
 	return &env{srv: srv, pool: pool, plan: plan, places: pl}
 }
 
-func newTestEnv(t testing.TB) *env { return newEnv(t, devdb.NewTestDB(t, migration()), 0) }
+// newTestEnv runs the identity subgraph over a database that also holds the
+// practices schema with its catalogue (operators' access to personal data
+// depends on the practices people filed).
+func newTestEnv(t testing.TB) *env {
+	pool := devdb.NewTestDB(t, migration(), practices.Migration())
+	if err := practices.Seed(context.Background(), pool, seedgen.Params{People: 0, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return newEnv(t, pool, 0)
+}
+
+// filePractice records a practice of person in comune.
+func (e *env) filePractice(t testing.TB, p seedgen.Person, comune string) {
+	t.Helper()
+	_, err := e.pool.Exec(context.Background(), `insert into practices.practice
+		(id, service_id, applicant_id, applicant_fiscal_code, comune, status, created_at, updated_at)
+		values (gen_random_uuid(), $1, $2, $3, $4, 'SUBMITTED', now(), now())`,
+		practices.ServiceIDFor("cambio-residenza"), p.ID, p.FiscalCode, comune)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 type gqlError struct {
 	Message    string         `json:"message"`

@@ -56,6 +56,9 @@ func (r *mutationResolver) GrantDelegation(ctx context.Context, input identitygq
 		DelegateFiscalCode: input.DelegateFiscalCode, Services: input.Services,
 		ValidFrom: input.ValidFrom, ValidTo: input.ValidTo,
 	}
+	for _, a := range input.Areas {
+		in.Areas = append(in.Areas, string(a))
+	}
 	if input.OrganizationID != nil {
 		in.OrganizationID = *input.OrganizationID
 	}

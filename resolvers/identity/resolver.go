@@ -12,6 +12,7 @@ import (
 	identitygql "github.com/citizengraph/citizengraph/graph/identity"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
 // Resolver is the root resolver: the dependency-injection point.
@@ -28,51 +29,54 @@ func NewSchema(svc *identity.Service) graphql.ExecutableSchema {
 // dataloaders and the personal-data guard installed.
 func NewServer(svc *identity.Service, opts gqlserver.Options) *handler.Server {
 	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
-	srv.AroundFields(guardPersonalData)
+	srv.AroundFields(guardPersonalData(svc))
 	return srv
 }
 
 // NewHandler builds the store and service on pool and returns the HTTP
 // handler of the identity subgraph.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	return NewServer(identity.NewService(identity.NewStore(pool)), opts)
+	return NewServer(identity.NewService(identity.NewStore(pool), identity.WithPracticeLinks(practices.NewStore(pool))), opts)
 }
 
-// personalFields are the fields of Person that only the person,
-// administrators and operators of the comune of residence may read
-// (identity.CheckPersonalData). The other fields — id, names and
-// organizations — are public.
-var personalFields = map[string]bool{
-	"fiscalCode": true, "birthDate": true, "birthplace": true, "sex": true,
-	"registry": true, "residence": true, "email": true, "phone": true,
-	"notificationPreferences": true, "delegationsGiven": true,
-	"delegationsReceived": true, "messages": true,
+// personalFields are the fields of Person that only the person, a delegate
+// (messages), administrators and operators of a comune the person has a
+// practice with may read (identity.Service.CheckPersonalData), each with
+// its group. The other fields — id, names and organizations — are public.
+var personalFields = map[string]string{
+	"fiscalCode": identity.GroupProfile, "birthDate": identity.GroupProfile, "birthplace": identity.GroupProfile,
+	"sex": identity.GroupProfile, "registry": identity.GroupProfile, "residence": identity.GroupProfile,
+	"email": identity.GroupProfile, "phone": identity.GroupProfile, "notificationPreferences": identity.GroupProfile,
+	"delegationsGiven": identity.GroupDelegations, "delegationsReceived": identity.GroupDelegations,
+	"messages": identity.GroupMessages,
 }
 
 // guardPersonalData answers null with an UNAUTHENTICATED or FORBIDDEN error
 // for a personal field of a Person the caller may not read, wherever the
 // person appears in the response.
-func guardPersonalData(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Person" || fc.Field.Field == nil || !personalFields[fc.Field.Name] || fc.Parent == nil {
+func guardPersonalData(svc *identity.Service) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil || fc.Object != "Person" || fc.Field.Field == nil || fc.Parent == nil {
+			return next(ctx)
+		}
+		group, personal := personalFields[fc.Field.Name]
+		if !personal {
+			return next(ctx)
+		}
+		p := personOf(fc.Parent.Result)
+		if p == nil {
+			return next(ctx)
+		}
+		fiscalCode := ""
+		if p.FiscalCode != nil {
+			fiscalCode = *p.FiscalCode
+		}
+		if err := svc.CheckPersonalData(ctx, group, &identity.Person{ID: p.ID, FiscalCode: fiscalCode}); err != nil {
+			return nil, err
+		}
 		return next(ctx)
 	}
-	p := personOf(fc.Parent.Result)
-	if p == nil {
-		return next(ctx)
-	}
-	residence := ""
-	if p.Residence != nil && p.Residence.Comune != nil {
-		residence = p.Residence.Comune.IstatCode
-	}
-	fiscalCode := ""
-	if p.FiscalCode != nil {
-		fiscalCode = *p.FiscalCode
-	}
-	if err := identity.CheckPersonalData(ctx, fiscalCode, residence); err != nil {
-		return nil, err
-	}
-	return next(ctx)
 }
 
 var personType = reflect.TypeFor[*identitygql.Person]()

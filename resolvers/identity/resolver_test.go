@@ -74,6 +74,7 @@ func TestPersonalDataVisibility(t *testing.T) {
 	if p.Residence == otherComune {
 		otherComune = "015002"
 	}
+	e.filePractice(t, p, otherComune)
 	cases := []struct {
 		name      string
 		principal *auth.Principal
@@ -81,8 +82,10 @@ func TestPersonalDataVisibility(t *testing.T) {
 	}{
 		{"self", e.citizen(target), ""},
 		{"admin", &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}, ""},
-		{"operator of the residence", &auth.Principal{FirstParty: true, Subject: "op", Roles: []string{auth.RoleOperator}, Comuni: []string{p.Residence}}, ""},
-		{"operator elsewhere", &auth.Principal{FirstParty: true, Subject: "op2", Roles: []string{auth.RoleOperator}, Comuni: []string{otherComune}}, "FORBIDDEN"},
+		{"operator of a comune the person filed a practice with", &auth.Principal{FirstParty: true, Subject: "op", Roles: []string{auth.RoleOperator}, Comuni: []string{otherComune}}, ""},
+		{"operator of the residence, no practice there", &auth.Principal{FirstParty: true, Subject: "op2", Roles: []string{auth.RoleOperator}, Comuni: []string{p.Residence}}, "FORBIDDEN"},
+		{"operator elsewhere", &auth.Principal{FirstParty: true, Subject: "op3", Roles: []string{auth.RoleOperator}, Comuni: []string{"015182"}}, "FORBIDDEN"},
+		{"third-party app without profile:read", &auth.Principal{Subject: "app", FiscalCode: p.FiscalCode, Roles: []string{auth.RoleCitizen}, Client: "civic-app", Scopes: []string{auth.ScopePaymentsRead}}, "FORBIDDEN"},
 		{"another citizen", e.citizen(target + 1), "FORBIDDEN"},
 		{"anonymous", nil, "UNAUTHENTICATED"},
 	}

@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -19,6 +21,32 @@ type Loaders struct {
 	orgsByRep     *dataloader.Loader[string, []*Organization]
 	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
 	messagePages  *dataloader.Loader[messageKey, *MessagePage]
+
+	mu      sync.Mutex
+	clients map[string]bool // person id + comuni → has a practice there
+}
+
+// clientOf memoizes, for the operation, whether person has a practice in
+// one of comuni.
+func (l *Loaders) clientOf(ctx context.Context, links PracticeLinks, person string, comuni []string) (bool, error) {
+	key := person + "|" + strings.Join(comuni, ",")
+	l.mu.Lock()
+	v, ok := l.clients[key]
+	l.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := links.HasPracticeIn(ctx, person, comuni)
+	if err != nil {
+		return false, err
+	}
+	l.mu.Lock()
+	if l.clients == nil {
+		l.clients = map[string]bool{}
+	}
+	l.clients[key] = v
+	l.mu.Unlock()
+	return v, nil
 }
 
 // messageKey identifies one recipient's page under one filter and window.

@@ -100,7 +100,7 @@ func (p Principal) FiscalCodesFor(area string) []string {
 // own) on every decision, so a revocation or an expiry takes effect at once.
 // It reads only identity's own tables.
 type Mandates struct {
-	db *pgxpool.Pool
+	db querier
 }
 
 // NewMandates returns the authority over pool.

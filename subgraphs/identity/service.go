@@ -19,6 +19,7 @@ import (
 type Service struct {
 	store *Store
 	now   func() time.Time
+	links PracticeLinks
 }
 
 // Option configures a Service.
@@ -39,36 +40,15 @@ func NewService(store *Store, opts ...Option) *Service {
 // Now is the service's current time.
 func (s *Service) Now() time.Time { return s.now() }
 
-// CheckPersonalData reports whether the caller may read the personal data
-// of the person with the given fiscal code and residence: nil for the
-// person themself, administrators and operators of the comune of residence;
-// an Unauthenticated error for anonymous callers; a Permission error for
-// anyone else.
-func CheckPersonalData(ctx context.Context, fiscalCode, residenceIstat string) error {
-	const op = "identity.CheckPersonalData"
-	p := auth.FromContext(ctx)
-	switch {
-	case p == nil:
-		return apperr.E(op, apperr.Unauthenticated, "authentication required to read personal data")
-	case p.FiscalCode != "" && p.FiscalCode == fiscalCode,
-		p.Has(auth.RoleAdmin),
-		residenceIstat != "" && p.OperatesIn(residenceIstat):
-		return nil
-	default:
-		return apperr.E(op, apperr.Permission, "not allowed to read this person's personal data")
-	}
-}
-
-// CheckPersonalData is [CheckPersonalData] for a loaded person.
-func (s *Service) CheckPersonalData(ctx context.Context, p *Person) error {
-	return CheckPersonalData(ctx, p.FiscalCode, p.ResidenceIstat())
-}
-
-// caller returns the registered person of the authenticated caller.
-func (s *Service) caller(ctx context.Context, op string) (*Person, error) {
+// caller returns the registered person of the authenticated caller, whose
+// token must grant scope.
+func (s *Service) caller(ctx context.Context, op, scope string) (*Person, error) {
 	pr := auth.FromContext(ctx)
 	if pr == nil {
 		return nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
+	}
+	if !pr.Allows(scope) {
+		return nil, apperr.Errorf(op, apperr.Permission, "the token does not grant the scope %s", scope)
 	}
 	if pr.FiscalCode == "" {
 		return nil, apperr.E(op, apperr.NotFound, "the caller has no fiscal code")
@@ -167,7 +147,7 @@ func (s *Service) OrganizationsOf(ctx context.Context, personID string) ([]*Orga
 // DelegationsGiven returns the delegations person gave, newest first.
 // Personal data.
 func (s *Service) DelegationsGiven(ctx context.Context, p *Person) ([]*Delegation, error) {
-	if err := s.CheckPersonalData(ctx, p); err != nil {
+	if err := s.CheckPersonalData(ctx, GroupDelegations, p); err != nil {
 		return nil, err
 	}
 	v, err := s.loaders(ctx).delegationsBy[ByDelegatorPerson].Load(ctx, p.ID)()
@@ -177,7 +157,7 @@ func (s *Service) DelegationsGiven(ctx context.Context, p *Person) ([]*Delegatio
 // DelegationsReceived returns the delegations person received, newest
 // first. Personal data.
 func (s *Service) DelegationsReceived(ctx context.Context, p *Person) ([]*Delegation, error) {
-	if err := s.CheckPersonalData(ctx, p); err != nil {
+	if err := s.CheckPersonalData(ctx, GroupDelegations, p); err != nil {
 		return nil, err
 	}
 	v, err := s.loaders(ctx).delegationsBy[ByDelegate].Load(ctx, p.ID)()
@@ -192,6 +172,9 @@ func (s *Service) OrganizationDelegations(ctx context.Context, o *Organization) 
 	pr := auth.FromContext(ctx)
 	if pr == nil {
 		return nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
+	}
+	if !pr.Allows(auth.ScopeDelegationsRead) {
+		return nil, apperr.Errorf(op, apperr.Permission, "the token does not grant the scope %s", auth.ScopeDelegationsRead)
 	}
 	if !pr.OperatesIn(o.SeatIstat) {
 		rep, err := s.Person(ctx, o.RepresentativeID)
@@ -210,7 +193,7 @@ func (s *Service) OrganizationDelegations(ctx context.Context, o *Organization) 
 // data; first must be 1..100 and after a cursor from a previous page.
 func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, first int, after *string) (*MessagePage, error) {
 	const op = "identity.Messages"
-	if err := s.CheckPersonalData(ctx, p); err != nil {
+	if err := s.CheckPersonalData(ctx, GroupMessages, p); err != nil {
 		return nil, err
 	}
 	if first < 1 || first > maxMessagePageSize {
@@ -232,7 +215,7 @@ func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, firs
 // idempotent: readAt keeps the time of the first call.
 func (s *Service) MarkMessageRead(ctx context.Context, id string) (*Message, error) {
 	const op = "identity.MarkMessageRead"
-	me, err := s.caller(ctx, op)
+	me, err := s.caller(ctx, op, auth.ScopeMessagesWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +223,21 @@ func (s *Service) MarkMessageRead(ctx context.Context, id string) (*Message, err
 	if err != nil {
 		return nil, apperr.Wrap(op, err)
 	}
+	// Another person's message is not found, as a missing one: ids cannot
+	// be probed. A delegate whose delegation covers messages acts for the
+	// recipient.
+	notFound := apperr.E(op, apperr.NotFound, "message not found")
 	if m == nil {
-		return nil, apperr.E(op, apperr.NotFound, "message not found")
+		return nil, notFound
 	}
 	if m.RecipientID != me.ID {
-		return nil, apperr.E(op, apperr.Permission, "only the recipient may mark a message read")
+		reg, err := s.Mandates().Of(ctx, me.FiscalCode, s.now())
+		if err != nil {
+			return nil, apperr.Wrap(op, err)
+		}
+		if _, ok := reg.Allows(AreaMessages, "", m.RecipientID, "", ""); !ok {
+			return nil, notFound
+		}
 	}
 	if m.ReadAt != nil {
 		return m, nil
@@ -300,7 +293,7 @@ func NormalizePhone(op, s string) (string, error) {
 // leaves the value unchanged; an empty string clears it.
 func (s *Service) UpdateContacts(ctx context.Context, email, phone *string) (*Person, error) {
 	const op = "identity.UpdateContacts"
-	me, err := s.caller(ctx, op)
+	me, err := s.caller(ctx, op, auth.ScopeProfileWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +329,7 @@ func (s *Service) UpdateContacts(ctx context.Context, email, phone *string) (*Pe
 // [Languages].
 func (s *Service) UpdatePreferences(ctx context.Context, pr Preferences) (*Person, error) {
 	const op = "identity.UpdatePreferences"
-	me, err := s.caller(ctx, op)
+	me, err := s.caller(ctx, op, auth.ScopeProfileWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -365,6 +358,7 @@ type GrantInput struct {
 	DelegateFiscalCode string
 	OrganizationID     string // "" when the caller delegates for themself
 	Services           []string
+	Areas              []string   // AreaPractices, AreaPayments, AreaMessages; empty: every area
 	ValidFrom          *time.Time // nil: now
 	ValidTo            *time.Time // nil: open-ended
 }
@@ -381,7 +375,7 @@ const backdateTolerance = 5 * time.Minute
 // and overlaps in time is a Conflict.
 func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegation, error) {
 	const op = "identity.GrantDelegation"
-	me, err := s.caller(ctx, op)
+	me, err := s.caller(ctx, op, auth.ScopeDelegationsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -428,6 +422,18 @@ func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegati
 			d.Services = append(d.Services, sv)
 		}
 	}
+	for _, a := range in.Areas {
+		a = strings.ToUpper(strings.TrimSpace(a))
+		if !slices.Contains(Areas(), a) {
+			return nil, apperr.Errorf(op, apperr.Invalid, "areas must be among %s", strings.Join(Areas(), ", "))
+		}
+		if !slices.Contains(d.Areas, a) {
+			d.Areas = append(d.Areas, a)
+		}
+	}
+	if len(d.Areas) == len(Areas()) {
+		d.Areas = []string{} // every area
+	}
 	if len(d.Services) > 50 {
 		return nil, apperr.E(op, apperr.Invalid, "at most 50 services per delegation")
 	}
@@ -463,7 +469,7 @@ func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegati
 // revoked (IllegalTransition).
 func (s *Service) RevokeDelegation(ctx context.Context, id string) (*Delegation, error) {
 	const op = "identity.RevokeDelegation"
-	me, err := s.caller(ctx, op)
+	me, err := s.caller(ctx, op, auth.ScopeDelegationsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -472,6 +478,10 @@ func (s *Service) RevokeDelegation(ctx context.Context, id string) (*Delegation,
 		return nil, apperr.Wrap(op, err)
 	}
 	if d == nil {
+		return nil, apperr.E(op, apperr.NotFound, "delegation not found")
+	}
+	if d.DelegateID != me.ID && d.DelegatorPersonID != me.ID && d.DelegatorOrganizationID == "" {
+		// Not a party: the same answer as for a missing delegation.
 		return nil, apperr.E(op, apperr.NotFound, "delegation not found")
 	}
 	allowed := d.DelegatorPersonID == me.ID

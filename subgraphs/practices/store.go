@@ -375,6 +375,22 @@ func insertHistory(ctx context.Context, q querier, c StatusChange) error {
 	return nil
 }
 
+// HasPracticeIn reports whether person personID has a practice addressed
+// to one of comuni (as applicant): what lets an operator of those comuni
+// read the person's personal data.
+func (s *Store) HasPracticeIn(ctx context.Context, personID string, comuni []string) (bool, error) {
+	if !validUUID(personID) || len(comuni) == 0 {
+		return false, nil
+	}
+	var ok bool
+	err := s.pool.QueryRow(ctx, `select exists(select 1 from practices.practice
+		where applicant_id = $1 and comune = any($2::text[]))`, strings.ToLower(personID), comuni).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("has practice in: %w", err)
+	}
+	return ok, nil
+}
+
 // ErrNotFound is returned by Transition when the practice does not exist.
 var ErrNotFound = errors.New("practice not found")
 
