@@ -1,0 +1,226 @@
+package difftest
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest"
+)
+
+var (
+	flagN        = flag.Int("difftest.n", 0, "generated operations per seed (0: the CI count)")
+	flagSeed     = flag.Uint64("difftest.seed", 0, "run this seed only (0: the CI seeds)")
+	flagFeatures = flag.String("difftest.features", "", `generator features: "all", or names to switch on and "-name" to switch off, over the CI set`)
+	flagWrite    = flag.Bool("difftest.write", false, "save each minimized disagreement as a regression case under testdata/regressions")
+	flagShrink   = flag.Int("difftest.shrink", 3000, "operations tried while shrinking one disagreement (0: no shrinking)")
+	flagWorkers  = flag.Int("difftest.workers", 2, "gateways run in parallel")
+)
+
+// ciSeeds and ciOps are the CI run: len(ciSeeds)*ciOps operations.
+var ciSeeds = []uint64{1, 2, 3, 4}
+
+const ciOps = 750
+
+// ciFeatures are the generator features the gateway answers right. Each
+// feature that is off names the finding of /work/notes/difftest-findings.md
+// (and the regression case under testdata/regressions) that keeps it off.
+func ciFeatures() Features {
+	f := AllFeatures()
+	// F2: a selection that collects to nothing is sent to the subgraph as
+	// an empty query; F3: an excluded copy of a key decides its position;
+	// F4: nested conditions are forwarded as a repeated directive; F6: a
+	// field excluded by a variable condition is still fetched.
+	f.SkipInclude, f.VariableDirectives = false, false
+	// F5: a directive variable given null over its default is forwarded.
+	f.DirectiveNull = false
+	// F7: null over a default in a non-null argument is forwarded.
+	f.NullOverDefault = false
+	// F9: client aliases named like the gateway's own selections.
+	f.KeyAliases = false
+	// F10: Ints outside 32 bits are accepted and forwarded.
+	f.OutOfRange = false
+	// F11: entity fetches for different positions are merged (with
+	// @requires, with field errors, with sibling object-valued keys).
+	f.Requires, f.ErrorFields, f.SiblingComposites = false, false, false
+	// F2 again: fragments that cannot apply collect to nothing.
+	f.ImpossibleFragments = false
+	// F12: a failed fetch of one field of an entity that does not exist
+	// hides the non-null error of its sibling (reached through mutations).
+	f.MutationFaults = false
+	return f
+}
+
+// ciCompare are the comparison tolerances of the CI run, each naming its
+// finding.
+var ciCompare = CompareOptions{
+	// F1: request errors (validation, variable coercion) come back with
+	// "data": null instead of no data key (gqlgen's response shape).
+	NullDataForRequestErrors: true,
+}
+
+// TestDifferential answers generated operations with the gateway and the
+// reference executor and fails on any disagreement, printing each one
+// shrunk to a minimal operation.
+func TestDifferential(t *testing.T) {
+	features := ciFeatures()
+	if *flagFeatures != "" {
+		var err error
+		if features, err = ParseFeatures(*flagFeatures, features); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seeds, n := ciSeeds, ciOps
+	if *flagSeed != 0 {
+		seeds = []uint64{*flagSeed}
+	}
+	if *flagN > 0 {
+		n = *flagN
+	}
+	workers := max(1, *flagWorkers)
+	hs := make([]*Harness, workers)
+	for i := range hs {
+		hs[i] = NewHarness(t, gatewaytest.Config{})
+	}
+	schema := hs[0].Ref.sg.API
+	type job struct {
+		seed uint64
+		i    int
+		op   Op
+	}
+	var jobs []job
+	for _, seed := range seeds {
+		g := NewGenerator(schema, features, seed)
+		for i := 0; i < n; i++ {
+			jobs = append(jobs, job{seed: seed, i: i, op: g.Next()})
+		}
+	}
+	var (
+		mu       sync.Mutex
+		failures []failure
+		stats    = map[string]int{}
+	)
+	var wg sync.WaitGroup
+	for w := range hs {
+		wg.Add(1)
+		go func(h *Harness) {
+			defer wg.Done()
+			for j := w; j < len(jobs); j += workers {
+				jb := jobs[j]
+				o, err := h.Run(context.Background(), jb.op.Query, jb.op.Variables, ciCompare)
+				mu.Lock()
+				switch {
+				case err != nil:
+					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: err.Error()})
+				case o.Diff != "":
+					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: o.Diff})
+				}
+				stats[outcomeClass(o)]++
+				mu.Unlock()
+			}
+		}(hs[w])
+	}
+	wg.Wait()
+	t.Logf("%d operations (seeds %v × %d), features %s: %v", len(jobs), seeds, n, features, stats)
+	sort.Slice(failures, func(a, b int) bool {
+		if failures[a].seed != failures[b].seed {
+			return failures[a].seed < failures[b].seed
+		}
+		return failures[a].index < failures[b].index
+	})
+	for k, f := range failures {
+		if k >= 10 {
+			t.Errorf("... and %d more disagreements", len(failures)-k)
+			break
+		}
+		q, vars := f.op.Query, f.op.Variables
+		if *flagShrink > 0 {
+			q, vars = shrinkFailure(hs[0], q, vars, *flagShrink)
+		}
+		o, _ := hs[0].Run(context.Background(), q, vars, ciCompare)
+		vb, _ := json.Marshal(vars)
+		rb, _ := json.Marshal(o.Reference)
+		t.Errorf("seed %d operation %d disagrees (reproduce: go test -run 'TestDifferential$' -difftest.seed=%d -difftest.n=%d)\nminimized:\n%s\nvariables: %s\n%s\nreference: %s\ngateway:   %s",
+			f.seed, f.index, f.seed, f.index+1, q, vb, o.Diff, rb, o.GatewayBody)
+		if *flagWrite {
+			if err := writeRegression(q, vars, f.diff); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// diffKind is the shape of a disagreement: which parts differ.
+func diffKind(d string) string {
+	var parts []string
+	for _, p := range []string{"request error", "data differs", "error paths differ", "not a GraphQL response"} {
+		if strings.Contains(d, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "+")
+}
+
+type failure struct {
+	seed  uint64
+	index int
+	op    Op
+	diff  string
+}
+
+func outcomeClass(o Outcome) string {
+	switch {
+	case !o.Reference.HasData:
+		return "request-error"
+	case len(o.Reference.Errors) > 0:
+		return "data+errors"
+	default:
+		return "data"
+	}
+}
+
+// shrinkFailure shrinks an operation while the gateway and the reference
+// still disagree, staying valid if it was.
+func shrinkFailure(h *Harness, q string, vars map[string]any, tries int) (string, map[string]any) {
+	first, err := h.Run(context.Background(), q, vars, ciCompare)
+	if err != nil {
+		return q, vars
+	}
+	wasValid := first.Reference.HasData
+	kind := diffKind(first.Diff)
+	return Shrink(q, vars, func(q string, v map[string]any) bool {
+		o, err := h.Run(context.Background(), q, v, ciCompare)
+		if err != nil || o.Diff == "" || diffKind(o.Diff) != kind {
+			return false
+		}
+		return !wasValid || o.Reference.HasData
+	}, tries)
+}
+
+// writeRegression saves a minimized disagreement under testdata/regressions.
+func writeRegression(q string, vars map[string]any, diff string) error {
+	dir := filepath.Join("testdata", "regressions")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("regressions: %w", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
+	name := filepath.Join(dir, fmt.Sprintf("case%03d", len(files)+1))
+	head := "# open: " + strings.SplitN(diff, "\n", 2)[0] + "\n"
+	if err := os.WriteFile(name+".graphql", []byte(head+q+"\n"), 0o644); err != nil {
+		return fmt.Errorf("regressions: %w", err)
+	}
+	if len(vars) > 0 {
+		b, _ := json.MarshalIndent(vars, "", "  ")
+		if err := os.WriteFile(name+".vars.json", append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("regressions: %w", err)
+		}
+	}
+	return nil
+}

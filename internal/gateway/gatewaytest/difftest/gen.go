@@ -1,0 +1,780 @@
+package difftest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Features switch parts of the generator on and off. The CI test runs with
+// every feature the gateway answers right; see ciFeatures.
+type Features struct {
+	// InlineFragments: inline fragments, with and without type conditions.
+	InlineFragments bool
+	// NamedFragments: fragment definitions and spreads (nested too).
+	NamedFragments bool
+	// Abstract: fields of interface and union types, fragments on their
+	// possible types.
+	Abstract bool
+	// Aliases: fresh aliases.
+	Aliases bool
+	// KeyAliases: aliases named like key fields (id, upc, sku, org),
+	// __typename, or another field of the type.
+	KeyAliases bool
+	// Variables: arguments passed as variables.
+	Variables bool
+	// Defaults: variables with default values, sometimes omitted.
+	Defaults bool
+	// ExplicitNull: null literals and variables given as null, also where a
+	// default exists.
+	ExplicitNull bool
+	// NullOverDefault: a variable with a default, used where the argument
+	// is non-null, given explicitly as null (a field error, as in
+	// graphql-js).
+	NullOverDefault bool
+	// SkipInclude: @skip/@include with literal conditions.
+	SkipInclude bool
+	// VariableDirectives: @skip/@include with variable conditions.
+	VariableDirectives bool
+	// DirectiveNull: directive variables with a default given explicitly
+	// as null (a field error, or data null at the root, as in graphql-js).
+	DirectiveNull bool
+	// DuplicateKeys: the same response key selected again under other
+	// conditions with another sub-selection.
+	DuplicateKeys bool
+	// InputObjects: input object and list arguments.
+	InputObjects bool
+	// Mutations: mutation operations.
+	Mutations bool
+	// Faults: fields of the faults subgraph (HTTP 500, a body that is not
+	// JSON). The slow field is never generated.
+	Faults bool
+	// MutationFaults: faults fields in mutations too (where a product may
+	// not exist).
+	MutationFaults bool
+	// Requires: the @requires field Product.shippingCost.
+	Requires bool
+	// ErrorFields: Product.discontinuedReason, which fails for one product
+	// with a field error.
+	ErrorFields bool
+	// ImpossibleFragments: fragments whose type condition cannot match the
+	// object they apply to (they collect to nothing).
+	ImpossibleFragments bool
+	// SiblingComposites: more than one object-valued response key in a
+	// selection set, so that the same entity type is reached at several
+	// positions (off: every object has at most one object-valued key).
+	SiblingComposites bool
+	// Invalid: a share of operations that are invalid (validation or
+	// variable coercion errors).
+	Invalid bool
+	// OutOfRange: Int values outside 32 bits (as literals and variables).
+	OutOfRange bool
+}
+
+// AllFeatures switches everything on.
+func AllFeatures() Features {
+	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true,
+		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
+		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MutationFaults: true,
+		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, Invalid: true, OutOfRange: true}
+}
+
+// featureNames lists the features by name, for flags and reports.
+func (f *Features) byName() map[string]*bool {
+	return map[string]*bool{
+		"inline-fragments": &f.InlineFragments, "named-fragments": &f.NamedFragments, "abstract": &f.Abstract,
+		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "variables": &f.Variables, "defaults": &f.Defaults,
+		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
+		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
+		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
+	}
+}
+
+// String lists the features that are on.
+func (f Features) String() string {
+	var on []string
+	for n, p := range f.byName() {
+		if *p {
+			on = append(on, n)
+		}
+	}
+	sort.Strings(on)
+	return strings.Join(on, ",")
+}
+
+// ParseFeatures reads a comma-separated list of feature names ("all" for
+// every one; "-name" switches one off).
+func ParseFeatures(s string, base Features) (Features, error) {
+	f := base
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if n == "all" {
+			f = AllFeatures()
+			continue
+		}
+		on := true
+		if strings.HasPrefix(n, "-") {
+			on, n = false, n[1:]
+		}
+		p, ok := f.byName()[n]
+		if !ok {
+			return f, fmt.Errorf("unknown feature %q", n)
+		}
+		*p = on
+	}
+	return f, nil
+}
+
+// Op is one generated operation.
+type Op struct {
+	Query     string
+	Variables map[string]any
+	// Invalid names the invalidity injected on purpose ("" for none; the
+	// operation may still be invalid by accident, which both executors
+	// must then agree on).
+	Invalid string
+}
+
+// Generator produces operations over the API schema from a seed.
+type Generator struct {
+	schema *ast.Schema
+	f      Features
+	rnd    *rand.Rand
+}
+
+// NewGenerator returns a generator of operations over schema.
+func NewGenerator(schema *ast.Schema, f Features, seed uint64) *Generator {
+	return &Generator{schema: schema, f: f, rnd: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+}
+
+// opState is the state of one operation being generated.
+type opState struct {
+	g        *Generator
+	vars     []varDef
+	values   map[string]any
+	frags    []string
+	nFrag    int
+	nAlias   int
+	nVar     int
+	budget   int // fields left
+	boolVars []string
+	noFaults bool
+}
+
+type varDef struct{ name, typ, def string }
+
+// scope tracks the response keys of one merged selection set, so that
+// generated operations pass OverlappingFieldsCanBeMerged.
+type scope struct {
+	keys map[string]*keyEntry
+	// composite is the object-valued response key, when SiblingComposites
+	// is off.
+	composite string
+}
+
+type keyEntry struct {
+	sig   string // field name, arguments text and type
+	child *scope
+	// copies are the earlier selections of this key (text), reused by
+	// DuplicateKeys.
+	field *ast.FieldDefinition
+	args  string
+}
+
+func newScope() *scope { return &scope{keys: map[string]*keyEntry{}} }
+
+func (g *Generator) chance(p float64) bool { return g.rnd.Float64() < p }
+
+func pick[T any](g *Generator, xs []T) T { return xs[g.rnd.IntN(len(xs))] }
+
+// Next generates an operation.
+func (g *Generator) Next() Op {
+	st := &opState{g: g, values: map[string]any{}, budget: 28}
+	root := g.schema.Query
+	kw := "query"
+	if g.f.Mutations && g.schema.Mutation != nil && g.chance(0.07) {
+		root, kw = g.schema.Mutation, "mutation"
+		st.noFaults = !g.f.MutationFaults
+	}
+	sc := newScope()
+	var sel string
+	if root == g.schema.Mutation {
+		sel = st.mutationRoot(sc)
+	} else {
+		sel = st.selectionSet(root, sc, 0, []string{root.Name})
+	}
+	op := Op{}
+	if g.f.Invalid && g.chance(0.1) {
+		var extra string
+		extra, op.Invalid = st.invalid()
+		if extra != "" {
+			sel = strings.TrimSuffix(sel, "}") + extra + " }"
+		}
+	}
+	var b strings.Builder
+	b.WriteString(kw)
+	if g.chance(0.3) {
+		b.WriteString(" Op" + strconv.Itoa(g.rnd.IntN(100)))
+	}
+	if len(st.vars) > 0 {
+		b.WriteString("(")
+		for i, v := range st.vars {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + v.name + ": " + v.typ)
+			if v.def != "" {
+				b.WriteString(" = " + v.def)
+			}
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(" ")
+	b.WriteString(sel)
+	for _, f := range st.frags {
+		b.WriteString("\n")
+		b.WriteString(f)
+	}
+	op.Query = b.String()
+	op.Variables = st.values
+	return op
+}
+
+// fields a generated operation may select on t.
+func (st *opState) fieldsOf(t *ast.Definition) []*ast.FieldDefinition {
+	var out []*ast.FieldDefinition
+	for _, f := range t.Fields {
+		if strings.HasPrefix(f.Name, "__") || f.Name == "slow" {
+			continue
+		}
+		if (!st.g.f.Faults || st.noFaults) && (f.Name == "http500" || f.Name == "garbage" || f.Name == "warranty") {
+			continue
+		}
+		if (!st.g.f.Requires && f.Name == "shippingCost") || (!st.g.f.ErrorFields && f.Name == "discontinuedReason") {
+			continue
+		}
+		if !st.g.f.Abstract && st.isAbstract(f.Type.Name()) {
+			continue
+		}
+		if !st.g.f.InputObjects && slices.ContainsFunc(f.Arguments, func(a *ast.ArgumentDefinition) bool {
+			return a.Type.NonNull && (a.Type.Elem != nil || st.g.schema.Types[a.Type.Name()].Kind == ast.InputObject)
+		}) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (st *opState) isAbstract(name string) bool {
+	d := st.g.schema.Types[name]
+	return d != nil && (d.Kind == ast.Interface || d.Kind == ast.Union)
+}
+
+func (st *opState) composite(name string) bool {
+	d := st.g.schema.Types[name]
+	return d != nil && (d.Kind == ast.Object || d.Kind == ast.Interface || d.Kind == ast.Union)
+}
+
+// selectionSet generates "{ ... }" for type t.
+func (st *opState) selectionSet(t *ast.Definition, sc *scope, depth int, poss []string) string {
+	g := st.g
+	n := 1 + g.rnd.IntN(3)
+	if depth == 0 {
+		n = 1 + g.rnd.IntN(3)
+	}
+	var items []string
+	for i := 0; i < n; i++ {
+		r := g.rnd.Float64()
+		switch {
+		case r < 0.15 && g.f.InlineFragments && depth < 5:
+			items = append(items, st.inlineFragment(t, sc, depth, poss))
+		case r < 0.25 && g.f.NamedFragments && depth < 5:
+			items = append(items, st.fragmentSpread(t, sc, depth, poss))
+		default:
+			items = append(items, st.field(t, sc, depth)...)
+		}
+	}
+	if st.isAbstract(t.Name) && g.f.InlineFragments && g.chance(0.7) {
+		items = append(items, st.inlineFragment(t, sc, depth, poss))
+	}
+	return "{ " + strings.Join(items, " ") + " }"
+}
+
+// conditions a fragment inside t may have: t, the abstract types t
+// belongs to, or t's possible types.
+func (st *opState) fragmentTypes(t *ast.Definition) []*ast.Definition {
+	s := st.g.schema
+	out := []*ast.Definition{t}
+	switch t.Kind {
+	case ast.Object:
+		if st.g.f.Abstract {
+			out = append(out, s.GetImplements(t)...)
+		}
+	default:
+		out = append(out, s.GetPossibleTypes(t)...)
+	}
+	return out
+}
+
+// possible lists the object types a value of type t may have.
+func (st *opState) possible(t *ast.Definition) []string {
+	if t.Kind == ast.Object {
+		return []string{t.Name}
+	}
+	var out []string
+	for _, p := range st.g.schema.GetPossibleTypes(t) {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// fragmentType picks a fragment's type condition inside t where the object
+// is one of poss, and returns the types still possible inside it.
+func (st *opState) fragmentType(t *ast.Definition, poss []string) (*ast.Definition, []string) {
+	var cands []*ast.Definition
+	for _, c := range st.fragmentTypes(t) {
+		if len(intersect(poss, st.possible(c))) > 0 || st.g.f.ImpossibleFragments {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		cands = []*ast.Definition{t}
+	}
+	c := pick(st.g, cands)
+	return c, intersect(poss, st.possible(c))
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (st *opState) inlineFragment(t *ast.Definition, sc *scope, depth int, poss []string) string {
+	g := st.g
+	cond, inner := st.fragmentType(t, poss)
+	head := "..."
+	if cond != t || g.chance(0.7) || t.Kind != ast.Object {
+		head += " on " + cond.Name
+	} else {
+		cond = t
+	}
+	return head + st.directives() + " " + st.selectionSet(cond, sc, depth+1, inner)
+}
+
+func (st *opState) fragmentSpread(t *ast.Definition, sc *scope, depth int, poss []string) string {
+	g := st.g
+	cond, inner := st.fragmentType(t, poss)
+	name := "F" + strconv.Itoa(st.nFrag)
+	st.nFrag++
+	body := st.selectionSet(cond, sc, depth+1, inner)
+	st.frags = append(st.frags, "fragment "+name+" on "+cond.Name+" "+body)
+	spread := "..." + name + st.directives()
+	if g.f.DuplicateKeys && g.chance(0.2) {
+		spread += " ..." + name + st.directives()
+	}
+	return spread
+}
+
+// keyNames are aliases that collide with what a gateway needs.
+var keyNames = []string{"id", "upc", "sku", "org", "__typename", "name", "reviews", "author", "product"}
+
+// field generates one field selection (and maybe copies of its key).
+func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
+	g := st.g
+	if st.budget <= 0 || g.chance(0.08) {
+		return []string{st.alias(sc, "__typename", "__typename:String!") + "__typename" + st.directives()}
+	}
+	st.budget--
+	fields := st.fieldsOf(t)
+	if len(fields) == 0 {
+		return []string{"__typename"}
+	}
+	fd := pick(g, fields)
+	if depth >= 4 && st.composite(fd.Type.Name()) {
+		// Prefer leaves deep down.
+		for i := 0; i < 3 && st.composite(fd.Type.Name()); i++ {
+			fd = pick(g, fields)
+		}
+	}
+	var args, prefix, key string
+	if !g.f.SiblingComposites && st.composite(fd.Type.Name()) && sc.composite != "" {
+		// Only one object-valued key here: select that one again, or a leaf.
+		e := sc.keys[sc.composite]
+		if same := t.Fields.ForName(e.field.Name); same != nil && same.Type.String() == e.field.Type.String() {
+			fd, args, key = same, e.args, sc.composite
+			if key != fd.Name {
+				prefix = key + ": "
+			}
+		} else {
+			return []string{"__typename"}
+		}
+	} else {
+		args = st.arguments(t, fd)
+		prefix = st.alias(sc, fd.Name, fd.Name+args+":"+fd.Type.String())
+		key = strings.TrimSuffix(prefix, ": ")
+		if key == "" {
+			key = fd.Name
+		}
+		if !g.f.SiblingComposites && st.composite(fd.Type.Name()) {
+			sc.composite = key
+		}
+	}
+	sig := fd.Name + args + ":" + fd.Type.String()
+	e := sc.keys[key]
+	if e == nil {
+		e = &keyEntry{sig: sig, child: newScope(), field: fd, args: args}
+		sc.keys[key] = e
+	}
+	one := func() string {
+		s := prefix + fd.Name + args + st.directives()
+		if st.composite(fd.Type.Name()) {
+			if depth >= 5 {
+				s += " { __typename }"
+			} else {
+				ft := st.g.schema.Types[fd.Type.Name()]
+				s += " " + st.selectionSet(ft, e.child, depth+1, st.possible(ft))
+			}
+		}
+		return s
+	}
+	out := []string{one()}
+	if g.f.DuplicateKeys && g.chance(0.15) {
+		out = append(out, one())
+	}
+	return out
+}
+
+// alias returns "alias: " or "" for a field named name with signature sig,
+// never colliding with a different field under the same response key.
+func (st *opState) alias(sc *scope, name, sig string) string {
+	g := st.g
+	free := func(k string) bool {
+		e := sc.keys[k]
+		return e == nil || e.sig == sig
+	}
+	if g.f.KeyAliases && g.chance(0.15) {
+		if k := pick(g, keyNames); k != name && free(k) {
+			return k + ": "
+		}
+	}
+	if g.f.Aliases && g.chance(0.2) {
+		// Reuse an existing alias of the same field, or a fresh one.
+		for k, e := range sc.keys {
+			if e.sig == sig && k != name && g.chance(0.5) {
+				return k + ": "
+			}
+		}
+		st.nAlias++
+		return "a" + strconv.Itoa(st.nAlias) + ": "
+	}
+	if free(name) {
+		return ""
+	}
+	st.nAlias++
+	return "a" + strconv.Itoa(st.nAlias) + ": "
+}
+
+// directives generates @skip/@include (or nothing).
+func (st *opState) directives() string {
+	g := st.g
+	if !g.f.SkipInclude && !g.f.VariableDirectives {
+		return ""
+	}
+	if !g.chance(0.3) {
+		return ""
+	}
+	var out string
+	for _, d := range []string{"skip", "include"} {
+		if g.chance(0.55) {
+			out += " @" + d + "(if: " + st.condition() + ")"
+		}
+	}
+	if out != "" && g.chance(0.2) {
+		// Both directives, in the other order.
+		parts := strings.SplitAfter(out, ")")
+		slices.Reverse(parts)
+		out = strings.Join(parts, "")
+	}
+	return out
+}
+
+func (st *opState) condition() string {
+	g := st.g
+	if !g.f.VariableDirectives || (g.f.SkipInclude && g.chance(0.5)) {
+		return strconv.FormatBool(g.chance(0.5))
+	}
+	if len(st.boolVars) > 0 && g.chance(0.4) {
+		return "$" + pick(g, st.boolVars)
+	}
+	name := "b" + strconv.Itoa(st.nVar)
+	st.nVar++
+	st.boolVars = append(st.boolVars, name)
+	v := varDef{name: name, typ: "Boolean!"}
+	if g.f.Defaults && g.chance(0.5) {
+		v.typ, v.def = "Boolean", strconv.FormatBool(g.chance(0.5))
+		switch r := g.rnd.Float64(); {
+		case r < 0.4:
+			// omitted: the default applies
+		case r < 0.5 && g.f.DirectiveNull:
+			st.values[name] = nil
+		default:
+			st.values[name] = g.chance(0.5)
+		}
+	} else {
+		st.values[name] = g.chance(0.5)
+	}
+	st.vars = append(st.vars, v)
+	return "$" + name
+}
+
+// arguments generates the argument list of a field.
+func (st *opState) arguments(t *ast.Definition, fd *ast.FieldDefinition) string {
+	g := st.g
+	var parts []string
+	for _, ad := range fd.Arguments {
+		optional := !ad.Type.NonNull || ad.DefaultValue != nil
+		if optional && g.chance(0.35) {
+			continue
+		}
+		val := st.value(t.Name+"."+fd.Name+"."+ad.Name, ad.Type)
+		if g.f.Variables && g.chance(0.4) {
+			parts = append(parts, ad.Name+": "+st.variable(ad, val))
+			continue
+		}
+		if g.f.ExplicitNull && !ad.Type.NonNull && g.chance(0.1) {
+			parts = append(parts, ad.Name+": null")
+			continue
+		}
+		parts = append(parts, ad.Name+": "+st.literal(val, ad.Type))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// variable declares a variable for an argument and gives (or omits) its
+// value.
+func (st *opState) variable(ad *ast.ArgumentDefinition, val any) string {
+	g := st.g
+	name := "v" + strconv.Itoa(st.nVar)
+	st.nVar++
+	typ := ad.Type.String()
+	v := varDef{name: name, typ: typ}
+	if g.f.Defaults && g.chance(0.4) {
+		if ad.Type.NonNull {
+			nt := *ad.Type
+			nt.NonNull = false
+			v.typ = nt.String()
+		}
+		v.def = st.literal(st.value("", ad.Type), ad.Type)
+		switch r := g.rnd.Float64(); {
+		case r < 0.4:
+		case r < 0.6 && g.f.ExplicitNull && (g.f.NullOverDefault || !ad.Type.NonNull):
+			st.values[name] = nil
+		default:
+			st.values[name] = val
+		}
+	} else if !ad.Type.NonNull {
+		switch r := g.rnd.Float64(); {
+		case r < 0.2:
+		case r < 0.35 && g.f.ExplicitNull:
+			st.values[name] = nil
+		default:
+			st.values[name] = val
+		}
+	} else {
+		st.values[name] = val
+	}
+	st.vars = append(st.vars, v)
+	return "$" + name
+}
+
+// value generates a value for an input position named by coordinate
+// (Type.field.arg) of type t, as plain JSON-ready Go data.
+func (st *opState) value(coord string, t *ast.Type) any {
+	g := st.g
+	if !t.NonNull && g.f.ExplicitNull && g.chance(0.05) {
+		return nil
+	}
+	if t.Elem != nil {
+		n := g.rnd.IntN(3)
+		l := make([]any, 0, n)
+		for i := 0; i < n; i++ {
+			l = append(l, st.value(coord, t.Elem))
+		}
+		if n == 1 && g.chance(0.3) {
+			return l[0] // a single value where a list is expected
+		}
+		return l
+	}
+	switch coord {
+	case "Query.product.upc", "ReviewInput.upc":
+		return pick(g, []any{"1", "2", "3", "4", "9"})
+	case "Query.user.id", "ReviewInput.authorId":
+		return pick(g, []any{"u1", "u2", "u3", "u4", "u9"})
+	case "Query.org.id":
+		return pick(g, []any{"o1", "o2", "o3"})
+	case "Query.review.id":
+		return pick(g, []any{"r1", "r2", "r3", "r4", "r9"})
+	case "Query.search.text":
+		return pick(g, []any{"a", "e", "ch", "", "Table", "zz"})
+	case "UserFilter.bornAfter", "NewUser.birthDate":
+		return pick(g, []any{"1900-01-01", "1910-01-01", "1815-12-10"})
+	case "UserFilter.nameContains":
+		return pick(g, []any{"a", "Al", "Grace", "x"})
+	}
+	def := st.g.schema.Types[t.NamedType]
+	switch def.Kind {
+	case ast.Enum:
+		return pick(g, def.EnumValues).Name
+	case ast.InputObject:
+		m := map[string]any{}
+		for _, f := range def.Fields {
+			if !f.Type.NonNull && g.chance(0.5) {
+				continue
+			}
+			if f.DefaultValue != nil && g.chance(0.5) {
+				continue
+			}
+			m[f.Name] = st.value(def.Name+"."+f.Name, f.Type)
+		}
+		return m
+	}
+	switch t.NamedType {
+	case "Int":
+		if g.f.OutOfRange && g.chance(0.03) {
+			return pick(g, []any{int64(2147483648), int64(-2147483649), int64(1) << 40})
+		}
+		return int64(pick(g, []int{0, 1, 2, 3, 4, 5, 6, -1, 2147483647}))
+	case "Float":
+		return pick(g, []any{0.5, 1.0, 12.5})
+	case "Boolean":
+		return g.chance(0.5)
+	case "ID":
+		return pick(g, []any{"u1", "b1", "m1", "r1", "o1"})
+	case "String":
+		return pick(g, []any{"x", "Ada", "Great", "ok"})
+	}
+	return "1906-12-09" // custom scalars: the Date of the test world
+}
+
+// literal renders a value as a GraphQL literal of type t.
+func (st *opState) literal(v any, t *ast.Type) string {
+	if v == nil {
+		return "null"
+	}
+	if t.Elem != nil {
+		l, ok := v.([]any)
+		if !ok {
+			return st.literal(v, t.Elem)
+		}
+		parts := make([]string, len(l))
+		for i, x := range l {
+			parts[i] = st.literal(x, t.Elem)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	def := st.g.schema.Types[t.NamedType]
+	switch def.Kind {
+	case ast.Enum:
+		return fmt.Sprint(v)
+	case ast.InputObject:
+		m := v.(map[string]any)
+		var parts []string
+		for _, f := range def.Fields {
+			if x, ok := m[f.Name]; ok {
+				parts = append(parts, f.Name+": "+st.literal(x, f.Type))
+			}
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// mutationRoot generates the selection set of a mutation.
+func (st *opState) mutationRoot(sc *scope) string {
+	g := st.g
+	n := 1 + g.rnd.IntN(3)
+	var items []string
+	for i := 0; i < n; i++ {
+		items = append(items, st.field(g.schema.Mutation, sc, 0)...)
+	}
+	return "{ " + strings.Join(items, " ") + " }"
+}
+
+// invalid returns a root selection that makes the operation invalid (it
+// may also declare variables), and what kind of invalidity it is.
+func (st *opState) invalid() (string, string) {
+	g := st.g
+	addVar := func(typ string, val any, given bool) string {
+		name := "x" + strconv.Itoa(st.nVar)
+		st.nVar++
+		st.vars = append(st.vars, varDef{name: name, typ: typ})
+		if given {
+			st.values[name] = val
+		}
+		return "$" + name
+	}
+	switch g.rnd.IntN(13) {
+	case 0:
+		return " nonexistentField", "unknown field"
+	case 1:
+		return " product { upc }", "missing required argument"
+	case 2:
+		return ` topProducts(first: "x") { upc }`, "wrong literal type"
+	case 3:
+		if !g.f.OutOfRange {
+			return " me", "missing sub-selection"
+		}
+		return " topProducts(first: 2147483648) { upc }", "Int literal out of range"
+	case 4:
+		if !g.f.OutOfRange {
+			return " topProducts(first: " + addVar("Int", "abc", true) + ") { upc }", "variable of the wrong type"
+		}
+		return " topProducts(first: " + addVar("Int", int64(2147483648), true) + ") { upc }", "Int variable out of range"
+	case 5:
+		return " topProducts(first: " + addVar("Int", pick(g, []any{"abc", 1.5, true, []any{"x"}}), true) + ") { upc }", "variable of the wrong type"
+	case 6:
+		return " topProducts(first: $undefinedVariable) { upc }", "undefined variable"
+	case 7:
+		return " me { x: name x: username }", "conflicting response key"
+	case 8:
+		return " me", "missing sub-selection"
+	case 9:
+		return " me @skip(if: " + addVar("Boolean", true, g.chance(0.5)) + ") { id }", "nullable variable in a non-null position"
+	case 10:
+		return " user(id: " + addVar("ID!", nil, g.chance(0.5)) + ") { id }", "non-null variable missing or null"
+	case 11:
+		return " productsByCategory(categories: [TOYS]) { upc }", "unknown enum value"
+	default:
+		if g.f.InputObjects {
+			return " users(filter: " + addVar("UserFilter", map[string]any{"nosuchfield": 1}, true) + ") { id }", "unknown input field in a variable"
+		}
+		return " me { ... on Product { upc } }", "impossible fragment"
+	}
+}

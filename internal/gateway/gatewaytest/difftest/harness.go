@@ -1,0 +1,95 @@
+package difftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest"
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
+)
+
+// Harness answers operations with the gateway and the reference over one
+// gatewaytest Env.
+type Harness struct {
+	Env *gatewaytest.Env
+	Ref *Reference
+}
+
+// NewHarness starts a gatewaytest Env and a reference executor over the
+// same subgraphs (called in process).
+func NewHarness(t testing.TB, cfg gatewaytest.Config) *Harness {
+	t.Helper()
+	env := gatewaytest.Start(t, cfg)
+	sg, err := supergraph.Parse(env.Supergraph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := HandlerFetcher{}
+	for name := range env.SubgraphURLs {
+		f[name] = env.SubgraphHandler(name)
+	}
+	return &Harness{Env: env, Ref: NewReference(sg, f)}
+}
+
+// Outcome is one operation answered by both.
+type Outcome struct {
+	Reference, Gateway Response
+	GatewayBody        []byte
+	// Diff is how the gateway's answer differs from the reference's ("":
+	// they agree).
+	Diff string
+}
+
+// Run answers the operation with both, each over freshly reset subgraph
+// data (so that mutations see the same world), and compares the answers.
+func (h *Harness) Run(ctx context.Context, query string, vars map[string]any, opts CompareOptions) (Outcome, error) {
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	reqBody, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode request: %w", err)
+	}
+	h.Env.Reset()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.Env.URL, bytes.NewReader(reqBody))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("new request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("gateway: %w", err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read gateway answer: %w", err)
+	}
+	o := Outcome{GatewayBody: body}
+	h.Env.Reset()
+	// The reference sees the variables as the gateway does: decoded JSON.
+	var rv map[string]any
+	dec := json.NewDecoder(bytes.NewReader(reqBody))
+	dec.UseNumber()
+	var whole struct {
+		Variables map[string]any `json:"variables"`
+	}
+	if err := dec.Decode(&whole); err != nil {
+		return Outcome{}, fmt.Errorf("decode variables: %w", err)
+	}
+	rv = whole.Variables
+	o.Reference = h.Ref.Execute(ctx, query, rv)
+	gw, err := ParseResponse(body)
+	if err != nil {
+		o.Diff = fmt.Sprintf("gateway answer is not a GraphQL response: %v", err)
+		return o, nil
+	}
+	o.Gateway = gw
+	o.Diff = Diff(Canonicalize(o.Reference), Canonicalize(o.Gateway), opts)
+	return o, nil
+}
