@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -19,7 +20,8 @@ import (
 
 func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "listen address")
+	addr := fs.String("addr", envOr("ADDR", "127.0.0.1:4000"), "public listen address: the gateway, health and readiness")
+	subgraphsAddr := fs.String("subgraphs-addr", envOr("SUBGRAPHS_ADDR", "127.0.0.1:4001"), "internal listen address of the subgraphs at /subgraphs/<name> (keep it off the public network; empty: not served over HTTP, the gateway reaches them in process either way)")
 	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer of bearer tokens")
 	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience")
 	keyRefresh := addKeyRefreshFlag(fs)
@@ -55,28 +57,84 @@ func runServe(ctx context.Context, args []string) error {
 		v = verifier(ctx, *issuer, *audience, *keyRefresh)
 	}
 	mux.Handle("/readyz", auth.ReadyHandler(v))
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: gwOpts.Limits}, sgs, gwOpts, hOpts); err != nil {
+	g, err := buildGraph(pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: gwOpts.Limits}, sgs, gwOpts, hOpts)
+	if err != nil {
 		return err
 	}
-	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*addr+"/subgraphs/<name>")
-	return listenAndServe(ctx, *addr, mux)
+	g.mountPublic(mux)
+	if *subgraphsAddr == "" {
+		slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql")
+		return listenAndServe(ctx, *addr, mux)
+	}
+	if !loopback(*subgraphsAddr) {
+		slog.Warn("the subgraphs listen beyond loopback: keep --subgraphs-addr off the public network", "addr", *subgraphsAddr)
+	}
+	internal := http.NewServeMux()
+	g.mountSubgraphs(internal)
+	internal.HandleFunc("/healthz", healthz(pool))
+	slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql", "subgraphs", "http://"+*subgraphsAddr+"/subgraphs/<name>")
+	errc := make(chan error, 2)
+	go func() { errc <- listenAndServe(ctx, *subgraphsAddr, internal) }()
+	go func() { errc <- listenAndServe(ctx, *addr, mux) }()
+	err = <-errc
+	if ctx.Err() == nil {
+		return err // one listener failed: the command ends
+	}
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
 }
 
-// mountGraph mounts every subgraph at /subgraphs/<name>, the gateway over
-// them at /graphql (with gwOpts and hOpts), and /healthz; opts.Verifier
-// authenticates both.
-func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOpts gateway.Options, hOpts gateway.HandlerOptions) error {
-	handlers := make(map[string]http.Handler, len(sgs))
+// loopback reports whether addr (host:port) names a loopback host.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// graph is the product's HTTP handlers: every subgraph, and the gateway
+// over them, fetching in process.
+type graph struct {
+	subgraphs map[string]http.Handler
+	gateway   http.Handler
+	health    http.HandlerFunc
+}
+
+// buildGraph builds every subgraph's handler and the gateway over them
+// (with gwOpts and hOpts); opts.Verifier authenticates both.
+func buildGraph(pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOpts gateway.Options, hOpts gateway.HandlerOptions) (*graph, error) {
+	g := &graph{subgraphs: make(map[string]http.Handler, len(sgs)), health: healthz(pool)}
 	for _, s := range sgs {
-		h := subgraphHandler(s, pool, opts)
-		handlers[s.name] = h
-		mux.Handle("/subgraphs/"+s.name, h)
+		g.subgraphs[s.name] = subgraphHandler(s, pool, opts)
 	}
-	if err := mountGateway(mux, handlers, opts.Verifier, gwOpts, hOpts); err != nil {
-		return err
+	gw, err := gatewayHandler(g.subgraphs, opts.Verifier, gwOpts, hOpts)
+	if err != nil {
+		return nil, err
 	}
-	mux.HandleFunc("/healthz", healthz(pool))
-	return nil
+	g.gateway = gw
+	return g, nil
+}
+
+// mountPublic mounts what the public listener serves: the gateway at
+// /graphql and /healthz.
+func (g *graph) mountPublic(mux *http.ServeMux) {
+	mux.Handle("/graphql", g.gateway)
+	mux.HandleFunc("/healthz", g.health)
+}
+
+// mountSubgraphs mounts every subgraph at /subgraphs/<name>, for the
+// internal listener.
+func (g *graph) mountSubgraphs(mux *http.ServeMux) {
+	for name, h := range g.subgraphs {
+		mux.Handle("/subgraphs/"+name, h)
+	}
 }
 
 // subgraphHandler is a subgraph's GraphQL handler with its HTTP front: the

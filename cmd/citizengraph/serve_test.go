@@ -233,3 +233,16 @@ func TestSupergraphCurrent(t *testing.T) {
 		t.Fatalf("registry has %d subgraphs, schema/ has %d", len(registry()), len(names))
 	}
 }
+
+// mountGraph mounts the whole graph on one mux, the public part and the
+// subgraphs' (which serve keeps on its internal listener), for tests that
+// reach both through one server.
+func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOpts gateway.Options, hOpts gateway.HandlerOptions) error {
+	g, err := buildGraph(pool, opts, sgs, gwOpts, hOpts)
+	if err != nil {
+		return err
+	}
+	g.mountPublic(mux)
+	g.mountSubgraphs(mux)
+	return nil
+}

@@ -13,31 +13,30 @@ import (
 	"github.com/citizengraph/citizengraph/schema"
 )
 
-// mountGateway mounts the federation gateway at /graphql over the composed
-// supergraph, fetching from and subscribing to the subgraph handlers in
-// process (same wire contract as HTTP, no sockets), with v verifying the
-// tokens of HTTP requests and WebSocket connections.
-func mountGateway(mux *http.ServeMux, handlers map[string]http.Handler, v auth.TokenVerifier, opts gateway.Options, hopts gateway.HandlerOptions) error {
+// gatewayHandler is the federation gateway over the composed supergraph,
+// fetching from and subscribing to the subgraph handlers in process (same
+// wire contract as HTTP, no sockets), with v verifying the tokens of HTTP
+// requests and WebSocket connections.
+func gatewayHandler(handlers map[string]http.Handler, v auth.TokenVerifier, opts gateway.Options, hopts gateway.HandlerOptions) (http.Handler, error) {
 	sg, err := supergraph.Parse(schema.Supergraph())
 	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	for name := range sg.URLs() {
 		if _, ok := handlers[name]; !ok {
-			return fmt.Errorf("gateway: the supergraph names subgraph %q, which this binary does not serve", name)
+			return nil, fmt.Errorf("gateway: the supergraph names subgraph %q, which this binary does not serve", name)
 		}
 	}
 	opts.Fetcher = execute.NewInProcessFetcher(handlers)
 	opts.Subscriber = subscribe.NewInProcess(handlers)
 	gw, err := gateway.New(sg, opts)
 	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	hopts.Inner = func(h http.Handler) http.Handler { return auth.Middleware(v, h) }
 	hopts.VerifyInit = func(ctx context.Context, authorization string) error {
 		_, err := auth.VerifyAuthorization(ctx, v, authorization)
 		return err
 	}
-	mux.Handle("/graphql", gw.Handler(hopts))
-	return nil
+	return gw.Handler(hopts), nil
 }

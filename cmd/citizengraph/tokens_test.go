@@ -29,7 +29,7 @@ import (
 // WebSocket upgrade request carrying the header — and returns, per path,
 // the HTTP status and GraphQL error code of the answer, or the WebSocket
 // close code ("ws 4403").
-func credentialPaths(t *testing.T, base, authorization string) map[string]string {
+func credentialPaths(t *testing.T, base, subgraphsBase, authorization string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	const q = `{"query":"{ comuni(first: 1) { nodes { name } } }"}`
@@ -57,14 +57,20 @@ func credentialPaths(t *testing.T, base, authorization string) map[string]string
 		}
 		out[name] = http.StatusText(resp.StatusCode) + " " + code
 	}
+	url := func(at string) string {
+		if strings.HasPrefix(at, "/subgraphs/") {
+			return subgraphsBase + at
+		}
+		return base + at
+	}
 	for _, at := range []string{"/graphql", "/subgraphs/territory"} {
-		httpDo("POST "+at, http.MethodPost, base+at, q, nil)
-		httpDo("GET "+at, http.MethodGet, base+at+"?query=%7B__typename%7D", "", nil)
+		httpDo("POST "+at, http.MethodPost, url(at), q, nil)
+		httpDo("GET "+at, http.MethodGet, url(at)+"?query=%7B__typename%7D", "", nil)
 	}
 	for _, at := range []string{"/graphql", "/subgraphs/practices"} {
-		httpDo("SSE "+at, http.MethodPost, base+at, sub, map[string]string{"Accept": "text/event-stream"})
-		out["WS init "+at] = wsInitOutcome(t, base+at, nil, authorization)
-		out["WS upgrade "+at] = wsInitOutcome(t, base+at, http.Header{"Authorization": {authorization}}, "")
+		httpDo("SSE "+at, http.MethodPost, url(at), sub, map[string]string{"Accept": "text/event-stream"})
+		out["WS init "+at] = wsInitOutcome(t, url(at), nil, authorization)
+		out["WS upgrade "+at] = wsInitOutcome(t, url(at), http.Header{"Authorization": {authorization}}, "")
 	}
 	return out
 }
@@ -132,7 +138,7 @@ func TestServeWithoutIssuerRefusesTokens(t *testing.T) {
 		t.Fatalf("anonymous query: %+v", anonymous.Errors)
 	}
 	for _, a := range []string{"Bearer garbage", "Bearer " + real, "Basic dXNlcjpwYXNz", "Bearer"} {
-		for path, got := range credentialPaths(t, srv.URL, a) {
+		for path, got := range credentialPaths(t, srv.URL, srv.URL, a) {
 			want := "Unauthorized UNAUTHENTICATED"
 			switch {
 			case strings.HasPrefix(path, "WS init"):
@@ -169,10 +175,12 @@ func TestServeNotReadyUntilIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("DATABASE_URL", devdb.TestURL(t, migrations(registry())...))
-	addr := freeAddr(t)
+	addr, subgraphsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, []string{"--addr", addr, "--oidc-issuer", issuer.URL}) }()
+	go func() {
+		done <- runServe(ctx, []string{"--addr", addr, "--subgraphs-addr", subgraphsAddr, "--oidc-issuer", issuer.URL})
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -196,7 +204,7 @@ func TestServeNotReadyUntilIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, got := range credentialPaths(t, base, "Bearer "+tok) {
+	for path, got := range credentialPaths(t, base, "http://"+subgraphsAddr, "Bearer "+tok) {
 		want := "Service Unavailable UNAVAILABLE"
 		switch {
 		case strings.HasPrefix(path, "WS init"):
