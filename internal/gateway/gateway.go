@@ -461,12 +461,12 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		opts.InitTimeout = 10 * time.Second
 	}
 	srv := handler.New(g)
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(gqlserver.ExpiringWebsocket(transport.Websocket{
 		KeepAlivePingInterval: opts.KeepAlive,
 		InitTimeout:           opts.InitTimeout,
 		InitFunc:              wsInit(opts.VerifyInit),
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(opts.AllowedOrigins)}},
-	})
+	}))
 	// SSE before the JSON POST transport, which would accept its requests.
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: opts.KeepAlive})
 	// The first transport answers JSON POSTs, writing the gateway's
@@ -481,6 +481,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv.SetValidationRulesFn(guard.Rules)
 	srv.SetParserTokenLimit(max(g.limits.MaxTokens, 0))
 	srv.Use(extension.Introspection{})
+	srv.Use(gqlserver.SubscriptionExpiry{})
 	if len(opts.TrustedDocuments) > 0 || opts.RequireTrusted {
 		srv.Use(trusted{docs: opts.TrustedDocuments, require: opts.RequireTrusted})
 	}

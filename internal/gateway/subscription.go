@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
@@ -122,6 +123,11 @@ func wsInit(verify func(ctx context.Context, authorization string) error) transp
 			if err := verify(ctx, a); err != nil {
 				return gqlserver.RefuseInit(ctx, err)
 			}
+		}
+		// The connection ends with the token (verified above, or by the
+		// subgraphs it is forwarded to).
+		if exp, ok := auth.UnverifiedExpiry(a); ok {
+			ctx = gqlserver.WithTokenExpiry(ctx, exp)
 		}
 		return context.WithValue(ctx, wsAuthKey{}, a), nil, nil
 	}

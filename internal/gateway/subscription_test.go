@@ -129,6 +129,13 @@ func sseEvents(t *testing.T, ctx context.Context, url, query string, vars map[st
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
+	return streamData(t, req)
+}
+
+// streamData does req and sends each SSE event's data on the returned
+// channel, closed when the stream ends.
+func streamData(t *testing.T, req *http.Request) <-chan string {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -57,11 +57,11 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 		log = slog.Default()
 	}
 	srv := handler.New(es)
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(ExpiringWebsocket(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitTimeout:           10 * time.Second,
 		InitFunc:              wsInit(opts.Verifier),
-	})
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.SSE{}) // before POST, which accepts any JSON POST
 	srv.AddTransport(transport.GET{})
@@ -72,6 +72,7 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.SetValidationRulesFn(guard.Rules)
 	srv.SetParserTokenLimit(max(limits.MaxTokens, 0))
 	srv.Use(extension.Introspection{})
+	srv.Use(SubscriptionExpiry{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(guard.NewExtension(es.Schema(), limits, queries))
 	if opts.ComplexityLimit > 0 {

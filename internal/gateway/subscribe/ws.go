@@ -20,6 +20,14 @@ import (
 // library that gqlgen, Apollo Server and most subgraph servers speak.
 const subprotocol = "graphql-transport-ws"
 
+// closeForbidden is graphql-transport-ws' 4403 Forbidden: the subgraph
+// refused or ended the subscriber's sign-in; the stream's error is then
+// UNAUTHENTICATED.
+const (
+	closeForbidden      = 4403
+	codeUnauthenticated = "UNAUTHENTICATED"
+)
+
 type wsMessage struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
@@ -129,6 +137,11 @@ func (s *wsStream) fail(err error) error {
 	switch {
 	case errors.As(err, &ce):
 		err = fmt.Errorf("the subgraph closed the connection: %d %s", ce.Code, ce.Reason)
+		if ce.Code == closeForbidden {
+			// The subgraph refused the subscriber's credentials, or they
+			// expired: the subscriber's to renew, not a subgraph failure.
+			code = codeUnauthenticated
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		code = execute.CodeTimeout
 	}

@@ -73,6 +73,9 @@ func (s *wsSubgraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(q, "rejected"):
 		send(wsMsg{ID: sub.ID, Type: "error", Payload: json.RawMessage(`[{"message":"no such field"}]`)})
 		read()
+	case strings.Contains(q, "forbidden"):
+		send(wsMsg{ID: sub.ID, Type: "next", Payload: json.RawMessage(`{"data":{"n":1}}`)})
+		conn.Close(4403, "Forbidden: token expired") //nolint:errcheck
 	case strings.Contains(q, "forever"):
 		send(wsMsg{ID: sub.ID, Type: "next", Payload: json.RawMessage(`{"data":{"n":1}}`)})
 		for read().Type != "closed" {
