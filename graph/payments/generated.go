@@ -73,7 +73,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreatePaymentPosition     func(childComplexity int, input CreatePaymentPositionInput) int
 		InvalidatePaymentPosition func(childComplexity int, iupd string) int
-		PayInstallment            func(childComplexity int, noticeNumber string, idempotencyKey string, method PaymentMethod) int
+		PayInstallment            func(childComplexity int, noticeNumber string, idempotencyKey string, method PaymentMethod, debtorFiscalCode *string) int
 		PublishPaymentPosition    func(childComplexity int, iupd string) int
 	}
 
@@ -129,7 +129,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Installment        func(childComplexity int, noticeNumber string) int
+		Installment        func(childComplexity int, noticeNumber string, debtorFiscalCode *string) int
 		PaymentPosition    func(childComplexity int, iupd string) int
 		PaymentTaxonomy    func(childComplexity int, macroArea *string) int
 		__resolve__service func(childComplexity int) int
@@ -175,7 +175,7 @@ type MutationResolver interface {
 	CreatePaymentPosition(ctx context.Context, input CreatePaymentPositionInput) (*PaymentPosition, error)
 	PublishPaymentPosition(ctx context.Context, iupd string) (*PaymentPosition, error)
 	InvalidatePaymentPosition(ctx context.Context, iupd string) (*PaymentPosition, error)
-	PayInstallment(ctx context.Context, noticeNumber string, idempotencyKey string, method PaymentMethod) (*PaymentResult, error)
+	PayInstallment(ctx context.Context, noticeNumber string, idempotencyKey string, method PaymentMethod, debtorFiscalCode *string) (*PaymentResult, error)
 }
 type PaymentPositionResolver interface {
 	Installments(ctx context.Context, obj *PaymentPosition) ([]*Installment, error)
@@ -188,7 +188,7 @@ type PracticeResolver interface {
 }
 type QueryResolver interface {
 	PaymentPosition(ctx context.Context, iupd string) (*PaymentPosition, error)
-	Installment(ctx context.Context, noticeNumber string) (*Installment, error)
+	Installment(ctx context.Context, noticeNumber string, debtorFiscalCode *string) (*Installment, error)
 	PaymentTaxonomy(ctx context.Context, macroArea *string) ([]*TaxonomyEntry, error)
 }
 
@@ -357,7 +357,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.PayInstallment(childComplexity, args["noticeNumber"].(string), args["idempotencyKey"].(string), args["method"].(PaymentMethod)), true
+		return e.ComplexityRoot.Mutation.PayInstallment(childComplexity, args["noticeNumber"].(string), args["idempotencyKey"].(string), args["method"].(PaymentMethod), args["debtorFiscalCode"].(*string)), true
 	case "Mutation.publishPaymentPosition":
 		if e.ComplexityRoot.Mutation.PublishPaymentPosition == nil {
 			break
@@ -572,7 +572,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Installment(childComplexity, args["noticeNumber"].(string)), true
+		return e.ComplexityRoot.Query.Installment(childComplexity, args["noticeNumber"].(string), args["debtorFiscalCode"].(*string)), true
 
 	case "Query.paymentPosition":
 		if e.ComplexityRoot.Query.PaymentPosition == nil {
@@ -807,17 +807,21 @@ type PageInfo @shareable {
 
 type Query {
   """
-  A debt position by its IUPD. Visible to the debtor, to operators of the
-  creditor comune and to admins.
+  A debt position by its IUPD. Visible to the debtor, to a delegate whose
+  delegation covers PAYMENTS (for every service), to operators of the
+  creditor comune and to admins; anyone else gets NOT_FOUND, as for an
+  unknown IUPD. Needs payments:read.
   """
   paymentPosition(iupd: ID!): PaymentPosition
   """
-  An installment by its 18-digit notice number (codice avviso). As on pagoPA,
-  any authenticated caller holding the notice may read the amount, due date
-  and status needed to pay it; the position behind it (debtor data) keeps
-  the position's visibility rules.
+  An installment by its 18-digit notice number (codice avviso). The debtor,
+  their delegates, operators of the creditor comune and admins read it in
+  full. Anyone else must also give the debtor's fiscal code, as pagoPA's
+  checkout asks, and then reads what paying needs: amount, due date, status
+  — no receipt, and position null (the debtor's identity stays hidden).
+  Otherwise null, as for an unknown notice. Needs payments:read.
   """
-  installment(noticeNumber: String!): Installment
+  installment(noticeNumber: String!, debtorFiscalCode: String): Installment
   "The pagoPA collection-service taxonomy for comuni, optionally one macro-area (e.g. TRIBUTI)."
   paymentTaxonomy(macroArea: String): [TaxonomyEntry!]!
 }
@@ -839,10 +843,13 @@ type Mutation {
   """
   Pays an installment through the payment-service provider. Idempotent by
   idempotencyKey: a retry with the same key returns the same receipt and
-  charges once. Any authenticated caller holding the notice may pay it, as
-  on pagoPA; the payer is recorded on the receipt.
+  charges once. The debtor, their delegates (PAYMENTS), operators of the
+  creditor and admins may pay it; anyone else holding the notice may pay it
+  too, as on pagoPA, giving the debtor's fiscal code (else NOT_FOUND, as for
+  an unknown notice). The payer, from the token, is recorded on the
+  receipt. Needs payments:write.
   """
-  payInstallment(noticeNumber: String!, idempotencyKey: String!, method: PaymentMethod!): PaymentResult!
+  payInstallment(noticeNumber: String!, idempotencyKey: String!, method: PaymentMethod!, debtorFiscalCode: String): PaymentResult!
 }
 
 "A pagoPA debt position (GPD posizione debitoria)."
@@ -898,7 +905,7 @@ type Installment {
   receipt: Receipt
   "The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>."
   qrCodePayload: String
-  "The position; null with FORBIDDEN for callers who may pay the notice but not see its debtor."
+  "The position; null for callers who may pay the notice but not see its debtor."
   position: PaymentPosition @goField(forceResolver: true)
 }
 
@@ -946,8 +953,9 @@ type PaymentResult {
 }
 
 input CreatePaymentPositionInput {
-  "ISTAT code of the creditor comune."
+  "ISTAT code of the creditor comune: the caller must be one of its operators (or an admin)."
   comune: ID!
+  "The debtor's person id; with debtorFiscalCode it must name the same registered person (else BAD_USER_INPUT)."
   debtorId: ID!
   debtorFiscalCode: String!
   debtorName: String!
@@ -1491,6 +1499,14 @@ func (ec *executionContext) field_Mutation_payInstallment_args(ctx context.Conte
 		return nil, err
 	}
 	args["method"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "debtorFiscalCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["debtorFiscalCode"] = arg3
 	return args, nil
 }
 
@@ -1577,6 +1593,14 @@ func (ec *executionContext) field_Query_installment_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["noticeNumber"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "debtorFiscalCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["debtorFiscalCode"] = arg1
 	return args, nil
 }
 
@@ -2282,7 +2306,7 @@ func (ec *executionContext) _Mutation_payInstallment(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().PayInstallment(ctx, fc.Args["noticeNumber"].(string), fc.Args["idempotencyKey"].(string), fc.Args["method"].(PaymentMethod))
+			return ec.Resolvers.Mutation().PayInstallment(ctx, fc.Args["noticeNumber"].(string), fc.Args["idempotencyKey"].(string), fc.Args["method"].(PaymentMethod), fc.Args["debtorFiscalCode"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *PaymentResult) graphql.Marshaler {
@@ -3189,7 +3213,7 @@ func (ec *executionContext) _Query_installment(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Installment(ctx, fc.Args["noticeNumber"].(string))
+			return ec.Resolvers.Query().Installment(ctx, fc.Args["noticeNumber"].(string), fc.Args["debtorFiscalCode"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *Installment) graphql.Marshaler {

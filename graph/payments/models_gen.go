@@ -17,8 +17,9 @@ type Comune struct {
 func (Comune) IsEntity() {}
 
 type CreatePaymentPositionInput struct {
-	// ISTAT code of the creditor comune.
-	Comune           string              `json:"comune"`
+	// ISTAT code of the creditor comune: the caller must be one of its operators (or an admin).
+	Comune string `json:"comune"`
+	// The debtor's person id; with debtorFiscalCode it must name the same registered person (else BAD_USER_INPUT).
 	DebtorID         string              `json:"debtorId"`
 	DebtorFiscalCode string              `json:"debtorFiscalCode"`
 	DebtorName       string              `json:"debtorName"`
@@ -49,7 +50,7 @@ type Installment struct {
 	Receipt     *Receipt          `json:"receipt,omitempty"`
 	// The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>.
 	QRCodePayload *string `json:"qrCodePayload,omitempty"`
-	// The position; null with FORBIDDEN for callers who may pay the notice but not see its debtor.
+	// The position; null for callers who may pay the notice but not see its debtor.
 	Position *PaymentPosition `json:"position,omitempty"`
 }
 

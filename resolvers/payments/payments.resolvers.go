@@ -14,6 +14,9 @@ import (
 )
 
 func (r *installmentResolver) Position(ctx context.Context, obj *paymentsgql.Installment) (*paymentsgql.PaymentPosition, error) {
+	if obj.Position == nil {
+		return nil, nil // a payer who is not the debtor: the position stays hidden
+	}
 	p, err := r.svc.Position(ctx, obj.Position.Iupd)
 	if err != nil {
 		return nil, err
@@ -45,12 +48,22 @@ func (r *mutationResolver) InvalidatePaymentPosition(ctx context.Context, iupd s
 	return toPosition(p), nil
 }
 
-func (r *mutationResolver) PayInstallment(ctx context.Context, noticeNumber string, idempotencyKey string, method paymentsgql.PaymentMethod) (*paymentsgql.PaymentResult, error) {
-	res, err := r.svc.Pay(ctx, noticeNumber, idempotencyKey, payments.Method(method))
+func (r *mutationResolver) PayInstallment(ctx context.Context, noticeNumber string, idempotencyKey string, method paymentsgql.PaymentMethod, debtorFiscalCode *string) (*paymentsgql.PaymentResult, error) {
+	fc := ""
+	if debtorFiscalCode != nil {
+		fc = *debtorFiscalCode
+	}
+	res, err := r.svc.Pay(ctx, noticeNumber, fc, idempotencyKey, payments.Method(method))
 	if err != nil {
 		return nil, err
 	}
-	return &paymentsgql.PaymentResult{Receipt: toReceipt(&res.Receipt), Installment: r.toInstallment(&res.Installment),
+	in := r.toInstallment(&res.Installment)
+	if fc != "" {
+		// Paid by someone other than the debtor: the receipt is theirs, the
+		// position (the debtor's identity) is not.
+		in.Position = nil
+	}
+	return &paymentsgql.PaymentResult{Receipt: toReceipt(&res.Receipt), Installment: in,
 		Replayed: res.Replayed}, nil
 }
 
@@ -106,15 +119,23 @@ func (r *queryResolver) PaymentPosition(ctx context.Context, iupd string) (*paym
 	return toPosition(p), nil
 }
 
-func (r *queryResolver) Installment(ctx context.Context, noticeNumber string) (*paymentsgql.Installment, error) {
-	in, err := r.svc.Installment(ctx, noticeNumber)
+func (r *queryResolver) Installment(ctx context.Context, noticeNumber string, debtorFiscalCode *string) (*paymentsgql.Installment, error) {
+	fc := ""
+	if debtorFiscalCode != nil {
+		fc = *debtorFiscalCode
+	}
+	in, full, err := r.svc.Installment(ctx, noticeNumber, fc)
 	if apperr.Is(apperr.NotFound, err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return r.toInstallment(in), nil
+	out := r.toInstallment(in)
+	if !full {
+		out.Position = nil
+	}
+	return out, nil
 }
 
 func (r *queryResolver) PaymentTaxonomy(ctx context.Context, macroArea *string) ([]*paymentsgql.TaxonomyEntry, error) {

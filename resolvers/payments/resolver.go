@@ -5,6 +5,7 @@ package payments
 
 import (
 	"context"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -35,7 +36,7 @@ func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 // It panics if the embedded open data cannot be read, which tests rule out.
 func NewHandlerWithPSP(pool *pgxpool.Pool, psp payments.PSP, opts gqlserver.Options) http.Handler {
 	store := payments.NewStore(pool)
-	svc, err := payments.NewService(store, psp)
+	svc, err := payments.NewService(store, psp, payments.WithRegistry(identity.NewMandates(pool)))
 	if err != nil {
 		panic(err)
 	}

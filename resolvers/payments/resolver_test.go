@@ -18,10 +18,28 @@ import (
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
 )
 
 var migration = db.Migration{Schema: "payments", Files: payments.Migrations()}
+
+// identityMigration: the payments subgraph consults the identity registry
+// (delegations, and the debtors operators name).
+var identityMigration = db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
+
+// mario is the registered debtor of the HTTP flow.
+const marioID = "5a1e0000-0000-4000-8000-000000000001"
+
+func registerMario(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `insert into identity.person (id, fiscal_code, given_name, family_name, sex,
+		birth_date, birthplace_istat, birthplace_name, birthplace_province, birthplace_cadastral, registry_verified_at)
+		values ($1, 'RSSMRA80A01F205X', 'Mario', 'Rossi', 'M', '1980-01-01', '015146', 'Milano', 'MI', 'F205', now())`, marioID)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 // withTestPrincipal authenticates requests from the X-Test-Principal
 // header (a JSON auth.Principal), standing in for auth.Middleware.
@@ -144,7 +162,7 @@ const entitiesQuery = `query($r: [_Any!]!) { _entities(representations: $r) {
 } }`
 
 func TestEntitiesBatch(t *testing.T) {
-	pool, qc := devdb.NewCountingTestDB(t, migration)
+	pool, qc := devdb.NewCountingTestDB(t, migration, identityMigration)
 	s := seedSmall(t, pool)
 	srv, _ := newServer(t, pool, countingWait)
 
@@ -282,10 +300,11 @@ func TestEntitiesBatch(t *testing.T) {
 		}
 	}
 
-	// Visibility: a citizen resolving others' positions gets FORBIDDEN per index.
+	// Visibility: a citizen resolving others' positions gets NOT_FOUND per
+	// index, as for unknown ones.
 	res = post(t, srv, &auth.Principal{FirstParty: true, Subject: "x", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}},
 		entitiesQuery, map[string]any{"r": reps[:3]})
-	if len(res.Errors) == 0 || res.code(0) != "FORBIDDEN" {
+	if len(res.Errors) == 0 || res.code(0) != "NOT_FOUND" {
 		t.Fatalf("citizen resolving others' positions: %+v", res.Errors)
 	}
 	res = post(t, srv, nil, entitiesQuery, map[string]any{"r": reps[:3]})
@@ -295,7 +314,8 @@ func TestEntitiesBatch(t *testing.T) {
 }
 
 func TestPaymentFlowOverHTTP(t *testing.T) {
-	pool := devdb.NewTestDB(t, migration)
+	pool := devdb.NewTestDB(t, migration, identityMigration)
+	registerMario(t, pool)
 	cs, _ := payments.Creditors()
 	if err := payments.NewStore(pool).EnsureCreditors(context.Background(), cs); err != nil {
 		t.Fatal(err)
@@ -303,7 +323,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	srv, psp := newServer(t, pool, 0)
 	due := time.Now().UTC().AddDate(0, 2, 0).Format(time.DateOnly)
 	input := map[string]any{
-		"comune": "015146", "debtorId": "person-1", "debtorFiscalCode": "RSSMRA80A01F205X",
+		"comune": "015146", "debtorId": marioID, "debtorFiscalCode": "RSSMRA80A01F205X",
 		"debtorName": "Mario Rossi", "practiceId": "practice-1", "description": "Carta d'identità elettronica",
 		"installments": []map[string]any{{"amountCents": 2222, "description": "Corrispettivo CIE", "dueDate": due, "taxonomyCode": "9/0101101IM/"}},
 	}
@@ -355,7 +375,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	if want := "PAGOPA|002|" + notice + "|" + created.CreatePaymentPosition.Creditor.FiscalCode + "|2222"; pp.Installments[0].QRCodePayload != want {
 		t.Fatalf("qr payload %q, want %q", pp.Installments[0].QRCodePayload, want)
 	}
-	pay := `mutation($n: String!, $k: String!) { payInstallment(noticeNumber: $n, idempotencyKey: $k, method: CARD) {
+	pay := `mutation($n: String!, $k: String!, $fc: String) { payInstallment(noticeNumber: $n, idempotencyKey: $k, method: CARD, debtorFiscalCode: $fc) {
 		replayed receipt { receiptId pspName method amountCents feeCents } installment { status position { status paidCents } } } }`
 	payer := &auth.Principal{FirstParty: true, Subject: "payer", FiscalCode: "BNCGNN85T10F205K", Roles: []string{auth.RoleCitizen}}
 	var paid [2]struct {
@@ -372,10 +392,10 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 		}
 	}
 	for i := range paid {
-		res = post(t, srv, payer, pay, map[string]any{"n": notice, "k": "retry-me"})
+		res = post(t, srv, payer, pay, map[string]any{"n": notice, "k": "retry-me", "fc": "RSSMRA80A01F205X"})
 		decode(t, res, &paid[i])
 		// The payer is not the debtor: the receipt is theirs, the position is not.
-		if len(res.Errors) != 1 || res.code(0) != "FORBIDDEN" {
+		if len(res.Errors) != 0 || paid[i].PayInstallment.Installment.Position != nil {
 			t.Fatalf("pay %d: %s %+v", i, res.Data, res.Errors)
 		}
 	}
@@ -387,7 +407,10 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	if len(psp.Charges()) != 1 {
 		t.Fatalf("charges = %d, want 1", len(psp.Charges()))
 	}
-	res = post(t, srv, payer, pay, map[string]any{"n": notice, "k": "another"})
+	if res = post(t, srv, payer, pay, map[string]any{"n": notice, "k": "without-fc"}); res.code(0) != "NOT_FOUND" {
+		t.Fatalf("paying without the debtor's fiscal code: %+v", res.Errors)
+	}
+	res = post(t, srv, payer, pay, map[string]any{"n": notice, "k": "another", "fc": "RSSMRA80A01F205X"})
 	if res.code(0) != "CONFLICT" {
 		t.Fatalf("paying a paid notice: %+v", res.Errors)
 	}
@@ -401,15 +424,15 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 		t.Fatalf("debtor query: %s %+v", res.Data, res.Errors)
 	}
 	res = post(t, srv, debtor, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { payments(status: PAID) { totalCount nodes { iupd } } } } }`,
-		map[string]any{"r": []map[string]any{{"__typename": "Person", "id": "person-1"}}})
+		map[string]any{"r": []map[string]any{{"__typename": "Person", "id": marioID}}})
 	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"totalCount":1,"nodes":[{"iupd":"`+iupd+`"}]`) {
 		t.Fatalf("Person.payments: %s %+v", res.Data, res.Errors)
 	}
-	res = post(t, srv, debtor, `{ _entities(representations: [{__typename: "Person", id: "person-1"}]) { ... on Person { payments(first: 0) { totalCount } } } }`, nil)
+	res = post(t, srv, debtor, `{ _entities(representations: [{__typename: "Person", id: "`+marioID+`"}]) { ... on Person { payments(first: 0) { totalCount } } } }`, nil)
 	if res.code(0) != "BAD_USER_INPUT" {
 		t.Fatalf("first: 0: %+v", res.Errors)
 	}
-	res = post(t, srv, debtor, `{ _entities(representations: [{__typename: "Person", id: "person-1"}]) { ... on Person { payments(after: "%%%") { totalCount } } } }`, nil)
+	res = post(t, srv, debtor, `{ _entities(representations: [{__typename: "Person", id: "`+marioID+`"}]) { ... on Person { payments(after: "%%%") { totalCount } } } }`, nil)
 	if res.code(0) != "BAD_USER_INPUT" {
 		t.Fatalf("bad cursor: %+v", res.Errors)
 	}
@@ -420,7 +443,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 }
 
 func BenchmarkEntities100(b *testing.B) {
-	pool := devdb.NewTestDB(b, migration)
+	pool := devdb.NewTestDB(b, migration, identityMigration)
 	s := seedSmall(b, pool)
 	srv, _ := newServer(b, pool, 0)
 	reps := make([]map[string]any, 100)

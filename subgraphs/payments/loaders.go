@@ -29,12 +29,12 @@ type pageKey struct {
 }
 
 type pageGroup struct {
-	Status     string
-	First      int
-	After      string
-	All        bool
-	FiscalCode string
-	Comuni     string // joined with commas
+	Status      string
+	First       int
+	After       string
+	All         bool
+	FiscalCodes string // joined with commas
+	Comuni      string // joined with commas
 }
 
 // NewLoaders returns fresh loaders on store that gather keys for wait
@@ -83,7 +83,10 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 				for j, i := range idx {
 					ids[j] = keys[i].PersonID
 				}
-				q := PageQuery{First: g.First, After: g.After, Scope: Scope{All: g.All, FiscalCode: g.FiscalCode}}
+				q := PageQuery{First: g.First, After: g.After, Scope: Scope{All: g.All}}
+				if g.FiscalCodes != "" {
+					q.Scope.FiscalCodes = strings.Split(g.FiscalCodes, ",")
+				}
 				if g.Status != "" {
 					st := PositionStatus(g.Status)
 					q.Status = &st

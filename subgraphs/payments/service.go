@@ -29,6 +29,7 @@ type Service struct {
 	taxonomy []opendata.Taxonomy
 	byCode   map[string]opendata.Taxonomy
 	comuni   map[string]opendata.Comune
+	registry Registry
 }
 
 // Option tunes a service.
@@ -71,19 +72,6 @@ func (s *Service) loaders(ctx context.Context) *Loaders {
 	return NewLoaders(s.store, 0)
 }
 
-// scopeOf is the visibility scope of the caller.
-func scopeOf(ctx context.Context, op string) (Scope, *auth.Principal, error) {
-	p := auth.FromContext(ctx)
-	if p == nil {
-		return Scope{}, nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
-	}
-	sc := Scope{All: p.Has(auth.RoleAdmin), FiscalCode: strings.ToUpper(p.FiscalCode)}
-	if p.Has(auth.RoleOperator) {
-		sc.Comuni = p.Comuni
-	}
-	return sc, p, nil
-}
-
 // Taxonomy returns the taxonomy entry of code.
 func (s *Service) Taxonomy(code string) (opendata.Taxonomy, bool) {
 	t, ok := s.byCode[code]
@@ -105,7 +93,7 @@ func (s *Service) TaxonomyEntries(macroArea string) []opendata.Taxonomy {
 // Position returns a position the caller may see.
 func (s *Service) Position(ctx context.Context, iupd string) (*Position, error) {
 	const op = "payments.Position"
-	sc, _, err := scopeOf(ctx, op)
+	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +102,7 @@ func (s *Service) Position(ctx context.Context, iupd string) (*Position, error) 
 		return nil, err
 	}
 	if !sc.Allows(&p) {
-		return nil, apperr.E(op, apperr.Permission, "not allowed to see this payment position")
+		return nil, apperr.E(op, apperr.NotFound, "no payment position with this IUPD")
 	}
 	return &p, nil
 }
@@ -123,7 +111,7 @@ func (s *Service) Position(ctx context.Context, iupd string) (*Position, error) 
 // hidden position is nil with its error at the same index.
 func (s *Service) Positions(ctx context.Context, iupds []string) ([]*Position, []error, error) {
 	const op = "payments.Positions"
-	sc, _, err := scopeOf(ctx, op)
+	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,7 +127,7 @@ func (s *Service) Positions(ctx context.Context, iupds []string) ([]*Position, [
 		case !ok:
 			errs[i] = apperr.E(op, apperr.NotFound, "no payment position with this IUPD")
 		case !sc.Allows(&p):
-			errs[i] = apperr.E(op, apperr.Permission, "not allowed to see this payment position")
+			errs[i] = apperr.E(op, apperr.NotFound, "no payment position with this IUPD")
 		default:
 			out[i] = &p
 		}
@@ -153,28 +141,43 @@ func (s *Service) Installments(ctx context.Context, iupd string) ([]Installment,
 	return s.loaders(ctx).installments.Load(ctx, iupd)()
 }
 
-// Installment returns the installment with a notice number. Any
-// authenticated caller holding the notice may read it.
-func (s *Service) Installment(ctx context.Context, notice string) (*Installment, error) {
+// Installment returns the installment with a notice number. The debtor,
+// their delegates (payments), operators of the creditor comune and admins
+// read it in full (full is true). Anyone else must hold the debtor's
+// fiscal code too, as on pagoPA's checkout, and then gets what paying
+// needs: no receipt, and the position (the debtor's identity) stays
+// hidden. Without it the answer is NOT_FOUND, as for an unknown notice.
+func (s *Service) Installment(ctx context.Context, notice, debtorFC string) (in *Installment, full bool, err error) {
 	const op = "payments.Installment"
-	if _, _, err := scopeOf(ctx, op); err != nil {
-		return nil, err
+	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
+	if err != nil {
+		return nil, false, err
 	}
 	if !ValidNoticeNumber(notice) {
-		return nil, apperr.E(op, apperr.Invalid, "the notice number is not a valid 18-digit pagoPA notice number")
+		return nil, false, apperr.E(op, apperr.Invalid, "the notice number is not a valid 18-digit pagoPA notice number")
 	}
-	in, err := s.store.InstallmentByNotice(ctx, notice)
+	got, err := s.store.InstallmentByNotice(ctx, notice)
 	if err != nil {
-		return nil, err
+		if apperr.Is(apperr.NotFound, err) {
+			return nil, false, noInstallment(op)
+		}
+		return nil, false, err
 	}
-	return &in, nil
+	full, ok := reaches(sc, &got, debtorFC)
+	if !ok {
+		return nil, false, noInstallment(op)
+	}
+	if !full {
+		got.Receipt = nil
+	}
+	return &got, full, nil
 }
 
 // PersonPayments returns a page of the positions of person the caller may
 // see, newest first.
 func (s *Service) PersonPayments(ctx context.Context, personID string, status *PositionStatus, first int, after string) (*Page, error) {
 	const op = "payments.PersonPayments"
-	sc, _, err := scopeOf(ctx, op)
+	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +189,7 @@ func (s *Service) PersonPayments(ctx context.Context, personID string, status *P
 			return nil, err
 		}
 	}
-	g := pageGroup{First: first, After: after, All: sc.All, FiscalCode: sc.FiscalCode, Comuni: strings.Join(sc.Comuni, ",")}
+	g := pageGroup{First: first, After: after, All: sc.All, FiscalCodes: strings.Join(sc.FiscalCodes, ","), Comuni: strings.Join(sc.Comuni, ",")}
 	if status != nil {
 		if !status.Valid() {
 			return nil, apperr.E(op, apperr.Invalid, "unknown status")
@@ -199,7 +202,7 @@ func (s *Service) PersonPayments(ctx context.Context, personID string, status *P
 // PracticePayments returns the positions of a practice the caller may see.
 func (s *Service) PracticePayments(ctx context.Context, practiceID string) ([]Position, error) {
 	const op = "payments.PracticePayments"
-	sc, _, err := scopeOf(ctx, op)
+	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +270,17 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Position, error)
 	np, err := s.validate(op, in)
 	if err != nil {
 		return nil, err
+	}
+	if s.registry != nil {
+		// The operator names the debtor: the id and the fiscal code must
+		// be the same registered person.
+		reg, err := s.registry.Of(ctx, np.DebtorFiscalCode, s.now().UTC())
+		if err != nil {
+			return nil, apperr.Wrap(op, err)
+		}
+		if reg.PersonID == "" || !strings.EqualFold(reg.PersonID, np.DebtorID) {
+			return nil, apperr.E(op, apperr.Invalid, "debtorId and debtorFiscalCode do not name the same registered person")
+		}
 	}
 	iupd, err := s.store.CreateDraft(ctx, np, s.now().UTC().Truncate(time.Microsecond))
 	if err != nil {
@@ -402,13 +416,15 @@ func (s *Service) Invalidate(ctx context.Context, iupd string) (*Position, error
 }
 
 // Pay pays the installment with a notice number through the provider, once
-// per idempotency key and once per installment. Any authenticated caller
-// holding the notice may pay it.
-func (s *Service) Pay(ctx context.Context, notice, key string, method Method) (*PaymentResult, error) {
+// per idempotency key and once per installment. The debtor, their
+// delegates, operators of the creditor and admins may pay it; anyone else
+// holding the notice may too when they also give the debtor's fiscal code,
+// as on pagoPA's checkout (else NOT_FOUND, as for an unknown notice).
+func (s *Service) Pay(ctx context.Context, notice, debtorFC, key string, method Method) (*PaymentResult, error) {
 	const op = "payments.Pay"
-	p := auth.FromContext(ctx)
-	if p == nil {
-		return nil, apperr.E(op, apperr.Unauthenticated, "authentication required")
+	sc, p, err := s.scopeOf(ctx, op, auth.ScopePaymentsWrite)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case !ValidNoticeNumber(notice):
@@ -426,6 +442,9 @@ func (s *Service) Pay(ctx context.Context, notice, key string, method Method) (*
 	res, err := s.store.Pay(ctx, PayRequest{NoticeNumber: notice, IdempotencyKey: key, Method: method,
 		PayerSubject: subject, PayerFiscalCode: strings.ToUpper(p.FiscalCode), Now: now},
 		s.psp, func(pos Position, in Installment) error {
+			if _, ok := reaches(sc, &in, debtorFC); !ok {
+				return noInstallment(op)
+			}
 			switch {
 			case in.Status == InstallmentPaid:
 				return apperr.E(op, apperr.Conflict, "the installment is already paid")

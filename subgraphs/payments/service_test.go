@@ -63,7 +63,7 @@ func TestCreatePublishPay(t *testing.T) {
 	}
 
 	payer := as(citizen("BNCGNN85T10F205K"))
-	res, err := e.svc.Pay(payer, ins[0].NoticeNumber, "key-1", MethodCard)
+	res, err := e.svc.Pay(payer, ins[0].NoticeNumber, validFC(t), "key-1", MethodCard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,16 +75,36 @@ func TestCreatePublishPay(t *testing.T) {
 	if got.Status != StatusPartiallyPaid || got.PaidCents != 4000 {
 		t.Fatalf("after one installment: %s %d", got.Status, got.PaidCents)
 	}
-	if _, err := e.svc.Pay(payer, ins[1].NoticeNumber, "key-2", MethodSatispay); err != nil {
+	if _, err := e.svc.Pay(payer, ins[1].NoticeNumber, validFC(t), "key-2", MethodSatispay); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = e.svc.Position(as(admin), p.IUPD)
 	if got.Status != StatusPaid || got.PaidCents != got.TotalCents {
 		t.Fatalf("after both installments: %s %d/%d", got.Status, got.PaidCents, got.TotalCents)
 	}
-	in, err := e.svc.Installment(payer, ins[1].NoticeNumber)
-	if err != nil || in.Receipt == nil || in.Receipt.Method != MethodSatispay {
+	in, full, err := e.svc.Installment(as(citizen(validFC(t))), ins[1].NoticeNumber, "")
+	if err != nil || !full || in.Receipt == nil || in.Receipt.Method != MethodSatispay {
 		t.Fatalf("installment by notice: %+v, %v", in, err)
+	}
+	// The payer, who is not the debtor, reads it with the debtor's fiscal
+	// code only, and without the receipt; without it, as for an unknown
+	// notice.
+	in, full, err = e.svc.Installment(payer, ins[1].NoticeNumber, validFC(t))
+	if err != nil || full || in.Receipt != nil {
+		t.Fatalf("installment for a payer: %+v, %v", in, err)
+	}
+	_, _, errNone := e.svc.Installment(payer, ins[1].NoticeNumber, "")
+	_, _, errWrong := e.svc.Installment(payer, ins[1].NoticeNumber, "BNCGNN85T10F205K")
+	unknown, _ := IUVBase(KindPublished, milano, 990)
+	_, unknownNotice, _ := Notice(unknown)
+	_, _, errUnknown := e.svc.Installment(payer, unknownNotice, validFC(t))
+	for _, err := range []error{errNone, errWrong, errUnknown} {
+		if apperr.KindOf(err) != apperr.NotFound || apperr.PublicMessage(err) != apperr.PublicMessage(errUnknown) {
+			t.Fatalf("notice without the debtor's fiscal code: %v (unknown notice: %v)", err, errUnknown)
+		}
+	}
+	if _, err := e.svc.Pay(payer, ins[1].NoticeNumber, "", "key-x", MethodCard); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("paying without the debtor's fiscal code: %v", err)
 	}
 	// A paid position cannot be invalidated; an open one can, then not be paid.
 	_, err = e.svc.Invalidate(op, p.IUPD)
@@ -93,7 +113,7 @@ func TestCreatePublishPay(t *testing.T) {
 	if p3, err = e.svc.Invalidate(op, p3.IUPD); err != nil || p3.Status != StatusInvalid {
 		t.Fatalf("invalidate: %+v %v", p3, err)
 	}
-	_, err = e.svc.Pay(payer, ins3[0].NoticeNumber, "key-3", MethodCard)
+	_, err = e.svc.Pay(payer, ins3[0].NoticeNumber, validFC(t), "key-3", MethodCard)
 	wantKind(t, err, apperr.IllegalTransition)
 	if n := len(e.psp.Charges()); n != 2 {
 		t.Errorf("charges = %d, want 2", n)
@@ -116,10 +136,10 @@ func TestValidityDate(t *testing.T) {
 		t.Fatalf("publish before validity: %+v %v", p, err)
 	}
 	ins, _ := e.svc.Installments(op, p.IUPD)
-	_, err = e.svc.Pay(as(citizen(validFC(t))), ins[0].NoticeNumber, "early", MethodCard)
+	_, err = e.svc.Pay(as(citizen(validFC(t))), ins[0].NoticeNumber, validFC(t), "early", MethodCard)
 	wantKind(t, err, apperr.IllegalTransition)
 	clock = now.Add(72 * time.Hour)
-	if _, err := e.svc.Pay(as(citizen(validFC(t))), ins[0].NoticeNumber, "later", MethodCard); err != nil {
+	if _, err := e.svc.Pay(as(citizen(validFC(t))), ins[0].NoticeNumber, validFC(t), "later", MethodCard); err != nil {
 		t.Fatalf("pay after validity date: %v", err)
 	}
 	got, _ := e.svc.Position(as(admin), p.IUPD)
@@ -132,11 +152,11 @@ func TestPayIdempotent(t *testing.T) {
 	e := newEnv(t)
 	_, ins := e.published(t, 2500, 2500)
 	payer := as(citizen(validFC(t)))
-	first, err := e.svc.Pay(payer, ins[0].NoticeNumber, "same-key", MethodPayPal)
+	first, err := e.svc.Pay(payer, ins[0].NoticeNumber, validFC(t), "same-key", MethodPayPal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.svc.Pay(payer, ins[0].NoticeNumber, "same-key", MethodPayPal)
+	again, err := e.svc.Pay(payer, ins[0].NoticeNumber, validFC(t), "same-key", MethodPayPal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,19 +164,19 @@ func TestPayIdempotent(t *testing.T) {
 		t.Fatalf("retry: %+v, first %+v", again, first)
 	}
 	// Same key, different notice → conflict, and no charge.
-	_, err = e.svc.Pay(payer, ins[1].NoticeNumber, "same-key", MethodPayPal)
+	_, err = e.svc.Pay(payer, ins[1].NoticeNumber, validFC(t), "same-key", MethodPayPal)
 	wantKind(t, err, apperr.Conflict)
 	// Already paid, new key → conflict, and no charge.
-	_, err = e.svc.Pay(payer, ins[0].NoticeNumber, "new-key", MethodCard)
+	_, err = e.svc.Pay(payer, ins[0].NoticeNumber, validFC(t), "new-key", MethodCard)
 	wantKind(t, err, apperr.Conflict)
 	// Same key used by another payer → conflict.
-	_, err = e.svc.Pay(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber, "same-key", MethodPayPal)
+	_, err = e.svc.Pay(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber, validFC(t), "same-key", MethodPayPal)
 	wantKind(t, err, apperr.Conflict)
 	if n := len(e.psp.Charges()); n != 1 {
 		t.Fatalf("charges = %d, want 1", n)
 	}
 	// The rejected key is free again: it pays the other installment.
-	if _, err := e.svc.Pay(payer, ins[1].NoticeNumber, "new-key", MethodCard); err != nil {
+	if _, err := e.svc.Pay(payer, ins[1].NoticeNumber, validFC(t), "new-key", MethodCard); err != nil {
 		t.Fatal(err)
 	}
 	var receipts int
@@ -185,7 +205,7 @@ func TestPayConcurrent(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				r, err := e.svc.Pay(payer, notice, key(i), MethodCard)
+				r, err := e.svc.Pay(payer, notice, validFC(t), key(i), MethodCard)
 				out[i] = outcome{r, err}
 			}()
 		}
@@ -255,8 +275,8 @@ func TestAuthorization(t *testing.T) {
 		{"debtor", as(citizen(validFC(t))), 0, true},
 		{"operator", as(operator(milano)), 0, true},
 		{"admin", as(admin), 0, true},
-		{"other citizen", as(citizen("BNCGNN85T10F205K")), apperr.Permission, false},
-		{"other operator", as(operator(monza)), apperr.Permission, false},
+		{"other citizen", as(citizen("BNCGNN85T10F205K")), apperr.NotFound, false},
+		{"other operator", as(operator(monza)), apperr.NotFound, false},
 		{"anonymous", context.Background(), apperr.Unauthenticated, false},
 	} {
 		_, err := e.svc.Position(who.ctx, p.IUPD)
@@ -271,27 +291,27 @@ func TestAuthorization(t *testing.T) {
 		}
 	}
 	// Anyone authenticated holding the notice may read and pay it.
-	if _, err := e.svc.Installment(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber); err != nil {
+	if _, _, err := e.svc.Installment(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber, validFC(t)); err != nil {
 		t.Errorf("holder of the notice: %v", err)
 	}
-	_, err = e.svc.Installment(context.Background(), ins[0].NoticeNumber)
+	_, _, err = e.svc.Installment(context.Background(), ins[0].NoticeNumber, "")
 	wantKind(t, err, apperr.Unauthenticated)
-	_, err = e.svc.Pay(context.Background(), ins[0].NoticeNumber, "k", MethodCard)
+	_, err = e.svc.Pay(context.Background(), ins[0].NoticeNumber, validFC(t), "k", MethodCard)
 	wantKind(t, err, apperr.Unauthenticated)
-	if _, err := e.svc.Pay(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber, "k", MethodCard); err != nil {
+	if _, err := e.svc.Pay(as(citizen("BNCGNN85T10F205K")), ins[0].NoticeNumber, validFC(t), "k", MethodCard); err != nil {
 		t.Errorf("third-party payment: %v", err)
 	}
-	_, err = e.svc.Installment(as(admin), "301"+"000000000000000")
+	_, _, err = e.svc.Installment(as(admin), "301"+"000000000000000", "")
 	wantKind(t, err, apperr.Invalid)
-	_, err = e.svc.Pay(as(admin), "123", "k", MethodCard)
+	_, err = e.svc.Pay(as(admin), "123", validFC(t), "k", MethodCard)
 	wantKind(t, err, apperr.Invalid)
 	valid, _ := IUVBase(KindPublished, milano, 999)
 	_, notice, _ := Notice(valid)
-	_, err = e.svc.Pay(as(admin), notice, "k2", MethodCard)
+	_, err = e.svc.Pay(as(admin), notice, validFC(t), "k2", MethodCard)
 	wantKind(t, err, apperr.NotFound)
-	_, err = e.svc.Pay(as(admin), ins[0].NoticeNumber, "", MethodCard)
+	_, err = e.svc.Pay(as(admin), ins[0].NoticeNumber, validFC(t), "", MethodCard)
 	wantKind(t, err, apperr.Invalid)
-	_, err = e.svc.Pay(as(admin), ins[0].NoticeNumber, "k3", Method("CASH"))
+	_, err = e.svc.Pay(as(admin), ins[0].NoticeNumber, validFC(t), "k3", Method("CASH"))
 	wantKind(t, err, apperr.Invalid)
 }
 

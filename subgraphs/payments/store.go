@@ -90,7 +90,8 @@ func (s *Store) PositionsByPractice(ctx context.Context, practiceIDs []string) (
 
 const installmentCols = `i.position_iupd, i.seq, coalesce(i.notice_number, ''), coalesce(i.iuv, ''), i.amount_cents,
 	i.description, i.due_date, i.taxonomy_code, i.status, p.creditor_fiscal_code,
-	r.receipt_id, r.psp_id, r.psp_name, r.method, r.paid_at, r.amount_cents, r.fee_cents, r.payer_fiscal_code`
+	r.receipt_id, r.psp_id, r.psp_name, r.method, r.paid_at, r.amount_cents, r.fee_cents, r.payer_fiscal_code,
+	p.debtor_fiscal_code, p.comune`
 
 const installmentFrom = ` from payments.installments i
 	join payments.positions p on p.iupd = i.position_iupd
@@ -105,7 +106,7 @@ func scanInstallment(row pgx.Row) (Installment, error) {
 	)
 	err := row.Scan(&in.PositionIUPD, &in.Seq, &in.NoticeNumber, &in.IUV, &in.AmountCents,
 		&in.Description, &in.DueDate, &in.TaxonomyCode, &in.Status, &in.CreditorFiscalCode,
-		&rid, &pspID, &pspName, &method, &paidAt, &ramount, &fee, &payer)
+		&rid, &pspID, &pspName, &method, &paidAt, &ramount, &fee, &payer, &in.DebtorFiscalCode, &in.Comune)
 	if err != nil {
 		return in, err
 	}
@@ -185,7 +186,7 @@ func decodeCursor(s string) (cursor, error) {
 
 // scopeSQL is the visibility predicate; $n.. are all, fiscal code, comuni.
 func scopeSQL(n int) string {
-	return fmt.Sprintf("($%d or p.debtor_fiscal_code = $%d or p.comune = any($%d))", n, n+1, n+2)
+	return fmt.Sprintf("($%d or p.debtor_fiscal_code = any($%d) or p.comune = any($%d))", n, n+1, n+2)
 }
 
 // PeoplePages returns one page of positions for each person, newest first,
@@ -206,7 +207,10 @@ func (s *Store) PeoplePages(ctx context.Context, personIDs []string, q PageQuery
 		st := string(*q.Status)
 		status = &st
 	}
-	fc := q.Scope.FiscalCode
+	fc := q.Scope.FiscalCodes
+	if fc == nil {
+		fc = []string{}
+	}
 	comuni := q.Scope.Comuni
 	if comuni == nil {
 		comuni = []string{}

@@ -1,6 +1,9 @@
 package payments
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // PositionStatus is the status of a debt position (pagoPA GPD).
 type PositionStatus string
@@ -88,6 +91,10 @@ type Installment struct {
 	Status             InstallmentStatus
 	CreditorFiscalCode string
 	Receipt            *Receipt
+	// The position's debtor and comune, for authorization; never shown
+	// to payers who are not the debtor.
+	DebtorFiscalCode string
+	Comune           string
 }
 
 // Receipt is the proof of payment of an installment.
@@ -120,20 +127,16 @@ type Page struct {
 
 // Scope is the set of positions a caller may see.
 type Scope struct {
-	All        bool     // admin
-	FiscalCode string   // positions whose debtor has this fiscal code
-	Comuni     []string // positions of these comuni (operator)
+	All bool // admin
+	// FiscalCodes are the debtors whose positions the caller sees: the
+	// caller, and the people whose delegation covering payments they hold.
+	FiscalCodes []string
+	Comuni      []string // positions of these comuni (operator)
 }
 
 // Allows reports whether pos is within the scope.
-func (s Scope) Allows(pos *Position) bool {
-	if s.All || (s.FiscalCode != "" && s.FiscalCode == pos.DebtorFiscalCode) {
-		return true
-	}
-	for _, c := range s.Comuni {
-		if c == pos.Comune {
-			return true
-		}
-	}
-	return false
+func (s Scope) Allows(pos *Position) bool { return s.allows(pos.DebtorFiscalCode, pos.Comune) }
+
+func (s Scope) allows(debtorFC, comune string) bool {
+	return s.All || slices.Contains(s.FiscalCodes, debtorFC) || slices.Contains(s.Comuni, comune)
 }
