@@ -97,7 +97,7 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 	if v == nil || v.Kind == Null {
 		if t.NonNull {
-			w.nonNull(f)
+			w.nonNull(f, v == nil)
 			return false
 		}
 		w.buf = append(w.buf, "null"...)
@@ -159,9 +159,15 @@ func (w *writer) nullable(start int, t *ast.Type) bool {
 
 // nonNull reports a null in a non-null position unless an error already
 // explains it.
-func (w *writer) nonNull(f *plan.ShapeField) {
+func (w *writer) nonNull(f *plan.ShapeField, missing bool) {
 	for _, e := range w.st.errs {
 		if isPrefix(e.Path, w.path) {
+			return
+		}
+		// An error on a sibling field explains a null here too: a
+		// subgraph that fails one non-null field of an entity nulls the
+		// whole entity, and with it the fields fetched alongside.
+		if n := len(w.path); missing && n > 1 && len(e.Path) == n && isPrefix(e.Path[:n-1], w.path[:n-1]) {
 			return
 		}
 	}

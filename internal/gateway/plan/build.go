@@ -969,7 +969,7 @@ func (b *builder) finish(p *Plan) {
 			if g.kind != Entity || g.into != nil || g.subgraph != f.subgraph || g.level != f.level || g.group != f.group {
 				continue
 			}
-			if fragsConflict(f, g) {
+			if !b.mergeable(f, g) {
 				continue
 			}
 			for _, gf := range g.frags {
@@ -1076,15 +1076,80 @@ func (b *builder) finish(p *Plan) {
 	}
 }
 
-func fragsConflict(f, g *fb) bool {
+// mergeable reports whether two entity fetches can share one request
+// without changing what either position gets: a type condition both
+// select must carry the same selection (a position must not get, nor fail
+// on, fields it did not ask for — a field whose @requires its
+// representations lack, a non-null field whose error would null the
+// entity), and fields of different type conditions sharing a response key
+// must have the same shape (the subgraph validates them together).
+func (b *builder) mergeable(f, g *fb) bool {
 	for _, gf := range g.frags {
 		for _, ff := range f.frags {
-			if ff.typeCond == gf.typeCond && ff.sel.conflicts(gf.sel) {
+			if ff.typeCond == gf.typeCond {
+				if selString(ff.sel) != selString(gf.sel) {
+					return false
+				}
+				continue
+			}
+			if b.shapesConflict(ff.typeCond, ff.sel, gf.typeCond, gf.sel) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func selString(s *selNode) string {
+	var sb strings.Builder
+	s.print(&sb, map[string]bool{})
+	return sb.String()
+}
+
+// shapesConflict reports whether two selections on different parent types
+// use one response key for fields of different names, arguments, types or
+// subselections.
+func (b *builder) shapesConflict(ta string, a *selNode, tb string, bs *selNode) bool {
+	for _, ai := range a.items {
+		if ai.fragment {
+			if b.shapesConflict(orType(ai.typeCond, ta), ai.sub, tb, bs) {
+				return true
+			}
+			continue
+		}
+		for _, bi := range bs.items {
+			if bi.fragment {
+				if b.shapesConflict(ta, &selNode{items: []*selItem{ai}}, orType(bi.typeCond, tb), bi.sub) {
+					return true
+				}
+				continue
+			}
+			if ai.key != bi.key {
+				continue
+			}
+			if ai.name != bi.name || ai.argStr != bi.argStr || (ai.sub == nil) != (bi.sub == nil) {
+				return true
+			}
+			if ai.name == "__typename" {
+				continue
+			}
+			da, db := b.fieldDef(ta, ai.name), b.fieldDef(tb, bi.name)
+			if da == nil || db == nil || da.Type.String() != db.Type.String() {
+				return true
+			}
+			if ai.sub != nil && b.shapesConflict(da.Type.Name(), ai.sub, db.Type.Name(), bi.sub) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+func orType(cond, parent string) string {
+	if cond == "" {
+		return parent
+	}
+	return cond
 }
 
 func (b *builder) printFetch(f *fb, pf *Fetch) {
