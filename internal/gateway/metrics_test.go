@@ -30,11 +30,11 @@ func TestMetrics(t *testing.T) {
 	post(t, h, map[string]any{"query": `{ me { name(nope: 1) } }`}) // invalid: no operation runs
 
 	want := `
-# HELP citizengraph_gateway_operations_total Operations answered, by type (query, mutation, subscription) and outcome (ok, error: the response carries errors).
+# HELP citizengraph_gateway_operations_total Operations answered, by type (query, mutation, subscription) and outcome (ok; error: the response carries errors; cancelled: the client went away first).
 # TYPE citizengraph_gateway_operations_total counter
 citizengraph_gateway_operations_total{outcome="error",type="query"} 1
 citizengraph_gateway_operations_total{outcome="ok",type="query"} 3
-# HELP citizengraph_gateway_subgraph_requests_total Subgraph requests, by subgraph and transport outcome: ok, or the SUBREQUEST_* code of a failed request or a non-2xx status.
+# HELP citizengraph_gateway_subgraph_requests_total Subgraph requests, by subgraph and transport outcome: ok, cancelled (the client went away), or the SUBREQUEST_* code of a failed request or a non-2xx status.
 # TYPE citizengraph_gateway_subgraph_requests_total counter
 citizengraph_gateway_subgraph_requests_total{outcome="SUBREQUEST_HTTP_ERROR",subgraph="catalog"} 1
 citizengraph_gateway_subgraph_requests_total{outcome="ok",subgraph="accounts"} 4
