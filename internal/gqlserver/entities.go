@@ -1,7 +1,14 @@
 package gqlserver
 
 import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
 )
@@ -46,4 +53,44 @@ func BatchErrors(errs []error) error {
 		}
 	}
 	return nil
+}
+
+// RepresentationMistakes makes srv answer the errors gqlgen's federation
+// code raises for malformed _entities representations — no __typename, an
+// unknown type, a key field missing, null or of the wrong type — as
+// BAD_USER_INPUT, the client's mistake, rather than internal errors logged
+// at ERROR. sentinels are the generated package's ErrTypeNotFound and
+// ErrUnknownType; the other errors are recognized by their generated text.
+// The rest of the presentation is [Presenter]'s.
+func RepresentationMistakes(srv *handler.Server, opts Options, sentinels ...error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	next := Presenter(log)
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		if representationMistake(err, sentinels) {
+			err = apperr.E("_entities", apperr.Invalid, "malformed representation: "+err.Error())
+		}
+		return next(ctx, err)
+	})
+}
+
+func representationMistake(err error, sentinels []error) bool {
+	if err == nil || apperr.KindOf(err) != apperr.Internal {
+		return false
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return false // an internal error of ours, not gqlgen's
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	msg := err.Error()
+	return msg == "__typename must be an existing string" ||
+		(strings.HasPrefix(msg, "Field ") && strings.HasSuffix(msg, " undefined in schema.")) ||
+		strings.HasPrefix(msg, "unknown type: ")
 }

@@ -29,5 +29,7 @@ func NewSchema(svc *culture.Service) graphql.ExecutableSchema {
 // per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 	svc := culture.NewService(culture.NewStore(pool))
-	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	gqlserver.RepresentationMistakes(srv, opts, culturegql.ErrTypeNotFound, culturegql.ErrUnknownType)
+	return srv
 }

@@ -30,6 +30,7 @@ func NewSchema(svc *identity.Service) graphql.ExecutableSchema {
 func NewServer(svc *identity.Service, opts gqlserver.Options) *handler.Server {
 	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 	srv.AroundFields(guardPersonalData(svc))
+	gqlserver.RepresentationMistakes(srv, opts, identitygql.ErrTypeNotFound, identitygql.ErrUnknownType)
 	return srv
 }
 

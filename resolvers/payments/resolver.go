@@ -45,5 +45,7 @@ func NewHandlerWithPSP(pool *pgxpool.Pool, psp payments.PSP, opts gqlserver.Opti
 
 // NewServiceHandler returns the HTTP handler serving svc.
 func NewServiceHandler(svc *payments.Service, opts gqlserver.Options) http.Handler {
-	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	gqlserver.RepresentationMistakes(srv, opts, paymentsgql.ErrTypeNotFound, paymentsgql.ErrUnknownType)
+	return srv
 }

@@ -40,7 +40,9 @@ func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 // NewServiceHandler is NewHandler for an existing service (tests inject a
 // clock through it).
 func NewServiceHandler(svc *practices.Service, opts gqlserver.Options) http.Handler {
-	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	gqlserver.RepresentationMistakes(srv, opts, practicesgql.ErrTypeNotFound, practicesgql.ErrUnknownType)
+	return srv
 }
 
 // loaders returns the operation's loaders, or fresh ones when the schema

@@ -29,5 +29,7 @@ func NewSchema(svc *territory.Service) graphql.ExecutableSchema {
 // with per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 	svc := territory.NewService(territory.NewStore(pool))
-	return gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	gqlserver.RepresentationMistakes(srv, opts, territorygql.ErrTypeNotFound, territorygql.ErrUnknownType)
+	return srv
 }
