@@ -17,6 +17,7 @@ type frontFlags struct {
 	origins, trusted, metricsAddr *string
 	requireTrusted, exposePlans   *bool
 	maxSubscriptions              *int
+	maxSubsPerClient              *int
 	limits                        limitFlags
 }
 
@@ -53,6 +54,7 @@ func addFrontFlags(fs *flag.FlagSet) frontFlags {
 		requireTrusted:   fs.Bool("require-trusted-documents", false, "run only the trusted documents (PERSISTED_QUERY_NOT_IN_LIST for anything else); needs --trusted-documents"),
 		exposePlans:      fs.Bool("expose-query-plans", false, "answer the header Citizengraph-Expose-Query-Plan: true with the query plan in extensions.queryPlan (development)"),
 		maxSubscriptions: fs.Int("max-subscriptions", 10000, "maximum subscriptions open at once (0: none)"),
+		maxSubsPerClient: fs.Int("max-subscriptions-per-client", defaultMaxSubscriptionsPerClient, "maximum subscriptions one client holds open at once: a signed-in caller by token subject, an anonymous one by address (0: none)"),
 		metricsAddr:      fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)"),
 		limits:           addLimitFlags(fs),
 	}
@@ -66,10 +68,11 @@ func (f frontFlags) options(ctx context.Context) (gateway.Options, gateway.Handl
 		return gateway.Options{}, gateway.HandlerOptions{}, err
 	}
 	return gateway.Options{
-			Metrics:          startMetrics(ctx, *f.metricsAddr),
-			MaxSubscriptions: *f.maxSubscriptions,
-			ExposePlans:      *f.exposePlans,
-			Limits:           f.limits.value(),
+			Metrics:                   startMetrics(ctx, *f.metricsAddr),
+			MaxSubscriptions:          *f.maxSubscriptions,
+			MaxSubscriptionsPerClient: *f.maxSubsPerClient,
+			ExposePlans:               *f.exposePlans,
+			Limits:                    f.limits.value(),
 		}, gateway.HandlerOptions{
 			AllowedOrigins:   commaList(*f.origins),
 			TrustedDocuments: trusted,
@@ -91,3 +94,8 @@ func loadTrusted(file string, require bool) (gateway.TrustedDocuments, error) {
 	}
 	return gateway.ParseTrustedDocuments(b)
 }
+
+// defaultMaxSubscriptionsPerClient is --max-subscriptions-per-client's
+// default: room for a portal following a handful of practices in several
+// tabs, far from one client holding every slot.
+const defaultMaxSubscriptionsPerClient = 20

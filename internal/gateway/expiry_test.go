@@ -161,22 +161,30 @@ func TestGatewayEndsSubscriptionsAtTokenExpiry(t *testing.T) {
 // unsignedToken is a JWT-shaped token with exp (the gateway command reads
 // exp without verifying; the subgraphs verify).
 func unsignedToken(exp time.Time) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	return enc(map[string]any{"alg": "RS256"}) + "." + enc(map[string]any{"sub": "s", "exp": exp.Unix()}) + ".c2ln"
+	return b64json(map[string]any{"alg": "RS256"}) + "." + b64json(map[string]any{"sub": "s", "exp": exp.Unix()}) + ".c2ln"
+}
+
+func b64json(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func sseEventsWith(t *testing.T, url, authorization, query string) <-chan string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	return sseEventsCtx(t, context.Background(), url, authorization, query)
+}
+
+func sseEventsCtx(t *testing.T, ctx context.Context, url, authorization, query string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", authorization)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
 	return streamData(t, req)
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/normalize"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
@@ -62,6 +63,11 @@ type Options struct {
 	// MaxSubscriptions bounds the subscriptions open at once (0: no
 	// limit); one more is refused with SUBSCRIPTION_LIMIT_EXCEEDED.
 	MaxSubscriptions int
+	// MaxSubscriptionsPerClient bounds the subscriptions one client holds
+	// open at once (0: no limit): a principal by its subject, an anonymous
+	// caller by address (auth.ClientOf); one more is refused with
+	// SUBSCRIPTION_LIMIT_EXCEEDED.
+	MaxSubscriptionsPerClient int
 	// EnabledLabels are progressive-override labels to treat as enabled
 	// (percent(N) labels are rolled per request regardless).
 	EnabledLabels []string
@@ -103,6 +109,7 @@ type Gateway struct {
 	flight     singleflight.Group
 	built      atomic.Uint64
 	open       atomic.Int64 // open subscriptions
+	clients    clientQuota  // open subscriptions per client
 	log        *slog.Logger
 	percents   []percentLabel
 	enabled    map[string]bool
@@ -495,7 +502,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}}
 	})
-	var h http.Handler = srv
+	var h http.Handler = auth.WithPeer(srv)
 	if opts.Inner != nil {
 		h = opts.Inner(h)
 	}

@@ -43,10 +43,17 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		g.open.Add(-1)
 		return refuse(oneError(fmt.Sprintf("the gateway already serves its maximum of %d subscriptions", limit), CodeSubscriptionLimit))
 	}
+	perClient := g.opts.MaxSubscriptionsPerClient
+	client := auth.ClientOf(ctx, execute.IncomingHeaders(ctx).Get("Authorization"))
+	if !g.clients.acquire(client, perClient) {
+		g.open.Add(-1)
+		return refuse(oneError(fmt.Sprintf("this client already holds its maximum of %d open subscriptions", perClient), CodeSubscriptionLimit))
+	}
 	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
 	if err != nil {
 		g.log.WarnContext(ctx, "subscription to subgraph failed", "subgraph", root.Subgraph, "err", err)
 		g.open.Add(-1)
+		g.clients.release(client, perClient)
 		return refuse(graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)}))
 	}
 	g.metrics.operation(string(ast.Subscription), start, false)
@@ -57,6 +64,7 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		once.Do(func() {
 			stream.Close()
 			g.open.Add(-1)
+			g.clients.release(client, perClient)
 		})
 	}
 	stop := context.AfterFunc(ctx, end)
