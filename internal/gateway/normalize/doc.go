@@ -9,7 +9,8 @@
 //   - inline fragments whose type condition always applies (none, the
 //     parent type itself, or an abstract type containing an object parent)
 //     are flattened into their parent; fragments that can never apply are
-//     dropped; the rest are merged per type condition;
+//     dropped; the rest keep their place (the response key order of each
+//     concrete type follows CollectFields over them in order);
 //   - fields are merged per response key, their selection sets merged
 //     recursively, so the planner sees each response key once per
 //     selection set.

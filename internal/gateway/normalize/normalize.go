@@ -9,8 +9,9 @@ import (
 // Result is an operation in canonical form.
 type Result struct {
 	// Operation is the canonical operation: no fragment spreads, no
-	// @skip/@include, one field per response key and one inline fragment
-	// per type condition in every selection set. Its fields are copies;
+	// @skip/@include, one field per response key in every selection set
+	// (inline fragments only on types narrower than an abstract parent,
+	// in their place). Its fields are copies;
 	// the client's document is left untouched.
 	Operation *ast.OperationDefinition
 	// Conditions are the variables whose values decided an @skip or
@@ -108,7 +109,6 @@ type entry struct {
 func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.SelectionSet, string) {
 	var order []*entry
 	byKey := map[string]*entry{}
-	byCond := map[string]*entry{}
 	pdef := n.schema.Types[parent]
 	abstract := pdef != nil && pdef.IsAbstractType()
 	var walk func(set ast.SelectionSet) string
@@ -148,7 +148,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 					e.sets = append(e.sets, s.SelectionSet)
 				}
 			case *ast.InlineFragment:
-				if err := n.fragment(parent, abstract, s.TypeCondition, s.Directives, s.SelectionSet, s.ObjectDefinition, s.Position, walk, byCond, &order); err != "" {
+				if err := n.fragment(parent, abstract, s.TypeCondition, s.Directives, s.SelectionSet, s.ObjectDefinition, s.Position, walk, &order); err != "" {
 					return err
 				}
 			case *ast.FragmentSpread:
@@ -157,7 +157,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 					continue
 				}
 				n.spreads = append(n.spreads, s.Name)
-				err := n.fragment(parent, abstract, fr.TypeCondition, s.Directives, fr.SelectionSet, fr.Definition, s.Position, walk, byCond, &order)
+				err := n.fragment(parent, abstract, fr.TypeCondition, s.Directives, fr.SelectionSet, fr.Definition, s.Position, walk, &order)
 				n.spreads = n.spreads[:len(n.spreads)-1]
 				if err != "" {
 					return err
@@ -211,7 +211,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 // type condition always applies, dropped when it never does, else merged
 // with the other fragments on the same type condition.
 func (n *normalizer) fragment(parent string, abstract bool, cond string, dirs ast.DirectiveList, set ast.SelectionSet,
-	def *ast.Definition, pos *ast.Position, walk func(ast.SelectionSet) string, byCond map[string]*entry, order *[]*entry) string {
+	def *ast.Definition, pos *ast.Position, walk func(ast.SelectionSet) string, order *[]*entry) string {
 	keep, err := n.include(dirs)
 	if err != "" || !keep {
 		return err
@@ -228,13 +228,10 @@ func (n *normalizer) fragment(parent string, abstract bool, cond string, dirs as
 	if !n.overlaps(cond, parent) {
 		return ""
 	}
-	e := byCond[cond]
-	if e == nil {
-		e = &entry{frag: &ast.InlineFragment{TypeCondition: cond, ObjectDefinition: def, Position: pos}}
-		byCond[cond] = e
-		*order = append(*order, e)
-	}
-	e.sets = append(e.sets, set)
+	// Each fragment keeps its place: the response's key order is decided
+	// per concrete type by CollectFields over the fragments in order.
+	e := &entry{frag: &ast.InlineFragment{TypeCondition: cond, ObjectDefinition: def, Position: pos}, sets: []ast.SelectionSet{set}}
+	*order = append(*order, e)
 	return ""
 }
 
