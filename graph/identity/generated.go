@@ -906,7 +906,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema/identity/identity.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+	{Name: "../../schema/identity/identity.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 """
 gqlgen code generation hint: the field is resolved lazily (batched through
@@ -922,7 +922,7 @@ scalar Date
 
 type Query {
   "The person of the authenticated caller. UNAUTHENTICATED without a principal; null when the caller's fiscal code is not registered."
-  me: Person
+  me: Person @authenticated
   "A person by id: anyone may read the public fields; personal data follows the rules on Person."
   person(id: ID!): Person
   "An organization by id (public registry data)."
@@ -931,15 +931,15 @@ type Query {
 
 type Mutation {
   "Updates the caller's own e-mail and phone (the person of the token: no argument names the person). Invalid syntax is BAD_USER_INPUT."
-  updateContacts(input: UpdateContactsInput!): Person!
+  updateContacts(input: UpdateContactsInput!): Person! @requiresScopes(scopes: [["profile:write"]])
   "Updates the caller's own notification preferences."
-  updateNotificationPreferences(input: NotificationPreferencesInput!): Person!
+  updateNotificationPreferences(input: NotificationPreferencesInput!): Person! @requiresScopes(scopes: [["profile:write"]])
   "Grants a delegation from the caller (or from an organization the caller legally represents) to another person."
-  grantDelegation(input: GrantDelegationInput!): Delegation!
+  grantDelegation(input: GrantDelegationInput!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
   "Revokes a delegation. Only the delegator person, or the legal representative of the delegating organization, may. Revoking a revoked delegation returns it unchanged."
-  revokeDelegation(id: ID!): Delegation!
+  revokeDelegation(id: ID!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
   "Marks one of the caller's messages (or, for a delegate whose delegation covers MESSAGES, the delegator's) as read. Idempotent: readAt is set once. Anyone else's message is NOT_FOUND, as a missing one."
-  markMessageRead(id: ID!): Message!
+  markMessageRead(id: ID!): Message! @requiresScopes(scopes: [["messages:write"]])
 }
 
 """
@@ -960,27 +960,27 @@ type Person @key(fields: "id") {
   "Given name followed by family name."
   displayName: String!
   "Codice fiscale (16 characters), from the registry."
-  fiscalCode: String
-  birthDate: Date
-  birthplace: Birthplace
-  sex: Sex
+  fiscalCode: String @requiresScopes(scopes: [["profile:read"]])
+  birthDate: Date @requiresScopes(scopes: [["profile:read"]])
+  birthplace: Birthplace @requiresScopes(scopes: [["profile:read"]])
+  sex: Sex @requiresScopes(scopes: [["profile:read"]])
   "Provenance of the registry-sourced data: fiscal code, names, birth data and sex."
-  registry: RegistryRecord
+  registry: RegistryRecord @requiresScopes(scopes: [["profile:read"]])
   "Residence from the national registry (read-only)."
-  residence: Residence
+  residence: Residence @requiresScopes(scopes: [["profile:read"]])
   "Citizen-editable contact e-mail."
-  email: String
+  email: String @requiresScopes(scopes: [["profile:read"]])
   "Citizen-editable contact phone, E.164."
-  phone: String
-  notificationPreferences: NotificationPreferences
+  phone: String @requiresScopes(scopes: [["profile:read"]])
+  notificationPreferences: NotificationPreferences @requiresScopes(scopes: [["profile:read"]])
   "Organizations the person legally represents (public business-registry data)."
   organizations: [Organization!]! @goField(forceResolver: true)
   "Delegations the person gave, newest first."
-  delegationsGiven: [Delegation!] @goField(forceResolver: true)
+  delegationsGiven: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
   "Delegations the person received, newest first."
-  delegationsReceived: [Delegation!] @goField(forceResolver: true)
+  delegationsReceived: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
   "The person's IO-style messages, newest first."
-  messages(unreadOnly: Boolean = false, first: Int = 20, after: String): MessageConnection @goField(forceResolver: true)
+  messages(unreadOnly: Boolean = false, first: Int = 20, after: String): MessageConnection @goField(forceResolver: true) @requiresScopes(scopes: [["messages:read"]])
 }
 
 enum Sex {
@@ -1045,7 +1045,7 @@ type Organization @key(fields: "id") {
   seat: Comune!
   registry: RegistryRecord!
   "Delegations the organization gave; visible to its legal representative, administrators and operators of its seat."
-  delegations: [Delegation!] @goField(forceResolver: true)
+  delegations: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
 }
 
 enum LegalForm {

@@ -786,7 +786,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema/payments/payments.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+	{Name: "../../schema/payments/payments.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 """
 gqlgen code generation hint: the field is resolved lazily (batched through
@@ -813,7 +813,7 @@ type Query {
   creditor comune and to admins; anyone else gets NOT_FOUND, as for an
   unknown IUPD. Needs payments:read.
   """
-  paymentPosition(iupd: ID!): PaymentPosition
+  paymentPosition(iupd: ID!): PaymentPosition @requiresScopes(scopes: [["payments:read"]])
   """
   An installment by its 18-digit notice number (codice avviso). The debtor,
   their delegates, operators of the creditor comune and admins read it in
@@ -822,7 +822,7 @@ type Query {
   — no receipt, and position null (the debtor's identity stays hidden).
   Otherwise null, as for an unknown notice. Needs payments:read.
   """
-  installment(noticeNumber: String!, debtorFiscalCode: String): Installment
+  installment(noticeNumber: String!, debtorFiscalCode: String): Installment @requiresScopes(scopes: [["payments:read"]])
   "The pagoPA collection-service taxonomy for comuni, optionally one macro-area (e.g. TRIBUTI)."
   paymentTaxonomy(macroArea: String): [TaxonomyEntry!]!
 }
@@ -832,15 +832,15 @@ type Mutation {
   Creates a DRAFT debt position. Operators of the comune and admins only.
   The IUPD is assigned from the creditor's sequence.
   """
-  createPaymentPosition(input: CreatePaymentPositionInput!): PaymentPosition!
+  createPaymentPosition(input: CreatePaymentPositionInput!): PaymentPosition! @authenticated
   """
   Publishes a DRAFT position: every installment gets its IUV and notice
   number from the creditor's sequence. The position becomes VALID, or
   PUBLISHED until its validity date.
   """
-  publishPaymentPosition(iupd: ID!): PaymentPosition!
+  publishPaymentPosition(iupd: ID!): PaymentPosition! @authenticated
   "Invalidates a position that has no paid installment (GPD invalidate)."
-  invalidatePaymentPosition(iupd: ID!): PaymentPosition!
+  invalidatePaymentPosition(iupd: ID!): PaymentPosition! @authenticated
   """
   Pays an installment through the payment-service provider. Idempotent by
   idempotencyKey: a retry with the same key returns the same receipt and
@@ -850,7 +850,7 @@ type Mutation {
   an unknown notice). The payer, from the token, is recorded on the
   receipt. Needs payments:write.
   """
-  payInstallment(noticeNumber: String!, idempotencyKey: String!, method: PaymentMethod!, debtorFiscalCode: String): PaymentResult!
+  payInstallment(noticeNumber: String!, idempotencyKey: String!, method: PaymentMethod!, debtorFiscalCode: String): PaymentResult! @requiresScopes(scopes: [["payments:write"]])
 }
 
 "A pagoPA debt position (GPD posizione debitoria)."
@@ -997,13 +997,13 @@ type Person @key(fields: "id") {
   where they are the debtor, those of the comuni they operate in, or all as
   admin; anonymous callers get UNAUTHENTICATED.
   """
-  payments(status: PaymentPositionStatus, first: Int = 20, after: String): PaymentPositionConnection! @goField(forceResolver: true)
+  payments(status: PaymentPositionStatus, first: Int = 20, after: String): PaymentPositionConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["payments:read"]])
 }
 
 type Practice @key(fields: "id") {
   id: ID!
   "The debt positions attached to the practice that the caller may see."
-  payments: [PaymentPosition!]! @goField(forceResolver: true)
+  payments: [PaymentPosition!]! @goField(forceResolver: true) @requiresScopes(scopes: [["payments:read"]])
 }
 `, BuiltIn: false},
 	{Name: "../../federation/directives.graphql", Input: `

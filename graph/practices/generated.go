@@ -1238,7 +1238,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../../schema/practices/practices.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+	{Name: "../../schema/practices/practices.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
@@ -1251,7 +1251,7 @@ type Query {
   organization) whose delegation covers the service, the organization's legal representative, an
   operator of its comune, or an admin. Anyone else gets NOT_FOUND, as for an unknown id.
   """
-  practice(id: ID!): Practice
+  practice(id: ID!): Practice @requiresScopes(scopes: [["practices:read"]])
   "A service card of the catalogue."
   service(id: ID!): Service
   "The service catalogue, ordered by title."
@@ -1260,32 +1260,32 @@ type Query {
   Control-room statistics of the practices submitted in [from, to) (operators of the comune and admins).
   Without comune, an operator sees the comuni they work for.
   """
-  serviceStats(service: ID, comune: ID, from: DateTime, to: DateTime): ServiceStats!
+  serviceStats(service: ID, comune: ID, from: DateTime, to: DateTime): ServiceStats! @authenticated
 }
 
 type Mutation {
   "Opens a DRAFT practice; the applicant is the caller."
-  createPractice(input: CreatePracticeInput!): Practice!
+  createPractice(input: CreatePracticeInput!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Applicant: DRAFT → SUBMITTED, or → PAYMENT_PENDING when the service requires a payment."
-  submitPractice(id: ID!): Practice!
+  submitPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator, admin or the payment system: PAYMENT_PENDING → SUBMITTED."
-  confirmPracticePayment(id: ID!, note: String): Practice!
+  confirmPracticePayment(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Applicant: any status before a decision → WITHDRAWN."
-  withdrawPractice(id: ID!, note: String): Practice!
+  withdrawPractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Applicant: INTEGRATION_REQUESTED → IN_PROGRESS."
-  answerIntegration(id: ID!, note: String): Practice!
+  answerIntegration(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator: SUBMITTED → REGISTERED, assigning the protocol number."
-  registerPractice(id: ID!): Practice!
+  registerPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator: REGISTERED → IN_PROGRESS."
-  takePracticeInCharge(id: ID!): Practice!
+  takePracticeInCharge(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator: IN_PROGRESS → INTEGRATION_REQUESTED; the note says what is missing."
-  requestIntegration(id: ID!, note: String!): Practice!
+  requestIntegration(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator: IN_PROGRESS → COMPLETED."
-  completePractice(id: ID!, note: String): Practice!
+  completePractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Operator: REGISTERED or IN_PROGRESS → REJECTED; the note gives the reasons."
-  rejectPractice(id: ID!, note: String!): Practice!
+  rejectPractice(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Attaches a document to a practice that is not closed."
-  addDocument(practiceId: ID!, input: DocumentInput!): Document!
+  addDocument(practiceId: ID!, input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]])
 }
 
 type Subscription {
@@ -1294,7 +1294,7 @@ type Subscription {
   event cursor after (all of them without it), then each one as it is committed. Resuming from the
   last cursor received loses nothing.
   """
-  practiceStatusChanged(id: ID!, after: String): PracticeStatusEvent!
+  practiceStatusChanged(id: ID!, after: String): PracticeStatusEvent! @requiresScopes(scopes: [["practices:read"]])
 }
 
 "One status change of a practice, as published to live subscribers."
@@ -1549,7 +1549,7 @@ type PageInfo @shareable {
 type Person @key(fields: "id") {
   id: ID!
   "The person's practices, newest first."
-  practices(status: PracticeStatus, first: Int = 20, after: String): PracticeConnection! @goField(forceResolver: true)
+  practices(status: PracticeStatus, first: Int = 20, after: String): PracticeConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["practices:read"]])
 }
 
 type Comune @key(fields: "istatCode") {
