@@ -1,8 +1,12 @@
 // Package devissuer is a DEVELOPMENT-ONLY OpenID Connect issuer: discovery,
-// JWKS and a token endpoint that signs a token for whatever fiscal code and
-// roles it is asked for. It stands in for the city's SPID/CIE identity broker
-// in local runs (citizengraph serve --dev-issuer) and in tests. It performs no
-// authentication at all and must never be exposed in production.
+// JWKS and a token endpoint that signs a token for whoever it is asked for —
+// a citizen, an operator of some comuni, an administrator, a third-party app
+// acting for a citizen with some scopes, or an app on its own (client
+// credentials). It stands in for the city's SPID/CIE identity broker in
+// local runs (citizengraph serve --dev-issuer) and in tests. It performs no
+// authentication at all and must never be exposed in production: its
+// discovery document says citizengraph_development_only and every token it
+// signs carries the claim citizengraph_dev.
 package devissuer
 
 import (
@@ -61,6 +65,8 @@ func (i *Issuer) Token(c auth.Claims, ttl time.Duration) (string, error) {
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
 		"fiscal_number": c.FiscalCode, "name": c.Name,
 		"roles": c.Roles, "comuni": c.Comuni, "scope": c.Scope,
+		// Marks every token of this issuer: development only.
+		"citizengraph_dev": true,
 	}
 	if c.Subject == "" {
 		body["sub"] = "dev-" + strings.ToLower(c.FiscalCode)
@@ -84,62 +90,6 @@ func (i *Issuer) Token(c auth.Claims, ttl time.Duration) (string, error) {
 		return "", fmt.Errorf("devissuer: %w", err)
 	}
 	return tok, nil
-}
-
-// Handler serves /.well-known/openid-configuration, /keys and /token
-// relative to the issuer URL's path prefix, which the caller strips.
-//
-// POST /token with form fields fiscal_code, roles (comma-separated:
-// citizen, operator, admin), comuni (comma-separated ISTAT codes) and
-// name returns {"access_token": …, "token_type": "Bearer", "expires_in": …}.
-func (i *Issuer) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                                i.url,
-			"jwks_uri":                              i.url + "/keys",
-			"token_endpoint":                        i.url + "/token",
-			"authorization_endpoint":                i.url + "/authorize",
-			"response_types_supported":              []string{"code"},
-			"subject_types_supported":               []string{"public"},
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-		})
-	})
-	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-			Key: &i.key.PublicKey, KeyID: keyID, Algorithm: "RS256", Use: "sig",
-		}}})
-	})
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
-			return
-		}
-		c := auth.Claims{
-			FiscalCode: strings.ToUpper(strings.TrimSpace(r.Form.Get("fiscal_code"))),
-			Name:       r.Form.Get("name"),
-			Roles:      split(r.Form.Get("roles")),
-			Comuni:     split(r.Form.Get("comuni")),
-			Scope:      r.Form.Get("scope"),
-		}
-		if len(c.Roles) == 0 {
-			c.Roles = []string{auth.RoleCitizen}
-		}
-		if c.FiscalCode == "" && !(len(c.Roles) > 0 && c.Roles[0] != auth.RoleCitizen) {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "fiscal_code is required"})
-			return
-		}
-		const ttl = 8 * time.Hour
-		tok, err := i.Token(c, ttl)
-		if err != nil {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"access_token": tok, "token_type": "Bearer", "expires_in": int(ttl.Seconds()),
-		})
-	})
-	return mux
 }
 
 func split(s string) []string {
