@@ -47,11 +47,14 @@ func ciFeatures() Features {
 	f.KeyAliases = false
 	// F10: Ints outside 32 bits are accepted and forwarded.
 	f.OutOfRange = false
-	// F11: entity fetches for different positions are merged (with
-	// @requires, with field errors, with sibling object-valued keys).
-	f.Requires, f.ErrorFields, f.SiblingComposites = false, false, false
 	// F2 again: fragments that cannot apply collect to nothing.
 	f.ImpossibleFragments = false
+	// F14: fields of an entity whose key came back null or mistyped are
+	// null without an error.
+	f.MistypedKeys = false
+	// F13: fields of a fragment narrowing to a possible type come before
+	// the fields that follow the fragment.
+	f.NarrowingFragments = false
 	// F12: a failed fetch of one field of an entity that does not exist
 	// hides the non-null error of its sibling (reached through mutations).
 	f.MutationFaults = false
@@ -177,6 +180,8 @@ type failure struct {
 
 func outcomeClass(o Outcome) string {
 	switch {
+	case o.Limited:
+		return "over-gateway-limits"
 	case !o.Reference.HasData:
 		return "request-error"
 	case len(o.Reference.Errors) > 0:

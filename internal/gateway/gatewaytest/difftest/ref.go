@@ -578,12 +578,12 @@ func (e *exec) rootFetch(t *ast.Definition, fd *ast.FieldDefinition, args map[st
 	if t == e.schema.Mutation {
 		kw = "mutation"
 	}
-	q := kw + decl + " { f: " + fd.Name + call + e.needed(o.graph, fd.Type, o.join) + " }"
-	data, err := e.send(o.graph, q, vars)
+	q := kw + decl + " { " + fd.Name + call + e.needed(o.graph, fd.Type, o.join) + " }"
+	data, err := e.send(o.graph, q, vars, fd.Name)
 	if err != nil {
 		return nil, err
 	}
-	v, _ := get(data, "f")
+	v, _ := get(data, fd.Name)
 	return v, nil
 }
 
@@ -603,15 +603,15 @@ func (e *exec) fetchField(t *ast.Definition, obj *object, fd *ast.FieldDefinitio
 			continue
 		}
 		decl, call, vars := argumentsOf(fd, args)
-		sel := "f: " + fd.Name + call + e.needed(o.graph, fd.Type, o.join)
-		ent, err := e.entityFetchWith(o.graph, o.repType, rep, sel, decl, vars)
+		sel := fd.Name + call + e.needed(o.graph, fd.Type, o.join)
+		ent, err := e.entityFetchWith(o.graph, o.repType, rep, sel, decl, vars, fd.Name)
 		if err != nil {
 			return nil, err
 		}
 		if ent == nil {
 			return nil, nil
 		}
-		v, _ := get(ent, "f")
+		v, _ := get(ent, fd.Name)
 		return v, nil
 	}
 	return nil, fmt.Errorf("no subgraph can resolve %s.%s from the data known here", t.Name, fd.Name)
@@ -641,17 +641,19 @@ func argumentsOf(fd *ast.FieldDefinition, args map[string]any) (decl, call strin
 	return decl, call, vars
 }
 
-// entityFetch fetches one selection of one entity.
-func (e *exec) entityFetch(graph, repType string, rep map[string]any, sel string) (any, error) {
-	ent, err := e.entityFetchWith(graph, repType, rep, "f: "+sel, "", nil)
+// entityFetch fetches one argument-less field of one entity.
+func (e *exec) entityFetch(graph, repType string, rep map[string]any, field string) (any, error) {
+	ent, err := e.entityFetchWith(graph, repType, rep, field, "", nil, field)
 	if err != nil || ent == nil {
 		return nil, err
 	}
-	v, _ := get(ent, "f")
+	v, _ := get(ent, field)
 	return v, nil
 }
 
-func (e *exec) entityFetchWith(graph, repType string, rep map[string]any, sel, decl string, vars map[string]any) (any, error) {
+// entityFetchWith fetches the selection sel (of the one field key) of one
+// entity.
+func (e *exec) entityFetchWith(graph, repType string, rep map[string]any, sel, decl string, vars map[string]any, key string) (any, error) {
 	if vars == nil {
 		vars = map[string]any{}
 	}
@@ -663,7 +665,7 @@ func (e *exec) entityFetchWith(graph, repType string, rep map[string]any, sel, d
 		d += ")"
 	}
 	q := "query" + d + " { _entities(representations: $representations) { ... on " + repType + " { " + sel + " } } }"
-	data, err := e.send(graph, q, vars)
+	data, err := e.send(graph, q, vars, key)
 	if err != nil {
 		return nil, err
 	}
@@ -683,13 +685,13 @@ func (e *subgraphError) Error() string { return e.msg }
 
 // send sends one operation to a subgraph; a response with errors and no
 // value for the fetched field is an error.
-func (e *exec) send(graph, query string, vars map[string]any) (any, error) {
-	key := ""
+func (e *exec) send(graph, query string, vars map[string]any, key string) (any, error) {
+	mk := ""
 	var body []byte
 	if e.memo != nil {
 		kb, _ := json.Marshal(vars)
-		key = graph + "\x00" + query + "\x00" + string(kb)
-		body = e.memo[key]
+		mk = graph + "\x00" + query + "\x00" + string(kb)
+		body = e.memo[mk]
 	}
 	if body == nil {
 		b, err := e.r.fetch.Fetch(e.ctx, graph, query, vars)
@@ -698,7 +700,7 @@ func (e *exec) send(graph, query string, vars map[string]any) (any, error) {
 		}
 		body = b
 		if e.memo != nil {
-			e.memo[key] = body
+			e.memo[mk] = body
 		}
 	}
 	res, err := ParseResponse(body)
@@ -708,7 +710,7 @@ func (e *exec) send(graph, query string, vars map[string]any) (any, error) {
 	if len(res.Errors) > 0 {
 		// One field (and one entity) per request: any error is the field's,
 		// unless a value came back anyway.
-		v := fetchedValue(res.Data)
+		v := fetchedValue(res.Data, key)
 		if v == nil {
 			return nil, &subgraphError{msg: res.Errors[0].Message, code: res.Errors[0].Code}
 		}
@@ -716,15 +718,16 @@ func (e *exec) send(graph, query string, vars map[string]any) (any, error) {
 	return res.Data, nil
 }
 
-// fetchedValue digs out the single fetched value f of a subgraph answer
-// (data.f or data._entities[0].f).
-func fetchedValue(data any) any {
-	if v, ok := get(data, "f"); ok {
+// fetchedValue digs out the single fetched value of a subgraph answer
+// (data.key or data._entities[0].key). The field is asked for under its
+// own name (one field per request needs no alias).
+func fetchedValue(data any, key string) any {
+	if v, ok := get(data, key); ok && key != "_entities" {
 		return v
 	}
 	ents, _ := get(data, "_entities")
 	if l, ok := ents.([]any); ok && len(l) == 1 {
-		v, _ := get(l[0], "f")
+		v, _ := get(l[0], key)
 		return v
 	}
 	return nil
@@ -740,7 +743,8 @@ func (e *exec) representation(t *ast.Definition, obj *object, graph, repType str
 		return nil, false
 	}
 	for _, k := range meta.ResolvableKeys(graph) {
-		if !e.ensure(t, obj, k.Selection) {
+		if !e.ensure(t, obj, k.Selection) || !e.validKey(t, k.Selection, obj.known) {
+			// A key that is null or of the wrong type is never sent.
 			continue
 		}
 		if len(requires) > 0 && !e.ensure(t, obj, requires) {
@@ -756,6 +760,50 @@ func (e *exec) representation(t *ast.Definition, obj *object, graph, repType str
 		return rep, true
 	}
 	return nil, false
+}
+
+// validKey reports whether the values of the key fields sel in m are
+// non-null and of their fields' types.
+func (e *exec) validKey(t *ast.Definition, sel ast.SelectionSet, m map[string]any) bool {
+	for _, s := range sel {
+		f, ok := s.(*ast.Field)
+		if !ok {
+			return false
+		}
+		fd := t.Fields.ForName(f.Name)
+		if fd == nil || !e.validKeyValue(fd.Type, f.SelectionSet, m[f.Name]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *exec) validKeyValue(typ *ast.Type, sel ast.SelectionSet, v any) bool {
+	if v == nil {
+		return false
+	}
+	if typ.Elem != nil {
+		l, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		for _, item := range l {
+			if !e.validKeyValue(typ.Elem, sel, item) {
+				return false
+			}
+		}
+		return true
+	}
+	def := e.schema.Types[typ.Name()]
+	if def == nil {
+		return false
+	}
+	if def.Kind == ast.Scalar || def.Kind == ast.Enum {
+		_, err := coerceResult(def, v)
+		return err == nil
+	}
+	m, ok := asMap(v)
+	return ok && e.validKey(def, sel, m)
 }
 
 // ensure makes the fields of sel known on obj, fetching the missing ones.
