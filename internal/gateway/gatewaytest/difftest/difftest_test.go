@@ -52,9 +52,6 @@ func ciFeatures() Features {
 	// F14: fields of an entity whose key came back null or mistyped are
 	// null without an error.
 	f.MistypedKeys = false
-	// F13: fields of a fragment narrowing to a possible type come before
-	// the fields that follow the fragment.
-	f.NarrowingFragments = false
 	// F12: a failed fetch of one field of an entity that does not exist
 	// hides the non-null error of its sibling (reached through mutations).
 	f.MutationFaults = false
