@@ -13,13 +13,30 @@ import (
 )
 
 // TestServeLimitsOnEveryEndpoint: the gateway and every subgraph refuse
-// the same oversized requests with the same coded errors, before any
-// validation: the default limits hold wherever a request may come in.
+// the same oversized requests, and requests a browser could send
+// cross-site without a preflight, with the same coded errors before any
+// validation: the defaults hold wherever a request may come in.
 func TestServeLimitsOnEveryEndpoint(t *testing.T) {
 	sgs, _, _, srv := serveGraph(t, seedgen.Params{People: 5, Seed: 1})
 	urls := map[string]string{"gateway": srv.URL + "/graphql"}
 	for _, s := range sgs {
 		urls[s.name] = srv.URL + "/subgraphs/" + s.name
+	}
+	// CSRF: what a browser sends cross-site without a preflight.
+	for name, url := range urls {
+		for _, ct := range []string{"text/plain", "multipart/form-data; boundary=b", "application/x-www-form-urlencoded"} {
+			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"query":"mutation { __typename }"}`))
+			req.Header.Set("Content-Type", ct)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), guard.CodeCSRF) {
+				t.Errorf("%s, %s: status %d, %.300s", name, ct, resp.StatusCode, raw)
+			}
+		}
 	}
 	for name, url := range urls {
 		for _, tc := range []struct {

@@ -137,10 +137,11 @@ func (g *graph) mountSubgraphs(mux *http.ServeMux) {
 	}
 }
 
-// subgraphHandler is a subgraph's GraphQL handler with its HTTP front: the
-// body limit and token verification.
+// subgraphHandler is a subgraph's GraphQL handler with its HTTP front
+// (methods, CSRF prevention, content types, the body limit) and token
+// verification.
 func subgraphHandler(s subgraph, pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	return guard.LimitBody(opts.Limits.Defaults().MaxBodyBytes, auth.Middleware(opts.Verifier, s.handler(pool, opts)))
+	return guard.Front(guard.FrontOptions{MaxBodyBytes: opts.Limits.Defaults().MaxBodyBytes}, auth.Middleware(opts.Verifier, s.handler(pool, opts)))
 }
 
 // verifier starts verifying issuer's tokens: an issuer that is down is

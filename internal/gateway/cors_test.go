@@ -51,7 +51,8 @@ func TestAllowedOrigins(t *testing.T) {
 				t.Errorf("a POST from another origin got Allow-Origin %q", got)
 			}
 
-			for origin, want := range map[string]bool{portal: allowed, "https://elsewhere.test": false} {
+			// The scheme counts: a page on http://portale… is not the portal.
+			for origin, want := range map[string]bool{portal: allowed, "https://elsewhere.test": false, "http://portale.comune.test": false} {
 				conn, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(url, "http"), &websocket.DialOptions{
 					Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: http.Header{"Origin": {origin}}})
 				if (err == nil) != want {

@@ -271,6 +271,7 @@ func TestLimits(t *testing.T) {
 func TestGETAndPersistedQueries(t *testing.T) {
 	h, _ := shop(t, func(r subgraphRequest) (int, string) { return 200, `{"data":{"me":{"id":"1"}}}` }, gateway.Options{})
 	req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ me { id } }`), nil)
+	req.Header.Set("Apollo-Require-Preflight", "true")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"me":{"id":"1"}`) {

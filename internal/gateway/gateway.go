@@ -446,6 +446,9 @@ type HandlerOptions struct {
 	// Inner, when set, wraps the GraphQL handler inside the CORS layer
 	// (e.g. token verification), so that its refusals carry CORS headers.
 	Inner func(http.Handler) http.Handler
+	// RateLimit, when set, wraps the GraphQL handler inside Inner (so that
+	// it sees the verified principal) and behind the front's checks.
+	RateLimit func(http.Handler) http.Handler
 	// VerifyInit, when set, checks the Authorization of a WebSocket
 	// connection_init payload; an error refuses the connection. Without
 	// it the token is only forwarded, and the subgraphs verify it.
@@ -503,10 +506,13 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}}
 	})
 	var h http.Handler = auth.WithPeer(srv)
+	if opts.RateLimit != nil {
+		h = opts.RateLimit(h)
+	}
 	if opts.Inner != nil {
 		h = opts.Inner(h)
 	}
-	h = guard.LimitBody(g.limits.MaxBodyBytes, h)
+	h = guard.Front(guard.FrontOptions{MaxBodyBytes: g.limits.MaxBodyBytes, AllowedOrigins: opts.AllowedOrigins}, h)
 	if len(opts.AllowedOrigins) == 0 {
 		return h
 	}
@@ -514,7 +520,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	return cors.New(cors.Options{
 		AllowedOrigins: opts.AllowedOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Accept", "Authorization", "Traceparent", "Tracestate"},
+		AllowedHeaders: append([]string{"Content-Type", "Accept", "Authorization", "Traceparent", "Tracestate"}, guard.RequiredPreflightHeaders...),
 		MaxAge:         600,
 	}).Handler(h)
 }

@@ -103,6 +103,14 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if gqlErr.Path == nil {
 				gqlErr.Path = graphql.GetPath(ctx)
 			}
+			if gqlErr.Path == nil && gqlErr.Extensions["code"] == nil {
+				// A request the transports refused (a malformed body, a
+				// message gqlgen's transports word): the client's mistake.
+				if gqlErr.Extensions == nil {
+					gqlErr.Extensions = map[string]any{}
+				}
+				gqlErr.Extensions["code"] = guard.CodeBadRequest
+			}
 			return gqlErr
 		}
 		var ae *apperr.Error
