@@ -34,21 +34,17 @@ const ciOps = 750
 // (and the regression case under testdata/regressions) that keeps it off.
 func ciFeatures() Features {
 	f := AllFeatures()
-	// F2: a selection that collects to nothing is sent to the subgraph as
-	// an empty query; F3: an excluded copy of a key decides its position;
-	// F4: nested conditions are forwarded as a repeated directive; F6: a
-	// field excluded by a variable condition is still fetched.
-	f.SkipInclude, f.VariableDirectives = false, false
-	// F5: a directive variable given null over its default is forwarded.
+	// F15: a directive whose variable is null over its default is
+	// evaluated where the selection is already excluded (by a @skip
+	// before it, or by a fragment that does not apply).
 	f.DirectiveNull = false
 	// F7: null over a default in a non-null argument is forwarded.
 	f.NullOverDefault = false
-	// F9: client aliases named like the gateway's own selections.
+	// F9: client aliases named like nested key fields (org) or like key
+	// fields on __typename.
 	f.KeyAliases = false
-	// F10: Ints outside 32 bits are accepted and forwarded.
+	// F10: Int literals outside 32 bits are accepted and forwarded.
 	f.OutOfRange = false
-	// F2 again: fragments that cannot apply collect to nothing.
-	f.ImpossibleFragments = false
 	// F14: fields of an entity whose key came back null or mistyped are
 	// null without an error.
 	f.MistypedKeys = false
