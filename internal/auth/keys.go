@@ -45,6 +45,7 @@ type keySet struct {
 	url      string
 	client   *http.Client
 	interval time.Duration
+	changed  func() // called when a fetch changes the set of key ids
 	fetches  atomic.Int64
 	flight   singleflight.Group
 
@@ -119,8 +120,12 @@ func (k *keySet) refresh(ctx context.Context) error {
 			return nil, err
 		}
 		k.mu.Lock()
+		changed := !sameKeyIDs(k.keys, keys)
 		k.keys = keys
 		k.mu.Unlock()
+		if changed && k.changed != nil {
+			k.changed()
+		}
 		return nil, nil
 	})
 	select {
@@ -154,4 +159,20 @@ func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		return nil, fmt.Errorf("auth: key set %s: %w", k.url, err)
 	}
 	return set.Keys, nil
+}
+
+func sameKeyIDs(a, b []jose.JSONWebKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	ids := make(map[string]int, len(a))
+	for _, k := range a {
+		ids[k.KeyID]++
+	}
+	for _, k := range b {
+		if ids[k.KeyID]--; ids[k.KeyID] < 0 {
+			return false
+		}
+	}
+	return true
 }

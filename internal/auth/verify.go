@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // MaxTokenBytes bounds the size of a bearer token: larger ones are refused
@@ -36,7 +38,16 @@ type VerifierOptions struct {
 	HTTPClient *http.Client
 	// Logger receives the failed attempts; nil means slog.Default().
 	Logger *slog.Logger
+	// TokenCacheSize bounds the cache of verified tokens (default
+	// DefaultTokenCacheSize; negative: no cache). A token is verified
+	// once and then answered from the cache, by the SHA-256 of its text,
+	// until its exp; the cache is emptied when the issuer's key set
+	// changes, so a withdrawn key takes its tokens with it.
+	TokenCacheSize int
 }
+
+// DefaultTokenCacheSize is the default number of verified tokens kept.
+const DefaultTokenCacheSize = 10000
 
 func (o *VerifierOptions) defaults() {
 	if o.KeyRefreshInterval <= 0 {
@@ -54,6 +65,9 @@ func (o *VerifierOptions) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.TokenCacheSize == 0 {
+		o.TokenCacheSize = DefaultTokenCacheSize
+	}
 }
 
 // Verifier checks bearer tokens issued by one OpenID Connect issuer. Until
@@ -65,6 +79,7 @@ type Verifier struct {
 	v                atomic.Pointer[oidc.IDTokenVerifier]
 	keys             *keySet // nil for static verifiers
 	ready            chan struct{}
+	cache            *lru.Cache[[sha256.Size]byte, *Principal] // nil: no cache
 }
 
 // NewVerifier discovers issuer now and returns a verifier for tokens whose
@@ -90,7 +105,21 @@ func StartVerifier(ctx context.Context, issuer, audience string, opts VerifierOp
 
 func newVerifier(issuer, audience string, opts VerifierOptions) *Verifier {
 	opts.defaults()
-	return &Verifier{issuer: issuer, audience: audience, opts: opts, ready: make(chan struct{})}
+	v := &Verifier{issuer: issuer, audience: audience, opts: opts, ready: make(chan struct{})}
+	if opts.TokenCacheSize > 0 {
+		v.cache, _ = lru.New[[sha256.Size]byte, *Principal](opts.TokenCacheSize) // only fails for a size <= 0
+	}
+	return v
+}
+
+// NewStaticVerifierWith is NewStaticVerifier with options (the token
+// cache's size; the rest concerns discovery and does not apply).
+func NewStaticVerifierWith(issuer, audience string, opts VerifierOptions, keys ...crypto.PublicKey) *Verifier {
+	v := newVerifier(issuer, audience, opts)
+	ks := &oidc.StaticKeySet{PublicKeys: keys}
+	v.v.Store(oidc.NewVerifier(issuer, ks, &oidc.Config{ClientID: audience}))
+	close(v.ready)
+	return v
 }
 
 func (v *Verifier) discoverWithBackoff(ctx context.Context) {
@@ -133,6 +162,9 @@ func (v *Verifier) discover(ctx context.Context) error {
 		return fmt.Errorf("auth: discover %s: no jwks_uri", v.issuer)
 	}
 	ks := newKeySet(meta.JWKSURI, v.opts.HTTPClient, v.opts.KeyRefreshInterval)
+	if v.cache != nil {
+		ks.changed = v.cache.Purge
+	}
 	if err := ks.refresh(ctx); err != nil {
 		return err
 	}
@@ -161,11 +193,7 @@ func supportedAlgs(announced []string) []string {
 // discovery; used when the issuer runs in the same process (the development
 // issuer of citizengraph serve). It is ready at once.
 func NewStaticVerifier(issuer, audience string, keys ...crypto.PublicKey) *Verifier {
-	v := newVerifier(issuer, audience, VerifierOptions{})
-	ks := &oidc.StaticKeySet{PublicKeys: keys}
-	v.v.Store(oidc.NewVerifier(issuer, ks, &oidc.Config{ClientID: audience}))
-	close(v.ready)
-	return v
+	return NewStaticVerifierWith(issuer, audience, VerifierOptions{}, keys...)
 }
 
 // Ready reports whether the verifier has reached its issuer and can verify
@@ -189,6 +217,14 @@ func (v *Verifier) WaitReady(ctx context.Context) error {
 	}
 }
 
+// CachedTokens is the number of verified tokens in the cache.
+func (v *Verifier) CachedTokens() int {
+	if v.cache == nil {
+		return 0
+	}
+	return v.cache.Len()
+}
+
 // KeyFetches is the number of times the issuer's key set was fetched.
 func (v *Verifier) KeyFetches() int64 {
 	if !v.Ready() || v.keys == nil {
@@ -207,6 +243,30 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if iv == nil {
 		return nil, ErrUnavailable
 	}
+	var key [sha256.Size]byte
+	if v.cache != nil {
+		key = sha256.Sum256([]byte(raw))
+		if p, ok := v.cache.Get(key); ok {
+			if time.Now().Before(p.Expiry) {
+				cp := *p
+				return &cp, nil
+			}
+			v.cache.Remove(key) // expired: verifying says so
+		}
+	}
+	p, err := v.verify(ctx, iv, raw)
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		cp := *p
+		v.cache.Add(key, &cp)
+	}
+	return p, nil
+}
+
+// verify checks raw with iv, without the cache.
+func (v *Verifier) verify(ctx context.Context, iv *oidc.IDTokenVerifier, raw string) (*Principal, error) {
 	tok, err := iv.Verify(ctx, raw)
 	if err != nil {
 		var expired *oidc.TokenExpiredError
