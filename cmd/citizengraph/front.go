@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/citizengraph/citizengraph/internal/gateway"
@@ -19,6 +20,8 @@ type frontFlags struct {
 	maxSubscriptions              *int
 	maxSubsPerClient              *int
 	limits                        limitFlags
+	ratePerSecond                 *float64
+	rateBurst                     *int
 }
 
 // limitFlags are the request limits, the same on the gateway and the
@@ -57,6 +60,8 @@ func addFrontFlags(fs *flag.FlagSet) frontFlags {
 		maxSubsPerClient: fs.Int("max-subscriptions-per-client", defaultMaxSubscriptionsPerClient, "maximum subscriptions one client holds open at once: a signed-in caller by token subject, an anonymous one by address (0: none)"),
 		metricsAddr:      fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)"),
 		limits:           addLimitFlags(fs),
+		ratePerSecond:    fs.Float64("rate-limit", guard.DefaultRatePerSecond, "requests per second each client may send, sustained (a verified token's subject, else the remote address; 429 RATE_LIMITED; 0: no limit)"),
+		rateBurst:        fs.Int("rate-burst", guard.DefaultRateBurst, "requests a client may send at once above --rate-limit"),
 	}
 }
 
@@ -75,9 +80,18 @@ func (f frontFlags) options(ctx context.Context) (gateway.Options, gateway.Handl
 			Limits:                    f.limits.value(),
 		}, gateway.HandlerOptions{
 			AllowedOrigins:   commaList(*f.origins),
+			RateLimit:        rateLimit(*f.ratePerSecond, *f.rateBurst),
 			TrustedDocuments: trusted,
 			RequireTrusted:   *f.requireTrusted,
 		}, nil
+}
+
+// rateLimit is the per-client rate limit, nil when off.
+func rateLimit(perSecond float64, burst int) func(http.Handler) http.Handler {
+	if l := guard.NewRateLimiter(perSecond, burst); l != nil {
+		return l.Wrap
+	}
+	return nil
 }
 
 // loadTrusted reads the --trusted-documents file, if any.

@@ -181,3 +181,29 @@ func BenchmarkWorstAdmitted(b *testing.B) {
 		})
 	}
 }
+
+// TestRateLimitAtTheGateway: past its burst a client gets 429 with
+// Retry-After and RATE_LIMITED, with CORS headers a browser can read.
+func TestRateLimitAtTheGateway(t *testing.T) {
+	sg := mustSupergraph(t)
+	gw, err := gateway.New(sg, gateway.Options{Fetcher: &scripted{answer: func(subgraphRequest) (int, string) { return 200, `{"data":{"me":{"id":"1"}}}` }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const portal = "https://portale.comune.test"
+	h := gw.Handler(gateway.HandlerOptions{RateLimit: guard.NewRateLimiter(0.1, 2).Wrap, AllowedOrigins: []string{portal}})
+	for i := range 3 {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ me { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", portal)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		limited := rec.Code == http.StatusTooManyRequests
+		if limited != (i == 2) || rec.Header().Get("Access-Control-Allow-Origin") != portal {
+			t.Fatalf("request %d: %d %v %s", i, rec.Code, rec.Header(), rec.Body.String())
+		}
+		if limited && (rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), guard.CodeRateLimited)) {
+			t.Fatalf("refusal: %v %s", rec.Header(), rec.Body.String())
+		}
+	}
+}
