@@ -283,7 +283,7 @@ func TestTokenEdgeCases(t *testing.T) {
 // rotated key is picked up by the first token after the interval.
 func TestUnknownKeyIDsRefetchAtMostOncePerInterval(t *testing.T) {
 	ti := newTestIssuer(t)
-	const interval = 400 * time.Millisecond
+	const interval = 1500 * time.Millisecond // room for the flood below on a loaded machine
 	v := auth.StartVerifier(context.Background(), ti.url(), audience, auth.VerifierOptions{KeyRefreshInterval: interval})
 	if err := v.WaitReady(context.Background()); err != nil {
 		t.Fatal(err)
