@@ -360,7 +360,11 @@ func operatorCheck(ctx context.Context, op string, p Position) error {
 		return apperr.E(op, apperr.Unauthenticated, "authentication required")
 	}
 	if !pr.OperatesIn(p.Comune) {
-		return apperr.E(op, apperr.Permission, "only operators of the comune may change its payment positions")
+		if pr.FiscalCode != "" && strings.EqualFold(pr.FiscalCode, p.DebtorFiscalCode) {
+			return apperr.E(op, apperr.Permission, "only operators of the comune may change its payment positions")
+		}
+		// Not even visible to the caller: as for an unknown IUPD.
+		return apperr.E(op, apperr.NotFound, "no payment position with this IUPD")
 	}
 	return nil
 }

@@ -261,7 +261,7 @@ func TestAuthorization(t *testing.T) {
 	}
 	p, ins := e.published(t, 1000)
 	_, err = e.svc.Publish(as(operator(monza)), p.IUPD)
-	wantKind(t, err, apperr.Permission)
+	wantKind(t, err, apperr.NotFound) // another comune's position: as an unknown one
 	_, err = e.svc.Invalidate(as(citizen(validFC(t))), p.IUPD)
 	wantKind(t, err, apperr.Permission)
 
