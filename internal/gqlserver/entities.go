@@ -56,8 +56,9 @@ func BatchErrors(errs []error) error {
 }
 
 // RepresentationMistakes makes srv answer the errors gqlgen's federation
-// code raises for malformed _entities representations — no __typename, an
-// unknown type, a key field missing, null or of the wrong type — as
+// code raises for malformed _entities representations — not an object, no
+// __typename, an unknown type, a key field missing, null or of the wrong
+// type — as
 // BAD_USER_INPUT, the client's mistake, rather than internal errors logged
 // at ERROR. sentinels are the generated package's ErrTypeNotFound and
 // ErrUnknownType; the other errors are recognized by their generated text.
@@ -70,7 +71,7 @@ func RepresentationMistakes(srv *handler.Server, opts Options, sentinels ...erro
 	next := Presenter(log)
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		if representationMistake(err, sentinels) {
-			err = apperr.E("_entities", apperr.Invalid, "malformed representation: "+err.Error())
+			err = apperr.E("_entities", apperr.Invalid, "malformed representation: "+cause(err).Error())
 		}
 		return next(ctx, err)
 	})
@@ -89,8 +90,22 @@ func representationMistake(err error, sentinels []error) bool {
 			return true
 		}
 	}
-	msg := err.Error()
-	return msg == "__typename must be an existing string" ||
-		(strings.HasPrefix(msg, "Field ") && strings.HasSuffix(msg, " undefined in schema.")) ||
-		strings.HasPrefix(msg, "unknown type: ")
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		msg := e.Error()
+		if msg == "__typename must be an existing string" ||
+			(strings.HasPrefix(msg, "Field ") && strings.HasSuffix(msg, " undefined in schema.")) ||
+			strings.HasPrefix(msg, "unknown type: ") || strings.HasSuffix(msg, " is not a map") {
+			return true
+		}
+	}
+	return false
+}
+
+// cause is the error gqlgen wrapped with the request path, if any.
+func cause(err error) error {
+	var g *gqlerror.Error
+	if errors.As(err, &g) && g.Err != nil {
+		return g.Err
+	}
+	return err
 }
