@@ -22,6 +22,7 @@ var (
 	flagWrite    = flag.Bool("difftest.write", false, "save each minimized disagreement as a regression case under testdata/regressions")
 	flagShrink   = flag.Int("difftest.shrink", 3000, "operations tried while shrinking one disagreement (0: no shrinking)")
 	flagWorkers  = flag.Int("difftest.workers", 2, "gateways run in parallel")
+	flagComposer = flag.String("difftest.composer", "", `supergraph of the run: "ours" or "apollo" (default: the CI split)`)
 )
 
 // ciSeeds and ciOps are the CI run: len(ciSeeds)*ciOps operations.
@@ -82,8 +83,15 @@ func TestDifferential(t *testing.T) {
 	}
 	workers := max(1, *flagWorkers)
 	hs := make([]*Harness, workers)
+	composers := make([]gatewaytest.Composer, workers)
 	for i := range hs {
-		hs[i] = NewHarness(t, gatewaytest.Config{})
+		// By default the workers alternate between our composition and
+		// Apollo's, so that every seed runs over both.
+		composers[i] = []gatewaytest.Composer{gatewaytest.Ours, gatewaytest.Apollo}[i%2]
+		if *flagComposer != "" {
+			composers[i] = gatewaytest.Composer(*flagComposer)
+		}
+		hs[i] = NewHarness(t, gatewaytest.Config{Composer: composers[i]})
 	}
 	schema := hs[0].Ref.sg.API
 	type job struct {
@@ -114,9 +122,9 @@ func TestDifferential(t *testing.T) {
 				mu.Lock()
 				switch {
 				case err != nil:
-					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: err.Error()})
+					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: err.Error(), worker: w})
 				case o.Diff != "":
-					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: o.Diff})
+					failures = append(failures, failure{seed: jb.seed, index: jb.i, op: jb.op, diff: o.Diff, worker: w})
 				}
 				stats[outcomeClass(o)]++
 				mu.Unlock()
@@ -124,7 +132,7 @@ func TestDifferential(t *testing.T) {
 		}(hs[w])
 	}
 	wg.Wait()
-	t.Logf("%d operations (seeds %v × %d), features %s: %v", len(jobs), seeds, n, features, stats)
+	t.Logf("%d operations (seeds %v × %d) over the compositions %v, features %s: %v", len(jobs), seeds, n, composers, features, stats)
 	sort.Slice(failures, func(a, b int) bool {
 		if failures[a].seed != failures[b].seed {
 			return failures[a].seed < failures[b].seed
@@ -137,14 +145,15 @@ func TestDifferential(t *testing.T) {
 			break
 		}
 		q, vars := f.op.Query, f.op.Variables
+		h := hs[f.worker]
 		if *flagShrink > 0 {
-			q, vars = shrinkFailure(hs[0], q, vars, *flagShrink)
+			q, vars = shrinkFailure(h, q, vars, *flagShrink)
 		}
-		o, _ := hs[0].Run(context.Background(), q, vars, ciCompare)
+		o, _ := h.Run(context.Background(), q, vars, ciCompare)
 		vb, _ := json.Marshal(vars)
 		rb, _ := json.Marshal(o.Reference)
-		t.Errorf("seed %d operation %d disagrees (reproduce: go test -run 'TestDifferential$' -difftest.seed=%d -difftest.n=%d)\nminimized:\n%s\nvariables: %s\n%s\nreference: %s\ngateway:   %s",
-			f.seed, f.index, f.seed, f.index+1, q, vb, o.Diff, rb, o.GatewayBody)
+		t.Errorf("seed %d operation %d disagrees over the %s composition (reproduce: go test -run 'TestDifferential$' -difftest.seed=%d -difftest.n=%d -difftest.composer=%s)\nminimized:\n%s\nvariables: %s\n%s\nreference: %s\ngateway:   %s",
+			f.seed, f.index, composers[f.worker], f.seed, f.index+1, composers[f.worker], q, vb, o.Diff, rb, o.GatewayBody)
 		if *flagWrite {
 			if err := writeRegression(q, vars, f.diff); err != nil {
 				t.Error(err)
@@ -165,10 +174,11 @@ func diffKind(d string) string {
 }
 
 type failure struct {
-	seed  uint64
-	index int
-	op    Op
-	diff  string
+	seed   uint64
+	index  int
+	op     Op
+	diff   string
+	worker int
 }
 
 func outcomeClass(o Outcome) string {

@@ -52,9 +52,10 @@
 // conditions at every level, inline and named fragments (nested, on
 // abstract types), the same response key repeated under other conditions
 // with other sub-selections, mutations; and a share of invalid ones
-// (unknown fields, missing arguments, wrong literal types, Ints outside 32
-// bits, undefined or mistyped variables, conflicting response keys), on
-// which both must answer a request error. Responses keys are tracked per
+// (syntax errors, unknown fields, missing arguments, wrong literal types,
+// Ints outside 32 bits, undefined or mistyped variables, conflicting
+// response keys), on which both must answer a request error. Variables also
+// appear inside list and input-object literals (given, omitted or null). Responses keys are tracked per
 // merged selection set, so that generated operations pass the
 // overlapping-fields rule. Features switches each part on or off.
 //
@@ -77,10 +78,13 @@
 //
 // # Tests and flags
 //
-// TestDifferential runs the CI seeds (4 × 750 = 3000 operations) with the
+// TestDifferential runs the CI seeds (4 × 750 = 3000 operations, the two
+// workers alternating between our composition and Apollo's) with the
 // features the gateway answers right (ciFeatures: each feature that is off
 // names its finding in /work/notes/difftest-findings.md) and fails on any
 // disagreement, printing it shrunk, with the command that reproduces it.
+// Operations the gateway refuses for its cost limits (MAX_*_EXCEEDED) are
+// counted and not compared.
 // TestRegressions runs every minimized disagreement kept under
 // testdata/regressions (<case>.graphql and <case>.vars.json) with the strict
 // comparison; a case headed "# open: <finding>" must still disagree — when
@@ -95,11 +99,20 @@
 // Flags: -difftest.seed (one seed instead of the CI ones), -difftest.n
 // (operations per seed), -difftest.features ("all", or feature names to
 // switch on and -name to switch off, over the CI set, e.g.
-// -difftest.features=skip-include,variable-directives), -difftest.shrink
+// -difftest.features=directive-null,key-aliases), -difftest.shrink
 // (operations tried while shrinking one disagreement; 0 prints it as
 // generated), -difftest.write (save each minimized disagreement under
 // testdata/regressions, headed "# open:"), -difftest.workers (gateways run
-// in parallel, 2). A disagreement is printed with the seed and index of its
-// operation: -difftest.seed=S -difftest.n=I+1 regenerates the same
-// operations (generation does not depend on answers).
+// in parallel, 2), -difftest.composer (ours or apollo for every worker).
+// A disagreement is printed with the seed and index of its operation and
+// its composition: -difftest.seed=S -difftest.n=I+1 -difftest.composer=C
+// regenerates the same operations (generation does not depend on answers).
+//
+// # Counts
+//
+// CI: 3000 generated operations (about 58 % data only, 32 % data with field
+// errors, 10 % request errors), 30 regression cases, 33 spec cases of the
+// reference and 19 of its result coercion. A developer run of 10000
+// operations (seed 200) agrees. Findings F1–F15, by kind, with what is fixed
+// and what stays off in CI: /work/notes/difftest-findings.md.
 package difftest

@@ -612,7 +612,7 @@ func (st *opState) arguments(t *ast.Definition, fd *ast.FieldDefinition) string 
 			parts = append(parts, ad.Name+": null")
 			continue
 		}
-		parts = append(parts, ad.Name+": "+st.literal(val, ad.Type))
+		parts = append(parts, ad.Name+": "+st.literalVars(val, ad.Type))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -726,6 +726,61 @@ func (st *opState) value(coord string, t *ast.Type) any {
 	return "1906-12-09" // custom scalars: the Date of the test world
 }
 
+// literalVars renders a value as a literal of type t in which, with
+// Variables and InputObjects on, some input-object fields and list items
+// are variables (given, omitted or null).
+func (st *opState) literalVars(v any, t *ast.Type) string {
+	g := st.g
+	if v == nil || !g.f.Variables || !g.f.InputObjects {
+		return st.literal(v, t)
+	}
+	if t.Elem != nil {
+		l, ok := v.([]any)
+		if !ok {
+			return st.literal(v, t)
+		}
+		parts := make([]string, len(l))
+		for i, x := range l {
+			parts[i] = st.nestedValue(x, t.Elem)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	def := g.schema.Types[t.NamedType]
+	if def.Kind != ast.InputObject {
+		return st.literal(v, t)
+	}
+	m := v.(map[string]any)
+	var parts []string
+	for _, f := range def.Fields {
+		if x, ok := m[f.Name]; ok {
+			parts = append(parts, f.Name+": "+st.nestedValue(x, f.Type))
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// nestedValue renders a value inside a list or input object literal: a
+// variable of exactly type t now and then (omitted or null when t is
+// nullable: the field is then absent, or null), else a literal.
+func (st *opState) nestedValue(v any, t *ast.Type) string {
+	g := st.g
+	if !g.chance(0.25) {
+		return st.literalVars(v, t)
+	}
+	name := "n" + strconv.Itoa(st.nVar)
+	st.nVar++
+	st.vars = append(st.vars, varDef{name: name, typ: t.String()})
+	switch r := g.rnd.Float64(); {
+	case !t.NonNull && r < 0.2:
+		// omitted
+	case !t.NonNull && r < 0.3 && g.f.ExplicitNull:
+		st.values[name] = nil
+	default:
+		st.values[name] = v
+	}
+	return "$" + name
+}
+
 // literal renders a value as a GraphQL literal of type t.
 func (st *opState) literal(v any, t *ast.Type) string {
 	if v == nil {
@@ -793,7 +848,9 @@ func (st *opState) invalid() (string, string) {
 		}
 		return "$" + name
 	}
-	switch g.rnd.IntN(13) {
+	switch g.rnd.IntN(14) {
+	case 13:
+		return pick(g, []string{" me { id ", " me { id } }", " me(id: ) { id }", ` search(text: "a) { __typename }`}), "syntax error"
 	case 0:
 		return " nonexistentField", "unknown field"
 	case 1:
