@@ -74,7 +74,7 @@ func TestSubscriptionsEndWithTheToken(t *testing.T) {
 	}
 	const q = `subscription($id: ID!) { practiceStatusChanged(id: $id) { cursor status } }`
 	vars := map[string]any{"id": id}
-	const ttl = 3 * time.Second
+	const ttl = 5 * time.Second
 	for name, url := range endpoints {
 		t.Run(name+", WebSocket", func(t *testing.T) {
 			t.Parallel()

@@ -63,7 +63,7 @@ func TestSubscriptionQuotaPerClient(t *testing.T) {
 				t.Fatalf("unexpected event %s", d)
 			}
 			return true
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(5 * time.Second):
 			return false // open, waiting for events
 		}
 	}
