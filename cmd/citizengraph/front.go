@@ -17,6 +17,7 @@ import (
 type frontFlags struct {
 	origins, trusted, metricsAddr *string
 	requireTrusted, exposePlans   *bool
+	introspection                 *bool
 	maxSubscriptions              *int
 	maxSubsPerClient              *int
 	limits                        limitFlags
@@ -60,6 +61,7 @@ func addFrontFlags(fs *flag.FlagSet) frontFlags {
 		maxSubsPerClient: fs.Int("max-subscriptions-per-client", defaultMaxSubscriptionsPerClient, "maximum subscriptions one client holds open at once: a signed-in caller by token subject, an anonymous one by address (0: none)"),
 		metricsAddr:      fs.String("metrics-addr", envOr("METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this address (off when empty)"),
 		limits:           addLimitFlags(fs),
+		introspection:    fs.Bool("introspection", false, "answer introspection (__schema, __type) on /graphql; serve --dev-issuer turns it on"),
 		ratePerSecond:    fs.Float64("rate-limit", guard.DefaultRatePerSecond, "requests per second each client may send, sustained (a verified token's subject, else the remote address; 429 RATE_LIMITED; 0: no limit)"),
 		rateBurst:        fs.Int("rate-burst", guard.DefaultRateBurst, "requests a client may send at once above --rate-limit"),
 	}
@@ -81,6 +83,7 @@ func (f frontFlags) options(ctx context.Context) (gateway.Options, gateway.Handl
 		}, gateway.HandlerOptions{
 			AllowedOrigins:   commaList(*f.origins),
 			RateLimit:        rateLimit(*f.ratePerSecond, *f.rateBurst),
+			Introspection:    *f.introspection,
 			TrustedDocuments: trusted,
 			RequireTrusted:   *f.requireTrusted,
 		}, nil

@@ -37,6 +37,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *dev {
+		hOpts.Introspection = true // GraphiQL and codegen against a development server
+	}
 	sgs := registry()
 	pool, err := openDB(ctx, sgs)
 	if err != nil {

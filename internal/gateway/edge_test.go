@@ -56,7 +56,7 @@ func shopGateway(t testing.TB, answer func(r subgraphRequest) (int, string), opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gw, gw.Handler(gateway.HandlerOptions{}), s
+	return gw, gw.Handler(gateway.HandlerOptions{Introspection: true}), s
 }
 
 // reps returns the representations of an entity request.

@@ -446,6 +446,10 @@ type HandlerOptions struct {
 	// Inner, when set, wraps the GraphQL handler inside the CORS layer
 	// (e.g. token verification), so that its refusals carry CORS headers.
 	Inner func(http.Handler) http.Handler
+	// Introspection answers __schema and __type; off, they are refused
+	// with INTROSPECTION_DISABLED (the production default: the schema is
+	// no map for strangers).
+	Introspection bool
 	// RateLimit, when set, wraps the GraphQL handler inside Inner (so that
 	// it sees the verified principal) and behind the front's checks.
 	RateLimit func(http.Handler) http.Handler
@@ -490,7 +494,9 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv.SetQueryCache(queries)
 	srv.SetValidationRulesFn(guard.Rules)
 	srv.SetParserTokenLimit(max(g.limits.MaxTokens, 0))
-	srv.Use(extension.Introspection{})
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
 	srv.Use(gqlserver.SubscriptionExpiry{})
 	if len(opts.TrustedDocuments) > 0 || opts.RequireTrusted {
 		srv.Use(trusted{docs: opts.TrustedDocuments, require: opts.RequireTrusted})

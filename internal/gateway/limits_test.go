@@ -207,3 +207,28 @@ func TestRateLimitAtTheGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrospectionOffByDefault: the production default refuses
+// introspection with a code and never offers federation's _service or
+// _entities; the option turns introspection on.
+func TestIntrospectionOffByDefault(t *testing.T) {
+	gw, _, _ := shopGateway(t, func(subgraphRequest) (int, string) { return 200, `{"data":{"me":{"id":"1"}}}` }, gateway.Options{})
+	for _, on := range []bool{false, true} {
+		h := gw.Handler(gateway.HandlerOptions{Introspection: on})
+		for _, q := range []string{`{ __schema { queryType { name } } }`, `{ __type(name: "User") { name } }`, `{ me { id } t: __schema { types { name } } }`} {
+			_, out := post(t, h, map[string]any{"query": q})
+			refused := strings.Contains(string(out["errors"]), "INTROSPECTION_DISABLED")
+			if refused == on || (!on && string(out["data"]) != "null" && out["data"] != nil) {
+				t.Errorf("introspection %v, %s: %s %s", on, q, out["errors"], out["data"])
+			}
+		}
+		for _, q := range []string{`{ _service { sdl } }`, `{ _entities(representations: []) { __typename } }`} {
+			if _, out := post(t, h, map[string]any{"query": q}); !strings.Contains(string(out["errors"]), "GRAPHQL_VALIDATION_FAILED") {
+				t.Errorf("introspection %v, %s answered: %s", on, q, out["data"])
+			}
+		}
+		if _, out := post(t, h, map[string]any{"query": `{ __typename me { __typename id } }`}); out["errors"] != nil {
+			t.Errorf("__typename refused: %s", out["errors"])
+		}
+	}
+}
