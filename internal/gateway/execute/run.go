@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/citizengraph/citizengraph/internal/gateway/normalize"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
 )
 
@@ -65,7 +66,10 @@ type state struct {
 
 	mu   sync.Mutex
 	data *Value
-	errs gqlerror.List
+	// unresolved are objects no representation could be made of, with
+	// the response keys the skipped entity fetches would have filled.
+	unresolved map[*Value][]string
+	errs       gqlerror.List
 	// arenas hold the decoded responses, released after writing.
 	arenas []*arena
 	// respBytes sums the subgraph response sizes: without a size hint it
@@ -230,6 +234,13 @@ func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
 				}
 				var ok bool
 				if rep, ok = appendRep(rep, obj, in.Fields); !ok {
+					// Its key is missing, null or of the wrong type: the
+					// fields this fetch would have brought cannot be
+					// resolved (errors when the answer needs them).
+					if st.unresolved == nil {
+						st.unresolved = map[*Value][]string{}
+					}
+					st.unresolved[obj] = append(st.unresolved[obj], f.EntityKeys...)
 					return
 				}
 				rep = append(rep, '}')
@@ -496,6 +507,9 @@ func (st *state) subgraphErrors(f *plan.Fetch, errs *Value, repath func(ast.Path
 			for _, e := range we.Path {
 				switch e := e.(type) {
 				case string:
+					if e == normalize.TypenameAlias {
+						e = "__typename"
+					}
 					p = append(p, ast.PathName(e))
 				case float64:
 					p = append(p, ast.PathIndex(int(e)))

@@ -2,6 +2,7 @@ package execute
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -82,7 +83,11 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 		case f.Intro:
 			ok = w.intro(f)
 		default:
-			ok = w.value(v.Get(f.Src), f.Type, f)
+			fv := v.Get(f.Src)
+			if fv == nil && w.st.unresolved != nil && slices.Contains(w.st.unresolved[v], f.Src) {
+				w.addError(fmt.Sprintf("Cannot resolve %s.%s: the object's key is missing, null or invalid.", typeName, f.Name))
+			}
+			ok = w.value(fv, f.Type, f)
 		}
 		w.path = w.path[:len(w.path)-1]
 		if !ok {
@@ -136,7 +141,7 @@ func (w *writer) value(v *Value, t *ast.Type, f *plan.ShapeField) bool {
 		w.addError(fmt.Sprintf("Expected an object for %s.%s.", f.ParentType, f.Name))
 		return w.nullable(start, t)
 	}
-	if f.Err != "" {
+	if f.Err != "" && (f.ErrTypes == nil || slices.Contains(f.ErrTypes, v.Get("__typename").Str())) {
 		w.addError(f.Err)
 		return w.nullable(start, t)
 	}

@@ -22,16 +22,27 @@ type Result struct {
 	// FieldErrors are field errors of canonical fields whose selection
 	// could not be collected: the field resolves, and a non-null value
 	// becomes this error and null.
-	FieldErrors map[*ast.Field]string
+	FieldErrors map[*ast.Field]FieldError
 	// Renamed maps canonical fields whose response key is private to the
 	// client's key: an alias "__typename" on another field is renamed, so
 	// that the __typename the gateway reads is always the type's name.
 	Renamed map[*ast.Field]string
 }
 
-// typenameAlias is the private response key of a field the client aliased
+// FieldError is the error of a field whose selection could not be
+// collected.
+type FieldError struct {
+	Message string
+	// Types, when set, limits the error to values of these runtime types
+	// (the failing condition sits in a fragment on a narrower type, which
+	// CollectFields never visits for other types).
+	Types []string
+}
+
+// TypenameAlias is the private response key of a field the client aliased
+// __typename: subgraph queries and errors use it, the client sees
 // __typename.
-const typenameAlias = "__cg_aliased_typename"
+const TypenameAlias = "__cg_aliased_typename"
 
 // Variables gives the coerced value of a variable: ok is false when the
 // request has no value for it (neither given nor defaulted).
@@ -60,8 +71,8 @@ func Operation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefi
 		return n.res
 	}
 	sel, err := n.selectionSet(root, []ast.SelectionSet{op.SelectionSet})
-	if err != "" {
-		n.res.RequestError = err
+	if err != nil {
+		n.res.RequestError = err.Message
 		sel = nil
 	}
 	out.SelectionSet = sel
@@ -104,9 +115,9 @@ type entry struct {
 	sets  []ast.SelectionSet
 }
 
-// selectionSet collects sets on parent; a non-empty error is the message
-// of a condition that could not be evaluated.
-func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.SelectionSet, string) {
+// selectionSet collects sets on parent; the error is that of a condition
+// that could not be evaluated.
+func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.SelectionSet, *FieldError) {
 	var order []*entry
 	byKey := map[string]*entry{}
 	pdef := n.schema.Types[parent]
@@ -132,7 +143,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 					f := *s
 					f.Alias = key
 					if key == "__typename" && s.Name != "__typename" {
-						f.Alias = typenameAlias
+						f.Alias = TypenameAlias
 						if n.res.Renamed == nil {
 							n.res.Renamed = map[*ast.Field]string{}
 						}
@@ -168,15 +179,33 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 	}
 	for _, set := range sets {
 		if err := walk(set); err != "" {
-			return nil, err
+			return nil, &FieldError{Message: err}
 		}
 	}
+	var ferr *FieldError
 	out := make(ast.SelectionSet, 0, len(order))
 	for _, e := range order {
 		if e.frag != nil {
 			sub, err := n.selectionSet(e.frag.TypeCondition, e.sets)
-			if err != "" {
-				return nil, err
+			if err != nil {
+				// The failure holds for the runtime types the fragment
+				// applies to, the only ones that collect it.
+				types := n.possible(n.schema.Types[e.frag.TypeCondition])
+				if err.Types != nil {
+					types = slices.DeleteFunc(slices.Clone(types), func(t string) bool { return !slices.Contains(err.Types, t) })
+				}
+				if ferr == nil {
+					ferr = &FieldError{Message: err.Message}
+				}
+				for _, t := range types {
+					if !slices.Contains(ferr.Types, t) {
+						ferr.Types = append(ferr.Types, t)
+					}
+				}
+				if err.Types == nil {
+					continue
+				}
+				// The rest of the fragment still holds for other types.
 			}
 			if len(sub) == 0 {
 				continue
@@ -189,12 +218,14 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 		if t := n.fieldType(parent, f.Name); t != "" {
 			if d := n.schema.Types[t]; d != nil && d.IsCompositeType() {
 				sub, err := n.selectionSet(t, e.sets)
-				if err != "" {
+				if err != nil {
 					if n.res.FieldErrors == nil {
-						n.res.FieldErrors = map[*ast.Field]string{}
+						n.res.FieldErrors = map[*ast.Field]FieldError{}
 					}
-					n.res.FieldErrors[f] = err
-					sub = nil
+					n.res.FieldErrors[f] = *err
+					if err.Types == nil {
+						sub = nil
+					}
 				}
 				if sub == nil {
 					sub = ast.SelectionSet{}
@@ -204,7 +235,10 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 		}
 		out = append(out, f)
 	}
-	return out, ""
+	if ferr != nil {
+		slices.Sort(ferr.Types)
+	}
+	return out, ferr
 }
 
 // fragment collects a fragment's selection on parent: flattened when its
@@ -302,12 +336,13 @@ func (n *normalizer) fieldType(parent, name string) string {
 	return ""
 }
 
-// include evaluates @skip and @include; err is set when an `if` argument
-// is null.
+// include evaluates @skip, then @include, as graphql-js's
+// shouldIncludeNode does: a skipped selection is excluded without looking
+// at its @include. err is set when an `if` argument it evaluates is null.
 func (n *normalizer) include(dirs ast.DirectiveList) (keep bool, err string) {
-	keep = true
-	for _, d := range dirs {
-		if d.Name != "skip" && d.Name != "include" {
+	for _, name := range [2]string{"skip", "include"} {
+		d := dirs.ForName(name)
+		if d == nil {
 			continue
 		}
 		a := d.Arguments.ForName("if")
@@ -326,11 +361,11 @@ func (n *normalizer) include(dirs ast.DirectiveList) (keep bool, err string) {
 		if !ok {
 			return false, `Argument "if" of non-null type "Boolean!" must not be null.`
 		}
-		if (d.Name == "skip") == b {
-			keep = false
+		if (name == "skip") == b {
+			return false, ""
 		}
 	}
-	return keep, ""
+	return true, ""
 }
 
 func stripConditions(dirs ast.DirectiveList) ast.DirectiveList {

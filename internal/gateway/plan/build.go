@@ -126,7 +126,7 @@ type builder struct {
 	labels  map[string]bool // override labels and condition variables consulted
 	// fieldErrs are the canonical fields whose selection failed to
 	// collect (normalize.Result.FieldErrors).
-	fieldErrs map[*ast.Field]string
+	fieldErrs map[*ast.Field]normalize.FieldError
 	enums     map[string]map[string]bool
 	// renamed maps canonical fields to the client's response key where
 	// normalization gave them a private one.
@@ -439,7 +439,9 @@ func (b *builder) possibleTypes(typ string) []string {
 // extended.
 func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet, out *selNode, path []string) []*fb {
 	var touched []*fb
-	ctx.keys = clientKeys(set, nil)
+	if ctx.keys == nil {
+		ctx.keys = clientKeys(set, nil)
+	}
 	abstract := b.isAbstract(parent)
 	if abstract {
 		out.field("__typename", "__typename", nil, nil, false)
@@ -489,6 +491,7 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 	}
 	e, fr, in := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name)
 	var deps []*fb
+	keys := ctx.keys
 	for _, s := range key.Selection {
 		b.provideField(ctx, t.Name, s, out, in.rep, true)
 	}
@@ -531,7 +534,7 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 	if len(concrete) > 0 {
 		// The owner's answer replaces __typename with the concrete type;
 		// fragments on concrete types continue from the owner's fetch.
-		touched = append(touched, b.planSelectionSet(fctx{f: e}, t.Name, concrete, fr.sel, path)...)
+		touched = append(touched, b.planSelectionSet(fctx{f: e, keys: keys}, t.Name, concrete, fr.sel, path)...)
 	}
 	return touched
 }
@@ -719,7 +722,7 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 			e.deps = append(e.deps, d)
 		}
 	}
-	inner := b.planField(fctx{f: e, entityRoot: true}, parent, f, fr.sel, path)
+	inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, parent, f, fr.sel, path)
 	return append([]*fb{e}, append(deps, inner...)...)
 }
 
@@ -753,7 +756,7 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 						e.deps = append(e.deps, d)
 					}
 				}
-				inner := b.planField(fctx{f: e, entityRoot: true}, parent, f, fr.sel, path)
+				inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, parent, f, fr.sel, path)
 				return append([]*fb{e}, append(deps, inner...)...)
 			}
 		}
@@ -808,7 +811,7 @@ func (b *builder) jumpViaInterface(ctx fctx, parent string, f *ast.Field, out *s
 						e.deps = append(e.deps, d)
 					}
 				}
-				inner := b.planField(fctx{f: e, entityRoot: true}, iname, f, fr.sel, path)
+				inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, iname, f, fr.sel, path)
 				return append([]*fb{e}, append(deps, inner...)...), true
 			}
 		}
@@ -861,10 +864,44 @@ func (b *builder) provide(ctx fctx, parent string, sel ast.SelectionSet, out *se
 		if b.provideField(ctx, parent, s, out, rep, false) {
 			continue
 		}
+		if f, ok := s.(*ast.Field); ok && b.collides(ctx, out, f) {
+			// Fetched through further jumps under a private key.
+			fc := *f
+			fc.Alias = b.privateKey(ctx, f.Name)
+			deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{&fc}, out, path)...)
+			ri := rep.field(fc.Alias, f.Name, nil, nil, len(f.SelectionSet) > 0)
+			if len(f.SelectionSet) > 0 {
+				b.addSel(ri.sub, f.SelectionSet)
+			}
+			continue
+		}
 		deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{s}, out, path)...)
 		b.addSel(rep, ast.SelectionSet{s})
 	}
 	return deps
+}
+
+// collides reports whether the response key of a field the gateway
+// selects for itself is used for another field, by the client at this
+// position or already in the subgraph selection.
+func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field) bool {
+	for _, it := range out.items {
+		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != "") {
+			return true
+		}
+	}
+	cf := ctx.keys[f.Name]
+	return cf != nil && (cf.Name != f.Name || len(cf.Arguments) > 0)
+}
+
+// privateKey is a response key for a gateway field that no client field
+// at this position uses.
+func (b *builder) privateKey(ctx fctx, name string) string {
+	key := "_cg_" + name
+	for ctx.keys[key] != nil {
+		key = "_" + key
+	}
+	return key
 }
 
 // provideField handles a field of a field set whose response key collides
@@ -877,15 +914,7 @@ func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, re
 		return false
 	}
 	key := f.Name
-	collides := false
-	for _, it := range out.items {
-		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != "") {
-			collides = true
-		}
-	}
-	if cf := ctx.keys[f.Name]; cf != nil && (cf.Name != f.Name || len(cf.Arguments) > 0) {
-		collides = true
-	}
+	collides := b.collides(ctx, out, f)
 	if !collides && !force {
 		return false
 	}
@@ -893,10 +922,7 @@ func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, re
 		if !b.canProvide(ctx, b.sg.Types[parent], ast.SelectionSet{f}) {
 			return false
 		}
-		key = "_cg_" + f.Name
-		for ctx.keys[key] != nil {
-			key = "_" + key
-		}
+		key = b.privateKey(ctx, f.Name)
 	}
 	it := out.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
 	ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
@@ -1159,6 +1185,9 @@ func (b *builder) printFetch(f *fb, pf *Fetch) {
 		f.root.print(&body, vars)
 	} else {
 		body.WriteString("{_entities(representations:$representations){")
+		for _, fr := range f.frags {
+			pf.EntityKeys = topKeys(fr.sel, pf.EntityKeys)
+		}
 		for i, fr := range f.frags {
 			if i > 0 {
 				body.WriteByte(' ')
@@ -1249,4 +1278,18 @@ func (b *builder) annotateRep(fields []*RepField, parent string) {
 			f.Leaf = LeafOf(b.api, def.Type.Name())
 		}
 	}
+}
+
+// topKeys adds the response keys of a selection's fields, those of its
+// inline fragments included.
+func topKeys(s *selNode, out []string) []string {
+	for _, it := range s.items {
+		switch {
+		case it.fragment:
+			out = topKeys(it.sub, out)
+		case it.name != "__typename" && !slices.Contains(out, it.key):
+			out = append(out, it.key)
+		}
+	}
+	return out
 }

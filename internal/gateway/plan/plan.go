@@ -74,6 +74,9 @@ type Fetch struct {
 	Variables []string
 	// Inputs say where an entity fetch takes its representations from.
 	Inputs []*Input
+	// EntityKeys are the top-level response keys an entity fetch fills
+	// in its objects.
+	EntityKeys []string
 	// DependsOn lists the fetches that must complete first.
 	DependsOn []int
 	// Path is the response path of a root fetch's data ("" at the root) or
@@ -154,8 +157,10 @@ type ShapeField struct {
 	// Field is the first client field node (arguments, selection).
 	Field *ast.Field
 	// Err, when set, is the field error of a non-null value of this field
-	// (its selection could not be collected).
-	Err string
+	// (its selection could not be collected); ErrTypes, when set, limits
+	// it to values of these runtime types.
+	Err      string
+	ErrTypes []string
 }
 
 // Leaf tells how a leaf value is checked before it reaches the client.

@@ -105,7 +105,9 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 			}
 			sf.Type = def.Type
 		}
-		sf.Err = b.fieldErrs[sf.Field]
+		if fe, ok := b.fieldErrs[sf.Field]; ok {
+			sf.Err, sf.ErrTypes = fe.Message, fe.Types
+		}
 		if td := b.api.Types[sf.Type.Name()]; td != nil {
 			sf.Enum = td.Kind == ast.Enum
 			if !td.IsCompositeType() && !sf.Intro {

@@ -35,20 +35,10 @@ const ciOps = 750
 // (and the regression case under testdata/regressions) that keeps it off.
 func ciFeatures() Features {
 	f := AllFeatures()
-	// F15: a directive whose variable is null over its default is
-	// evaluated where the selection is already excluded (by a @skip
-	// before it, or by a fragment that does not apply).
-	f.DirectiveNull = false
 	// F7: null over a default in a non-null argument is forwarded.
 	f.NullOverDefault = false
-	// F9: client aliases named like nested key fields (org) or like key
-	// fields on __typename.
-	f.KeyAliases = false
 	// F10: Int literals outside 32 bits are accepted and forwarded.
 	f.OutOfRange = false
-	// F14: fields of an entity whose key came back null or mistyped are
-	// null without an error.
-	f.MistypedKeys = false
 	// F12: a failed fetch of one field of an entity that does not exist
 	// hides the non-null error of its sibling (reached through mutations).
 	f.MutationFaults = false
