@@ -143,6 +143,9 @@ func ParseFeatures(s string, base Features) (Features, error) {
 type Op struct {
 	Query     string
 	Variables map[string]any
+	// Conditions are the variables of @skip/@include conditions, with
+	// whether they have a default: Variants re-rolls their values.
+	Conditions map[string]bool
 	// Invalid names the invalidity injected on purpose ("" for none; the
 	// operation may still be invalid by accident, which both executors
 	// must then agree on).
@@ -258,7 +261,46 @@ func (g *Generator) Next() Op {
 	}
 	op.Query = b.String()
 	op.Variables = st.values
+	if len(st.boolVars) > 0 {
+		op.Conditions = map[string]bool{}
+		for _, v := range st.vars {
+			if slices.Contains(st.boolVars, v.name) {
+				op.Conditions[v.name] = v.def != ""
+			}
+		}
+	}
 	return op
+}
+
+// Variant returns op with the values of its condition variables re-rolled
+// (the same document, so the gateway's cached plan for it is reused with
+// other conditions), or false when it has none.
+func (g *Generator) Variant(op Op) (Op, bool) {
+	if len(op.Conditions) == 0 {
+		return op, false
+	}
+	vars := make(map[string]any, len(op.Variables))
+	for k, v := range op.Variables {
+		vars[k] = v
+	}
+	names := make([]string, 0, len(op.Conditions))
+	for n := range op.Conditions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		switch r := g.rnd.Float64(); {
+		case op.Conditions[n] && r < 0.3:
+			delete(vars, n) // the default applies
+		case op.Conditions[n] && r < 0.35 && g.f.DirectiveNull:
+			vars[n] = nil
+		default:
+			vars[n] = g.chance(0.5)
+		}
+	}
+	v := op
+	v.Variables = vars
+	return v, true
 }
 
 // fields a generated operation may select on t.
