@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/internal/seedgen"
 )
 
 // credentialPaths sends authorization (and nothing else) on every path a
@@ -229,5 +231,54 @@ func TestServeNotReadyUntilIssuer(t *testing.T) {
 	}
 	if res := post(t, base+"/graphql", tok, `{ comuni(first: 1) { nodes { name } } }`); len(res.Errors) > 0 {
 		t.Fatalf("token once ready: %+v", res.Errors)
+	}
+}
+
+// TestServeRefusesBadTokensEverywhere: with an issuer, every kind of bad
+// token — expired, signed by another issuer, alg none, tampered, huge —
+// is refused on every path a credential reaches serve by, at the gateway
+// and at the subgraphs.
+func TestServeRefusesBadTokensEverywhere(t *testing.T) {
+	_, _, iss, srv := serveGraph(t, seedgen.Params{People: 5, Seed: 1})
+	claims := auth.Claims{FiscalCode: "RSSMRA85T10A562S", Roles: []string{auth.RoleCitizen}}
+	valid, err := iss.Token(claims, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := iss.Token(claims, -time.Minute)
+	other, _ := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
+	forged, _ := other.Token(claims, time.Hour)
+	parts := strings.Split(valid, ".")
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var body map[string]any
+	_ = json.Unmarshal(payload, &body)
+	body["roles"] = []string{"admin"}
+	bad := map[string]string{
+		"expired":  expired,
+		"forged":   forged,
+		"alg none": enc(map[string]string{"alg": "none", "typ": "JWT"}) + "." + parts[1] + ".",
+		"tampered": parts[0] + "." + enc(body) + "." + parts[2],
+		"huge":     valid + strings.Repeat("A", auth.MaxTokenBytes),
+	}
+	for name, tok := range bad {
+		for path, got := range credentialPaths(t, srv.URL, srv.URL, "Bearer "+tok) {
+			want := "Unauthorized UNAUTHENTICATED"
+			switch {
+			case strings.HasPrefix(path, "WS init"):
+				want = "ws 4403"
+			case strings.HasPrefix(path, "WS upgrade"):
+				want = "HTTP Unauthorized"
+			}
+			if got != want {
+				t.Errorf("%s token at %s: %s, want %s", name, path, got, want)
+			}
+		}
+	}
+	if res := post(t, srv.URL+"/graphql", valid, `{ comuni(first: 1) { nodes { name } } }`); len(res.Errors) > 0 {
+		t.Fatalf("the valid token: %+v", res.Errors)
 	}
 }
