@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -524,5 +527,88 @@ func TestClientMistakesAreClientErrors(t *testing.T) {
 	defer h.mu.Unlock()
 	if len(h.errors) > 0 {
 		t.Fatalf("client mistakes logged at ERROR: %s", strings.Join(h.errors, "\n"))
+	}
+}
+
+// sseStream follows a subscription over GraphQL-over-SSE: each payload on
+// the channel, closed when the stream completes or ends.
+func sseStream(t *testing.T, ctx context.Context, url, token, query string, vars map[string]any) <-chan gqlResult {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan gqlResult, 16)
+	go func() {
+		defer close(out)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if sc.Text() == "event: complete" {
+				return
+			}
+			if d, found := strings.CutPrefix(sc.Text(), "data: "); found && strings.TrimSpace(d) != "" {
+				var r gqlResult
+				if json.Unmarshal([]byte(d), &r) == nil {
+					out <- r
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// TestRevokedDelegationEndsTheStream: a delegate following the delegator's
+// practice loses the stream, with a coded error, at the first event after
+// the delegation is revoked — through the gateway and at the subgraph.
+func TestRevokedDelegationEndsTheStream(t *testing.T) {
+	_, pool, iss, srv := serveGraph(t, seedgen.Params{People: 80, Seed: 9})
+	f := newFixture(t, pool, iss, srv.URL)
+	ctx := context.Background()
+	const q = `subscription($id: ID!) { practiceStatusChanged(id: $id) { cursor status practice { id } } }`
+	for _, path := range []struct{ name, url string }{{"gateway", srv.URL + "/graphql"}, {"subgraph", srv.URL + "/subgraphs/practices"}} {
+		url := path.url
+		t.Run(path.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, `insert into identity.delegation (id, delegator_person_id, delegate_id, valid_from)
+				select gen_random_uuid(), $1, p.id, now() - interval '1 minute' from identity.person p where p.fiscal_code = $2`,
+				f.aID, f.personFC[delIn]); err != nil {
+				t.Fatal(err)
+			}
+			id := f.draft(t, "DRAFT")
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			events := sseStream(t, sctx, url, f.tokens[delIn], q, map[string]any{"id": id})
+			first := <-events
+			if len(first.Errors) > 0 || !strings.Contains(string(first.Data["practiceStatusChanged"]), `"status":"DRAFT"`) {
+				t.Fatalf("first event: %s %+v", first.Data["practiceStatusChanged"], first.Errors)
+			}
+			if _, err := pool.Exec(ctx, `update identity.delegation set revoked_at = now()
+				where delegator_person_id = $1 and revoked_at is null
+				  and delegate_id = (select id from identity.person where fiscal_code = $2)`, f.aID, f.personFC[delIn]); err != nil {
+				t.Fatal(err)
+			}
+			f.must(t, citizen, `mutation($id: ID!) { submitPractice(id: $id) { id } }`, map[string]any{"id": id})
+			last, open := <-events
+			if !open || len(last.Errors) == 0 || last.Errors[0].Extensions["code"] != nf {
+				t.Fatalf("after the revocation: open %v, %s %+v", open, last.Data["practiceStatusChanged"], last.Errors)
+			}
+			if strings.Contains(string(last.Data["practiceStatusChanged"]), "SUBMITTED") {
+				t.Fatalf("the event after the revocation leaked: %s", last.Data["practiceStatusChanged"])
+			}
+			select {
+			case r, open := <-events:
+				if open {
+					t.Fatalf("the stream goes on: %+v", r)
+				}
+			case <-sctx.Done():
+				t.Fatal("the stream did not end")
+			}
+		})
 	}
 }
