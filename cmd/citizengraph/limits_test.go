@@ -66,3 +66,72 @@ func TestServeLimitsOnEveryEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedRequestsAreCodedClientErrors: on the gateway and every subgraph,
+// malformed bodies, wrong content types, methods and transports, and
+// requests gqlgen's transports refuse are answered with a 4xx (or a
+// GraphQL error in a 200) carrying extensions.code, never a bare text, a
+// 5xx or INTERNAL_SERVER_ERROR, and never echo the body.
+func TestMalformedRequestsAreCodedClientErrors(t *testing.T) {
+	sgs, _, _, srv := serveGraph(t, seedgen.Params{People: 5, Seed: 1})
+	urls := map[string]string{"gateway": srv.URL + "/graphql"}
+	for _, s := range sgs {
+		urls[s.name] = srv.URL + "/subgraphs/" + s.name
+	}
+	const secret = "SECRET-BODY-TEXT"
+	const mediaJSON = "application/json"
+	for name, url := range urls {
+		for _, tc := range []struct {
+			what, method, contentType, query, body string
+			header                                 map[string]string
+		}{
+			{"malformed JSON", "POST", mediaJSON, "", `{"query": "{ __typename }", ` + secret, nil},
+			{"a JSON array", "POST", mediaJSON, "", `[{"query":"{ __typename }"}]`, nil},
+			{"a number for the query", "POST", mediaJSON, "", `{"query": 5}`, nil},
+			{"a string for the variables", "POST", mediaJSON, "", `{"query": "{ __typename }", "variables": "` + secret + `"}`, nil},
+			{"two JSON values", "POST", mediaJSON, "", `{"query":"{ __typename }"}{"query":"{ __typename }"}`, nil},
+			{"an empty body", "POST", mediaJSON, "", ``, nil},
+			{"no query", "POST", mediaJSON, "", `{}`, nil},
+			{"an unknown operation name", "POST", mediaJSON, "", `{"query":"query A { __typename }","operationName":"B"}`, nil},
+			{"application/graphql", "POST", "application/graphql", "", `{ __typename }`, nil},
+			{"application/xml", "POST", "application/xml", "", `<q/>`, nil},
+			{"PUT", "PUT", mediaJSON, "", `{"query":"{ __typename }"}`, nil},
+			{"PATCH", "PATCH", mediaJSON, "", `{"query":"{ __typename }"}`, nil},
+			{"GET with malformed variables", "GET", mediaJSON, "?query=%7B__typename%7D&variables=" + secret, "", nil},
+			{"GET with malformed extensions", "GET", mediaJSON, "?query=%7B__typename%7D&extensions=%7B", "", nil},
+			{"GET of a mutation", "GET", mediaJSON, "?query=mutation%7B__typename%7D", "", nil},
+			{"GET without a query", "GET", mediaJSON, "", "", nil},
+			{"an h2c upgrade", "GET", mediaJSON, "?query=%7B__typename%7D", "", map[string]string{"Upgrade": "h2c", "Connection": "Upgrade"}},
+			{"SSE with a malformed body", "POST", mediaJSON, "", `{"query": ` + secret, map[string]string{"Accept": "text/event-stream"}},
+			{"SSE with a number for the query", "POST", mediaJSON, "", `{"query": 5, "x": "` + secret + `"}`, map[string]string{"Accept": "text/event-stream"}},
+		} {
+			req, _ := http.NewRequest(tc.method, url+tc.query, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.contentType)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			resp.Body.Close()
+			text := string(raw)
+			if i := strings.Index(text, "data:"); strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") && i >= 0 {
+				text = strings.TrimSpace(strings.SplitN(text[i+5:], "\n", 2)[0])
+			}
+			var out gqlResponse
+			err = jsonUnmarshal(text, &out)
+			switch {
+			case err != nil || len(out.Errors) == 0:
+				t.Errorf("%s, %s: status %d, not a GraphQL error: %.300s", name, tc.what, resp.StatusCode, raw)
+			case resp.StatusCode >= 500 || out.Errors[0].Extensions["code"] == nil || out.Errors[0].Extensions["code"] == "INTERNAL_SERVER_ERROR":
+				t.Errorf("%s, %s: status %d, %.300s", name, tc.what, resp.StatusCode, raw)
+			case strings.Contains(text, secret):
+				t.Errorf("%s, %s: the body is echoed: %.300s", name, tc.what, raw)
+			}
+		}
+	}
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

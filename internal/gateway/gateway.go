@@ -488,7 +488,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	// serve GET and the rest.
 	srv.AddTransport(guard.POST{Bufs: &g.bufs, Data: &g.data})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(guard.GET{})
 	srv.AddTransport(transport.POST{})
 	queries := gqllru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)

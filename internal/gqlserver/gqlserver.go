@@ -64,7 +64,7 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.SSE{}) // before POST, which accepts any JSON POST
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(guard.GET{})
 	srv.AddTransport(guard.POST{Bufs: &sync.Pool{New: func() any { return new(bytes.Buffer) }}})
 	limits := opts.Limits.Defaults()
 	queries := lru.New[*ast.QueryDocument](1000)

@@ -1,10 +1,16 @@
 package guard
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // RequiredPreflightHeaders are the headers that mark a request as one a
@@ -86,6 +92,14 @@ func Front(opts FrontOptions, next http.Handler) http.Handler {
 			WriteError(w, http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "POST bodies must be application/json GraphQL requests")
 			return
 		}
+		if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// gqlgen's SSE transport quotes a malformed body back: check
+			// it here, within the body limit.
+			r = checkedBody(w, r, limitOf(opts.MaxBodyBytes))
+			if r == nil {
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -124,4 +138,44 @@ func originAllowed(r *http.Request, allowed map[string]bool, any bool) bool {
 		scheme = "https"
 	}
 	return strings.EqualFold(u.Scheme, "https") || strings.EqualFold(u.Scheme, scheme)
+}
+
+func limitOf(max int64) int64 {
+	if max == 0 {
+		return DefaultMaxBodyBytes
+	}
+	return max
+}
+
+// checkedBody reads r's body (up to max bytes, when positive) and answers
+// the coded error of a body that is not one JSON object, returning nil;
+// otherwise it returns r with the body to read again.
+func checkedBody(w http.ResponseWriter, r *http.Request, max int64) *http.Request {
+	var body io.Reader = r.Body
+	if max > 0 {
+		body = http.MaxBytesReader(w, r.Body, max)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			WriteError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the request body is larger than "+itoa(tooLarge.Limit)+" bytes")
+		} else {
+			WriteError(w, http.StatusBadRequest, CodeBadRequest, "could not read the request body")
+		}
+		return nil
+	}
+	var params graphql.RawParams
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "the body is not a GraphQL request in JSON: "+jsonProblem(err))
+		return nil
+	}
+	if dec.More() {
+		WriteError(w, http.StatusBadRequest, CodeBadRequest, "the body holds more than one JSON value")
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return r
 }
