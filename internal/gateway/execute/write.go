@@ -82,6 +82,9 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 			w.buf = strconv.AppendQuote(w.buf, typeName)
 		case f.Intro:
 			ok = w.intro(f)
+		case f.ErrField:
+			w.addError(f.Err)
+			ok = w.value(nil, f.Type, f)
 		default:
 			fv := v.Get(f.Src)
 			if fv == nil && w.st.unresolved != nil && slices.Contains(w.st.unresolved[v], f.Src) {

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +38,10 @@ type FieldError struct {
 	// (the failing condition sits in a fragment on a narrower type, which
 	// CollectFields never visits for other types).
 	Types []string
+	// Field is set when the field itself cannot be resolved (an argument
+	// of non-null type given a null variable): it is never fetched, and
+	// is null with this error wherever it is reached.
+	Field bool
 }
 
 // TypenameAlias is the private response key of a field the client aliased
@@ -151,6 +156,12 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 					}
 					f.Directives = stripConditions(s.Directives)
 					f.SelectionSet = nil
+					if msg := n.nullArgument(parent, s); msg != "" {
+						if n.res.FieldErrors == nil {
+							n.res.FieldErrors = map[*ast.Field]FieldError{}
+						}
+						n.res.FieldErrors[&f] = FieldError{Message: msg, Field: true}
+					}
 					e = &entry{field: &f}
 					byKey[key] = e
 					order = append(order, e)
@@ -218,6 +229,9 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 		if t := n.fieldType(parent, f.Name); t != "" {
 			if d := n.schema.Types[t]; d != nil && d.IsCompositeType() {
 				sub, err := n.selectionSet(t, e.sets)
+				if fe, ok := n.res.FieldErrors[f]; ok && fe.Field {
+					err = nil
+				}
 				if err != nil {
 					if n.res.FieldErrors == nil {
 						n.res.FieldErrors = map[*ast.Field]FieldError{}
@@ -379,4 +393,37 @@ func stripConditions(dirs ast.DirectiveList) ast.DirectiveList {
 		}
 	}
 	return out
+}
+
+// nullArgument returns the error of a field argument of non-null type
+// given a variable whose value is null (CoerceArgumentValues: a nullable
+// variable with a default, given an explicit null, keeps it).
+func (n *normalizer) nullArgument(parent string, f *ast.Field) string {
+	if len(f.Arguments) == 0 {
+		return ""
+	}
+	d := n.schema.Types[parent]
+	if d == nil {
+		return ""
+	}
+	def := d.Fields.ForName(f.Name)
+	if def == nil {
+		return ""
+	}
+	for _, a := range f.Arguments {
+		if a.Value == nil || a.Value.Kind != ast.Variable {
+			continue
+		}
+		ad := def.Arguments.ForName(a.Name)
+		if ad == nil || !ad.Type.NonNull {
+			continue
+		}
+		if !slices.Contains(n.res.Conditions, a.Value.Raw) {
+			n.res.Conditions = append(n.res.Conditions, a.Value.Raw)
+		}
+		if v, ok := n.vars(a.Value.Raw); ok && v == nil {
+			return fmt.Sprintf("Argument %q of non-null type %q must not be null.", a.Name, ad.Type.String())
+		}
+	}
+	return ""
 }

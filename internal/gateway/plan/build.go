@@ -313,7 +313,7 @@ func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
 	group := 0
 	for _, rf := range fields {
 		name := rf.f.Name
-		if name == "__typename" || name == "__schema" || name == "__type" {
+		if name == "__typename" || name == "__schema" || name == "__type" || b.fieldErrs[rf.f].Field {
 			continue
 		}
 		cands := b.resolvers(rootType, name)
@@ -618,6 +618,11 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 	}
 	if f.Name == "__typename" {
 		out.field(key, "__typename", nil, dirs, false)
+		return nil
+	}
+	if b.fieldErrs[f].Field {
+		// Never resolved: null with its error (an argument of non-null
+		// type given null).
 		return nil
 	}
 	def := b.fieldDef(parent, f.Name)

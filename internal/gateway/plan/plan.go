@@ -161,6 +161,9 @@ type ShapeField struct {
 	// it to values of these runtime types.
 	Err      string
 	ErrTypes []string
+	// ErrField is set when the field itself failed (never fetched): it
+	// is null with Err wherever it is reached.
+	ErrField bool
 }
 
 // Leaf tells how a leaf value is checked before it reaches the client.

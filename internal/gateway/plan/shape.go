@@ -106,7 +106,7 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 			sf.Type = def.Type
 		}
 		if fe, ok := b.fieldErrs[sf.Field]; ok {
-			sf.Err, sf.ErrTypes = fe.Message, fe.Types
+			sf.Err, sf.ErrTypes, sf.ErrField = fe.Message, fe.Types, fe.Field
 		}
 		if td := b.api.Types[sf.Type.Name()]; td != nil {
 			sf.Enum = td.Kind == ast.Enum
