@@ -60,7 +60,7 @@ func (s *Service) CheckPersonalData(ctx context.Context, group string, p *Person
 		return nil
 	}
 	if group == GroupMessages && pr.FiscalCode != "" {
-		reg, err := s.Mandates().Of(ctx, pr.FiscalCode, s.now())
+		reg, err := s.loaders(ctx).mandatesOf(ctx, s.Mandates(), pr.FiscalCode, s.now())
 		if err != nil {
 			return apperr.Wrap(op, err)
 		}

@@ -22,8 +22,30 @@ type Loaders struct {
 	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
 	messagePages  *dataloader.Loader[messageKey, *MessagePage]
 
-	mu      sync.Mutex
-	clients map[string]bool // person id + comuni → has a practice there
+	mu       sync.Mutex
+	clients  map[string]bool      // person id + comuni → has a practice there
+	mandates map[string]Principal // by fiscal code, for the operation
+}
+
+// mandatesOf memoizes, for the operation, whom fc may act for.
+func (l *Loaders) mandatesOf(ctx context.Context, m *Mandates, fc string, at time.Time) (Principal, error) {
+	l.mu.Lock()
+	p, ok := l.mandates[fc]
+	l.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := m.Of(ctx, fc, at)
+	if err != nil {
+		return p, err
+	}
+	l.mu.Lock()
+	if l.mandates == nil {
+		l.mandates = map[string]Principal{}
+	}
+	l.mandates[fc] = p
+	l.mu.Unlock()
+	return p, nil
 }
 
 // clientOf memoizes, for the operation, whether person has a practice in

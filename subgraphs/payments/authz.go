@@ -47,7 +47,7 @@ func (s *Service) scopeOf(ctx context.Context, op, scope string) (Scope, *auth.P
 	if fc := strings.ToUpper(p.FiscalCode); fc != "" {
 		sc.FiscalCodes = append(sc.FiscalCodes, fc)
 		if s.registry != nil && !sc.All {
-			reg, err := s.registry.Of(ctx, fc, s.now().UTC())
+			reg, err := s.loaders(ctx).mandatesOf(ctx, s.registry, fc, s.now().UTC())
 			if err != nil {
 				return Scope{}, nil, apperr.Wrap(op, err)
 			}

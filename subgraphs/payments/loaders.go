@@ -2,6 +2,9 @@ package payments
 
 import (
 	"context"
+	"sync"
+
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"strings"
 	"time"
 
@@ -19,6 +22,30 @@ type Loaders struct {
 	installments *dataloader.Loader[string, []Installment]
 	byPractice   *dataloader.Loader[string, []Position]
 	pages        *dataloader.Loader[pageKey, *Page]
+
+	mu       sync.Mutex
+	mandates map[string]identity.Principal // by fiscal code, for the operation
+}
+
+// mandatesOf memoizes, for the operation, whom fc may act for.
+func (l *Loaders) mandatesOf(ctx context.Context, r Registry, fc string, at time.Time) (identity.Principal, error) {
+	l.mu.Lock()
+	p, ok := l.mandates[fc]
+	l.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := r.Of(ctx, fc, at)
+	if err != nil {
+		return p, err
+	}
+	l.mu.Lock()
+	if l.mandates == nil {
+		l.mandates = map[string]identity.Principal{}
+	}
+	l.mandates[fc] = p
+	l.mu.Unlock()
+	return p, nil
 }
 
 // pageKey identifies one person's page request; the non-person fields group
