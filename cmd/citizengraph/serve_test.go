@@ -35,7 +35,7 @@ type gqlResponse struct {
 	} `json:"errors"`
 }
 
-func post(t *testing.T, url, token, query string) gqlResponse {
+func post(t testing.TB, url, token, query string) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))

@@ -51,6 +51,12 @@ func New(url, audience string) (*Issuer, error) {
 // URL is the issuer identifier.
 func (i *Issuer) URL() string { return i.url }
 
+// PublicKey is the key the issuer signs with.
+func (i *Issuer) PublicKey() *rsa.PublicKey { return &i.key.PublicKey }
+
+// Audience is the audience of the issuer's tokens.
+func (i *Issuer) Audience() string { return i.audience }
+
 // Verifier returns a verifier for this issuer's tokens that needs no
 // discovery round trip.
 func (i *Issuer) Verifier() *auth.Verifier {
