@@ -40,6 +40,9 @@ func ciFeatures() Features {
 	// F12: a failed fetch of one field of an entity that does not exist
 	// hides the non-null error of its sibling (reached through mutations).
 	f.MutationFaults = false
+	// F16: an error below a field aliased __typename carries the
+	// gateway's private alias in its path.
+	f.TypenameAliases = false
 	return f
 }
 

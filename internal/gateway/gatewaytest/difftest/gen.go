@@ -26,6 +26,9 @@ type Features struct {
 	// KeyAliases: aliases named like key fields (id, upc, sku, org),
 	// __typename, or another field of the type.
 	KeyAliases bool
+	// TypenameAliases: the alias __typename on other fields (with
+	// KeyAliases).
+	TypenameAliases bool
 	// Variables: arguments passed as variables.
 	Variables bool
 	// Defaults: variables with default values, sometimes omitted.
@@ -84,7 +87,7 @@ type Features struct {
 
 // AllFeatures switches everything on.
 func AllFeatures() Features {
-	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true,
+	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
 		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
 		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, Invalid: true, OutOfRange: true}
@@ -94,7 +97,7 @@ func AllFeatures() Features {
 func (f *Features) byName() map[string]*bool {
 	return map[string]*bool{
 		"inline-fragments": &f.InlineFragments, "named-fragments": &f.NamedFragments, "abstract": &f.Abstract,
-		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "variables": &f.Variables, "defaults": &f.Defaults,
+		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
 		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
 		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
@@ -477,7 +480,7 @@ func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 		if st.canned {
 			return []string{"__typename" + st.directives()}
 		}
-		return []string{st.alias(sc, "__typename", "__typename:String!") + "__typename" + st.directives()}
+		return []string{st.alias(t, sc, "__typename", "__typename:String!") + "__typename" + st.directives()}
 	}
 	st.budget--
 	fields := st.fieldsOf(t)
@@ -509,7 +512,7 @@ func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 	} else {
 		args = st.arguments(t, fd)
 		if !st.canned && !(t == g.schema.Query && faultsRoots[fd.Name]) {
-			prefix = st.alias(sc, fd.Name, fd.Name+args+":"+fd.Type.String())
+			prefix = st.alias(t, sc, fd.Name, fd.Name+args+":"+fd.Type.String())
 		}
 		key = strings.TrimSuffix(prefix, ": ")
 		if key == "" {
@@ -549,7 +552,7 @@ func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 
 // alias returns "alias: " or "" for a field named name with signature sig,
 // never colliding with a different field under the same response key.
-func (st *opState) alias(sc *scope, name, sig string) string {
+func (st *opState) alias(t *ast.Definition, sc *scope, name, sig string) string {
 	g := st.g
 	if st.nAlias >= 40 {
 		// The gateway's default limit is 64 aliases per operation.
@@ -562,7 +565,15 @@ func (st *opState) alias(sc *scope, name, sig string) string {
 		return e == nil || e.sig == sig
 	}
 	if g.f.KeyAliases && g.chance(0.15) {
-		if k := pick(g, keyNames); k != name && free(k) {
+		k := pick(g, keyNames)
+		if g.chance(0.4) && len(t.Fields) > 0 {
+			// Another field of the same type.
+			k = pick(g, t.Fields).Name
+		}
+		if k == "__typename" && !g.f.TypenameAliases {
+			k = name
+		}
+		if k != name && free(k) {
 			return k + ": "
 		}
 	}
