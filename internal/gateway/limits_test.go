@@ -71,7 +71,8 @@ func TestAdversarialRequestsRefused(t *testing.T) {
 		code        string
 		status      int
 	}{
-		{name: "repeated field, 330 KB", query: "{ me { " + strings.Repeat("id ", 110000) + "} }", code: guard.CodeMaxTokens},
+		{name: "repeated field, 330 KB", query: "{ me { " + strings.Repeat("id ", 110000) + "} }", code: guard.CodeMaxFields},
+		{name: "a list argument of 110000 values", query: `{ product(sku: "a", region: "b", x: [` + strings.Repeat("1 ", 110000) + `]) { name } }`, code: guard.CodeMaxTokens},
 		{name: "repeated field under the token limit", query: "{ me { " + strings.Repeat("id ", 5000) + "} }", code: guard.CodeMaxFields},
 		{name: "repeated subselections", query: "{ " + strings.Repeat("me { address { city } } ", 1500) + "}", code: guard.CodeMaxFields},
 		{name: "fragment fan-out", query: fanOut(40), code: guard.CodeMaxFields},
@@ -161,8 +162,9 @@ func BenchmarkWorstAdmitted(b *testing.B) {
 		{"admitted/repeated field", "{ m%d: me { " + strings.Repeat("id ", guard.DefaultMaxFields-2) + "} }"},
 		{"admitted/fragment fan-out", strings.Replace(fanOut(9), "{ me {", "{ m%d: me {", 1)},
 		{"admitted/nested fragments", strings.Replace(nested(guard.DefaultMaxFragmentDepth-1), "{ me {", "{ m%d: me {", 1)},
-		{"refused/tokens", "{ m%d: me { " + strings.Repeat("id ", guard.DefaultMaxTokens) + "} }"},
+		{"refused/tokens", `{ m%d: product(sku: "a", region: "b", x: [` + strings.Repeat("1 ", guard.DefaultMaxTokens) + `]) { name } }`},
 		{"refused/fields", "{ m%d: me { " + strings.Repeat("id ", guard.DefaultMaxTokens-10) + "} }"},
+		{"refused/fragment fan-out", strings.Replace(fanOut(30), "{ me {", "{ m%d: me {", 1)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/lexer"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
@@ -58,8 +59,13 @@ func (e *Extension) MutateOperationParameters(ctx context.Context, p *graphql.Ra
 	return e.Check(p.Query)
 }
 
-// Check parses query under the token limit and checks its measures.
+// Check parses query under the token limit and checks its measures,
+// after a scan of its tokens alone that refuses, without building a
+// syntax tree, documents with too many tokens or fields.
 func (e *Extension) Check(query string) *gqlerror.Error {
+	if err := e.scan(query); err != nil {
+		return err
+	}
 	tokens := max(e.limits.MaxTokens, 0)
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, tokens)
 	if err != nil {
@@ -93,4 +99,60 @@ func Rules() *rules.Rules {
 	r := rules.NewDefaultRules()
 	r.ReplaceRule(rules.OverlappingFieldsCanBeMergedRule.Name, OverlappingFieldsRule.RuleFunc)
 	return r
+}
+
+// scan lexes query once, counting its tokens and its field selections —
+// the names in selection sets that are not aliases, fragment names, type
+// conditions or directives: a lower bound of the fields the document
+// selects with its fragments expanded. Lexical errors are left to the
+// parser.
+func (e *Extension) scan(query string) *gqlerror.Error {
+	lex := lexer.New(&ast.Source{Input: query})
+	var tokens, fields, braces, parens int
+	var prev, prev2 lexer.Type
+	prevName := ""
+	pending := false // a name that is a field unless a colon follows
+	for {
+		tok, err := lex.ReadToken()
+		if err != nil || tok.Kind == lexer.EOF {
+			return nil
+		}
+		if tok.Kind == lexer.Comment {
+			continue
+		}
+		tokens++
+		if e.limits.MaxTokens > 0 && tokens > e.limits.MaxTokens {
+			return Errorf(CodeMaxTokens, "the document has more than %d tokens", e.limits.MaxTokens)
+		}
+		if pending && tok.Kind != lexer.Colon {
+			fields++
+			if e.limits.MaxFields > 0 && fields > e.limits.MaxFields {
+				return Errorf(CodeMaxFields, "the document selects more than %d fields", e.limits.MaxFields)
+			}
+		}
+		pending = false
+		switch tok.Kind {
+		case lexer.BraceL:
+			if parens == 0 {
+				braces++
+			}
+		case lexer.BraceR:
+			if parens == 0 && braces > 0 {
+				braces--
+			}
+		case lexer.ParenL:
+			parens++
+		case lexer.ParenR:
+			if parens > 0 {
+				parens--
+			}
+		case lexer.Name:
+			afterSpread := prev == lexer.Spread || prev2 == lexer.Spread && prev == lexer.Name && prevName == "on"
+			pending = parens == 0 && braces > 0 && prev != lexer.At && !afterSpread
+		}
+		prev2, prev = prev, tok.Kind
+		if tok.Kind == lexer.Name {
+			prevName = tok.Value
+		}
+	}
 }
