@@ -40,8 +40,11 @@
 // TestReferenceSpec checks the reference itself against hand-written answers
 // on the subtle cases (merging under @skip/@include, explicit null against
 // defaults, directive arguments that are null, aliases named like keys,
-// non-null propagation, abstract types, @requires and @override), and
-// TestResultCoercion its leaf coercion.
+// non-null propagation, abstract types, @requires and @override),
+// TestResultCoercion its leaf coercion, and TestReferenceAgainstGoldens
+// answers the 55 gatewaytest conformance cases it can (not introspection,
+// not the slow field) and compares them with their goldens, recorded from
+// Apollo Gateway and reviewed against the spec.
 //
 // # The generator
 //
@@ -115,8 +118,8 @@
 //
 // CI: 3000 generated documents, 5449 operations (58 % data only, 32 % data
 // with field errors, 10 % request errors) in about 13 s on two cores; 30
-// regression cases; 33 spec cases of the reference and 19 of its result
-// coercion. A developer run of 10000
+// regression cases; 33 spec cases of the reference, 19 of its result
+// coercion and 55 conformance goldens it matches. A developer run of 10000
 // operations (seed 200) agrees. Findings F1–F15, by kind, with what is fixed
 // and what stays off in CI: /work/notes/difftest-findings.md.
 package difftest
