@@ -30,11 +30,16 @@ func TestVerifiedTokenCache(t *testing.T) {
 	if err != nil || v.CachedTokens() != 1 {
 		t.Fatalf("first verification: %v, %d cached", err, v.CachedTokens())
 	}
-	p1.Roles = append(p1.Roles, auth.RoleAdmin) // a caller scribbling on its principal
+	p1.Roles[0] = auth.RoleAdmin // a caller scribbling on its principal
+	p1.Roles = append(p1.Roles, auth.RoleOperator)
 	p1.Subject = "someone else"
 	p2, err := v.Verify(ctx, tok)
-	if err != nil || p2.Subject != "citizen-1" || p2 == p1 || len(p2.Roles) != 1 || v.CachedTokens() != 1 {
+	if err != nil || p2.Subject != "citizen-1" || p2 == p1 || len(p2.Roles) != 1 || p2.Roles[0] != auth.RoleCitizen || v.CachedTokens() != 1 {
 		t.Fatalf("cached answer: %v %+v, %d cached", err, p2, v.CachedTokens())
+	}
+	p2.Roles[0] = auth.RoleAdmin
+	if p3, _ := v.Verify(ctx, tok); p3.Roles[0] != auth.RoleCitizen {
+		t.Fatalf("a cached principal changed through a copy: %+v", p3)
 	}
 
 	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)

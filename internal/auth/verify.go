@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -248,8 +249,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 		key = sha256.Sum256([]byte(raw))
 		if p, ok := v.cache.Get(key); ok {
 			if time.Now().Before(p.Expiry) {
-				cp := *p
-				return &cp, nil
+				return clonePrincipal(p), nil
 			}
 			v.cache.Remove(key) // expired: verifying says so
 		}
@@ -259,10 +259,19 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 		return nil, err
 	}
 	if v.cache != nil {
-		cp := *p
-		v.cache.Add(key, &cp)
+		v.cache.Add(key, clonePrincipal(p))
 	}
 	return p, nil
+}
+
+// clonePrincipal copies p deeply enough that a caller changing its copy,
+// slices included, cannot change the cached one.
+func clonePrincipal(p *Principal) *Principal {
+	cp := *p
+	cp.Roles = slices.Clone(p.Roles)
+	cp.Comuni = slices.Clone(p.Comuni)
+	cp.Scopes = slices.Clone(p.Scopes)
+	return &cp
 }
 
 // verify checks raw with iv, without the cache.
