@@ -121,7 +121,7 @@ func TestDifferential(t *testing.T) {
 					ops = append(ops, *jb.variant)
 				}
 				for _, op := range ops {
-					o, err := h.Run(context.Background(), op.Query, op.Variables, ciCompare)
+					o, err := h.RunOp(context.Background(), op, ciCompare)
 					mu.Lock()
 					switch {
 					case err != nil:
@@ -156,13 +156,13 @@ func TestDifferential(t *testing.T) {
 		q, vars := f.op.Query, f.op.Variables
 		h := hs[f.worker]
 		if *flagShrink > 0 {
-			q, vars = shrinkFailure(h, q, vars, *flagShrink)
+			q, vars = shrinkFailure(h, f.op, *flagShrink)
 		}
-		o, _ := h.Run(context.Background(), q, vars, ciCompare)
+		o, _ := h.RunOp(context.Background(), Op{Query: q, Variables: vars, OperationName: f.op.OperationName}, ciCompare)
 		vb, _ := json.Marshal(vars)
 		rb, _ := json.Marshal(o.Reference)
-		t.Errorf("seed %d operation %d disagrees over the %s composition (reproduce: go test -run 'TestDifferential$' -difftest.seed=%d -difftest.n=%d -difftest.composer=%s)\nminimized:\n%s\nvariables: %s\n%s\nreference: %s\ngateway:   %s",
-			f.seed, f.index, composers[f.worker], f.seed, f.index+1, composers[f.worker], q, vb, o.Diff, rb, o.GatewayBody)
+		t.Errorf("seed %d operation %d disagrees over the %s composition (reproduce: go test -run 'TestDifferential$' -difftest.seed=%d -difftest.n=%d -difftest.composer=%s)\nminimized:\n%s\nvariables: %s, operationName: %q\n%s\nreference: %s\ngateway:   %s",
+			f.seed, f.index, composers[f.worker], f.seed, f.index+1, composers[f.worker], q, vb, f.op.OperationName, o.Diff, rb, o.GatewayBody)
 		if *flagWrite {
 			if err := writeRegression(q, vars, f.diff); err != nil {
 				t.Error(err)
@@ -204,16 +204,16 @@ func outcomeClass(o Outcome) string {
 }
 
 // shrinkFailure shrinks an operation while the gateway and the reference
-// still disagree, staying valid if it was.
-func shrinkFailure(h *Harness, q string, vars map[string]any, tries int) (string, map[string]any) {
-	first, err := h.Run(context.Background(), q, vars, ciCompare)
+// still disagree the same way, staying valid if it was.
+func shrinkFailure(h *Harness, op Op, tries int) (string, map[string]any) {
+	first, err := h.RunOp(context.Background(), op, ciCompare)
 	if err != nil {
-		return q, vars
+		return op.Query, op.Variables
 	}
 	wasValid := first.Reference.HasData
 	kind := diffKind(first.Diff)
-	return Shrink(q, vars, func(q string, v map[string]any) bool {
-		o, err := h.Run(context.Background(), q, v, ciCompare)
+	return Shrink(op.Query, op.Variables, func(q string, v map[string]any) bool {
+		o, err := h.RunOp(context.Background(), Op{Query: q, Variables: v, OperationName: op.OperationName}, ciCompare)
 		if err != nil || o.Diff == "" || diffKind(o.Diff) != kind {
 			return false
 		}

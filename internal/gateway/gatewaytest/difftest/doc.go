@@ -54,10 +54,12 @@
 // key fields and __typename), @skip/@include with literal and variable
 // conditions at every level, inline and named fragments (nested, on
 // abstract types), the same response key repeated under other conditions
-// with other sub-selections, mutations; and a share of invalid ones
+// with other sub-selections, mutations, documents of two operations with an
+// operationName (GetOperation); and a share of invalid ones
 // (syntax errors, unknown fields, missing arguments, wrong literal types,
 // Ints outside 32 bits, undefined or mistyped variables, conflicting
-// response keys), on which both must answer a request error. Variables also
+// response keys, a missing or unknown operationName), on which both must
+// answer a request error. Variables also
 // appear inside list and input-object literals (given, omitted or null). Responses keys are tracked per
 // merged selection set, so that generated operations pass the
 // overlapping-fields rule. Features switches each part on or off.

@@ -78,6 +78,9 @@ type Features struct {
 	// selection set, so that the same entity type is reached at several
 	// positions (off: every object has at most one object-valued key).
 	SiblingComposites bool
+	// MultipleOperations: documents with a second operation, one chosen by
+	// operationName (with Invalid: sometimes none, or an unknown one).
+	MultipleOperations bool
 	// Invalid: a share of operations that are invalid (validation or
 	// variable coercion errors).
 	Invalid bool
@@ -90,7 +93,7 @@ func AllFeatures() Features {
 	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
 		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
-		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, Invalid: true, OutOfRange: true}
+		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, Invalid: true, OutOfRange: true}
 }
 
 // featureNames lists the features by name, for flags and reports.
@@ -100,7 +103,7 @@ func (f *Features) byName() map[string]*bool {
 		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
 		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
-		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
+		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
 	}
 }
 
@@ -149,6 +152,8 @@ type Op struct {
 	// Conditions are the variables of @skip/@include conditions, with
 	// whether they have a default: Variants re-rolls their values.
 	Conditions map[string]bool
+	// OperationName is sent with the request ("" for none).
+	OperationName string
 	// Invalid names the invalidity injected on purpose ("" for none; the
 	// operation may still be invalid by accident, which both executors
 	// must then agree on).
@@ -179,6 +184,8 @@ type opState struct {
 	budget   int // fields left
 	boolVars []string
 	noFaults bool
+	// fragPrefix tells the fragments of a second operation apart.
+	fragPrefix string
 	// faultsRoot is set once a faults root field is selected: the faults
 	// subgraph fails or answers canned data for a whole request, so a
 	// second one batched with it would be observable.
@@ -238,9 +245,13 @@ func (g *Generator) Next() Op {
 			sel = strings.TrimSuffix(sel, "}") + extra + " }"
 		}
 	}
+	multi := g.f.MultipleOperations && g.chance(0.08)
 	var b strings.Builder
 	b.WriteString(kw)
-	if g.chance(0.3) {
+	switch {
+	case multi:
+		b.WriteString(" A")
+	case g.chance(0.3):
 		b.WriteString(" Op" + strconv.Itoa(g.rnd.IntN(100)))
 	}
 	if len(st.vars) > 0 {
@@ -261,6 +272,29 @@ func (g *Generator) Next() Op {
 	for _, f := range st.frags {
 		b.WriteString("\n")
 		b.WriteString(f)
+	}
+	if multi {
+		// A second operation, without variables (the request's variables
+		// are the first one's), its fragments named apart.
+		f2 := g.f
+		f2.Variables, f2.VariableDirectives, f2.Mutations, f2.Faults = false, false, false, false
+		st2 := &opState{g: &Generator{schema: g.schema, f: f2, rnd: g.rnd}, values: map[string]any{}, budget: 8, fragPrefix: "G"}
+		sel2 := st2.selectionSet(g.schema.Query, newScope(), 0, []string{g.schema.Query.Name})
+		b.WriteString("\nquery B " + sel2)
+		for _, f := range st2.frags {
+			b.WriteString("\n")
+			b.WriteString(f)
+		}
+		switch r := g.rnd.Float64(); {
+		case g.f.Invalid && r < 0.1:
+			op.Invalid = "several operations and no operationName"
+		case g.f.Invalid && r < 0.2:
+			op.OperationName, op.Invalid = "Nope", "unknown operationName"
+		case r < 0.6:
+			op.OperationName = "A"
+		default:
+			op.OperationName = "B"
+		}
 	}
 	op.Query = b.String()
 	op.Variables = st.values
@@ -443,7 +477,7 @@ func (st *opState) inlineFragment(t *ast.Definition, sc *scope, depth int, poss 
 func (st *opState) fragmentSpread(t *ast.Definition, sc *scope, depth int, poss []string) string {
 	g := st.g
 	cond, inner := st.fragmentType(t, poss)
-	name := "F" + strconv.Itoa(st.nFrag)
+	name := "F" + st.fragPrefix + strconv.Itoa(st.nFrag)
 	st.nFrag++
 	body := st.selectionSet(cond, sc, depth+1, inner)
 	st.frags = append(st.frags, "fragment "+name+" on "+cond.Name+" "+body)

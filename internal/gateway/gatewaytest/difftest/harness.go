@@ -49,13 +49,24 @@ type Outcome struct {
 	Limited bool
 }
 
-// Run answers the operation with both, each over freshly reset subgraph
-// data (so that mutations see the same world), and compares the answers.
+// Run answers the document's operation with both, each over freshly reset
+// subgraph data (so that mutations see the same world), and compares the
+// answers.
 func (h *Harness) Run(ctx context.Context, query string, vars map[string]any, opts CompareOptions) (Outcome, error) {
+	return h.RunOp(ctx, Op{Query: query, Variables: vars}, opts)
+}
+
+// RunOp is Run for a generated operation (with its operationName).
+func (h *Harness) RunOp(ctx context.Context, op Op, opts CompareOptions) (Outcome, error) {
+	query, vars := op.Query, op.Variables
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	reqBody, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	payload := map[string]any{"query": query, "variables": vars}
+	if op.OperationName != "" {
+		payload["operationName"] = op.OperationName
+	}
+	reqBody, err := json.Marshal(payload)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("encode request: %w", err)
 	}
@@ -87,7 +98,7 @@ func (h *Harness) Run(ctx context.Context, query string, vars map[string]any, op
 		return Outcome{}, fmt.Errorf("decode variables: %w", err)
 	}
 	rv = whole.Variables
-	o.Reference = h.Ref.Execute(ctx, query, rv)
+	o.Reference = h.Ref.ExecuteOperation(ctx, query, op.OperationName, rv)
 	gw, err := ParseResponse(body)
 	if err != nil {
 		o.Diff = fmt.Sprintf("gateway answer is not a GraphQL response: %v", err)

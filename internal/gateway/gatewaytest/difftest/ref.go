@@ -96,8 +96,14 @@ type object struct {
 // null too (the error is already recorded).
 var errNull = errors.New("null propagated")
 
-// Execute runs the operation with the given variables.
+// Execute runs the document's only operation with the given variables.
 func (r *Reference) Execute(ctx context.Context, query string, vars map[string]any) Response {
+	return r.ExecuteOperation(ctx, query, "", vars)
+}
+
+// ExecuteOperation runs the operation named operationName ("" when the
+// document must hold exactly one: GetOperation, §6.1).
+func (r *Reference) ExecuteOperation(ctx context.Context, query, operationName string, vars map[string]any) Response {
 	doc, gerrs := gqlparser.LoadQuery(r.sg.API, query)
 	if len(gerrs) > 0 {
 		out := Response{}
@@ -109,10 +115,18 @@ func (r *Reference) Execute(ctx context.Context, query string, vars map[string]a
 	if err := checkLiterals(doc); err != nil {
 		return Response{Errors: []Error{{Message: err.Error(), Code: "GRAPHQL_VALIDATION_FAILED"}}}
 	}
-	if len(doc.Operations) != 1 {
-		return Response{Errors: []Error{{Message: "the reference runs documents with exactly one operation"}}}
+	var op *ast.OperationDefinition
+	switch {
+	case operationName != "":
+		op = doc.Operations.ForName(operationName)
+		if op == nil {
+			return Response{Errors: []Error{{Message: "no operation named " + operationName}}}
+		}
+	case len(doc.Operations) == 1:
+		op = doc.Operations[0]
+	default:
+		return Response{Errors: []Error{{Message: "several operations and no operation name"}}}
 	}
-	op := doc.Operations[0]
 	cv, err := coerceVariables(r.sg.API, op, vars)
 	if err != nil {
 		return Response{Errors: []Error{{Message: err.Error(), Code: "BAD_USER_INPUT"}}}
