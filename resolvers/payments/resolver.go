@@ -6,6 +6,7 @@ package payments
 import (
 	"context"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -36,7 +37,8 @@ func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
 // It panics if the embedded open data cannot be read, which tests rule out.
 func NewHandlerWithPSP(pool *pgxpool.Pool, psp payments.PSP, opts gqlserver.Options) http.Handler {
 	store := payments.NewStore(pool)
-	svc, err := payments.NewService(store, psp, payments.WithRegistry(identity.NewMandates(pool)))
+	svc, err := payments.NewService(store, psp, payments.WithRegistry(identity.NewMandates(pool)),
+		payments.WithPractices(practices.NewStore(pool)))
 	if err != nil {
 		panic(err)
 	}

@@ -20,22 +20,41 @@ import (
 	"github.com/citizengraph/citizengraph/internal/seedgen"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
 var migration = db.Migration{Schema: "payments", Files: payments.Migrations()}
 
-// identityMigration: the payments subgraph consults the identity registry
-// (delegations, and the debtors operators name).
-var identityMigration = db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
+// identityMigration and practicesMigration: the payments subgraph consults
+// the identity registry (delegations, and the debtors operators name) and
+// the practices positions are attached to.
+var (
+	identityMigration  = db.Migration{Schema: identity.Schema, Files: identity.Migrations()}
+	practicesMigration = practices.Migration()
+)
 
-// mario is the registered debtor of the HTTP flow.
-const marioID = "5a1e0000-0000-4000-8000-000000000001"
+// mario is the registered debtor of the HTTP flow, with a practice in
+// Milano.
+const (
+	marioID         = "5a1e0000-0000-4000-8000-000000000001"
+	marioPracticeID = "5a1e0000-0000-4000-8000-0000000000a1"
+)
 
 func registerMario(t testing.TB, pool *pgxpool.Pool) {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), `insert into identity.person (id, fiscal_code, given_name, family_name, sex,
 		birth_date, birthplace_istat, birthplace_name, birthplace_province, birthplace_cadastral, registry_verified_at)
 		values ($1, 'RSSMRA80A01F205X', 'Mario', 'Rossi', 'M', '1980-01-01', '015146', 'Milano', 'MI', 'F205', now())`, marioID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := practices.Seed(context.Background(), pool, seedgen.Params{People: 0, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(context.Background(), `insert into practices.practice
+		(id, service_id, applicant_id, applicant_fiscal_code, comune, status, created_at, updated_at)
+		values ($1, $2, $3, 'RSSMRA80A01F205X', '015146', 'PAYMENT_PENDING', now(), now())`,
+		marioPracticeID, practices.ServiceIDFor("carta-identita-elettronica"), marioID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +181,7 @@ const entitiesQuery = `query($r: [_Any!]!) { _entities(representations: $r) {
 } }`
 
 func TestEntitiesBatch(t *testing.T) {
-	pool, qc := devdb.NewCountingTestDB(t, migration, identityMigration)
+	pool, qc := devdb.NewCountingTestDB(t, migration, identityMigration, practicesMigration)
 	s := seedSmall(t, pool)
 	srv, _ := newServer(t, pool, countingWait)
 
@@ -314,7 +333,7 @@ func TestEntitiesBatch(t *testing.T) {
 }
 
 func TestPaymentFlowOverHTTP(t *testing.T) {
-	pool := devdb.NewTestDB(t, migration, identityMigration)
+	pool := devdb.NewTestDB(t, migration, identityMigration, practicesMigration)
 	registerMario(t, pool)
 	cs, _ := payments.Creditors()
 	if err := payments.NewStore(pool).EnsureCreditors(context.Background(), cs); err != nil {
@@ -324,7 +343,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	due := time.Now().UTC().AddDate(0, 2, 0).Format(time.DateOnly)
 	input := map[string]any{
 		"comune": "015146", "debtorId": marioID, "debtorFiscalCode": "RSSMRA80A01F205X",
-		"debtorName": "Mario Rossi", "practiceId": "practice-1", "description": "Carta d'identità elettronica",
+		"debtorName": "Mario Rossi", "practiceId": marioPracticeID, "description": "Carta d'identità elettronica",
 		"installments": []map[string]any{{"amountCents": 2222, "description": "Corrispettivo CIE", "dueDate": due, "taxonomyCode": "9/0101101IM/"}},
 	}
 	create := `mutation($in: CreatePaymentPositionInput!) { createPaymentPosition(input: $in) { iupd status creditor { fiscalCode name } } }`
@@ -344,6 +363,26 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	res = post(t, srv, opMilano, create, map[string]any{"in": bad})
 	if res.code(0) != "BAD_USER_INPUT" {
 		t.Fatalf("zero amount: %+v", res.Errors)
+	}
+	// The practice must be the debtor's, in the comune; the debtor one
+	// registered person.
+	for name, change := range map[string]map[string]any{
+		"unknown practice":           {"practiceId": "5a1e0000-0000-4000-8000-0000000000ff"},
+		"practice of another comune": {"comune": "015182"},
+		"another debtor":             {"debtorFiscalCode": "BNCGNN85T10F205K"},
+		"unregistered debtor id":     {"debtorId": "5a1e0000-0000-4000-8000-000000000002"},
+	} {
+		in := map[string]any{}
+		for k, v := range input {
+			in[k] = v
+		}
+		for k, v := range change {
+			in[k] = v
+		}
+		res = post(t, srv, admin, create, map[string]any{"in": in})
+		if res.code(0) != "BAD_USER_INPUT" {
+			t.Fatalf("%s: %+v", name, res.Errors)
+		}
 	}
 	res = post(t, srv, opMilano, create, map[string]any{"in": input})
 	var created struct {
@@ -419,7 +458,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 	res = post(t, srv, debtor, `query($i: ID!, $n: String!) { paymentPosition(iupd: $i) { status paidCents totalCents practice { id } }
 		installment(noticeNumber: $n) { status receipt { method } }
 		missing: paymentPosition(iupd: "none") { iupd } }`, map[string]any{"i": iupd, "n": notice})
-	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"status":"PAID","paidCents":2222,"totalCents":2222,"practice":{"id":"practice-1"}`) ||
+	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"status":"PAID","paidCents":2222,"totalCents":2222,"practice":{"id":"`+marioPracticeID+`"}`) ||
 		!strings.Contains(string(res.Data), `"missing":null`) {
 		t.Fatalf("debtor query: %s %+v", res.Data, res.Errors)
 	}
@@ -443,7 +482,7 @@ func TestPaymentFlowOverHTTP(t *testing.T) {
 }
 
 func BenchmarkEntities100(b *testing.B) {
-	pool := devdb.NewTestDB(b, migration, identityMigration)
+	pool := devdb.NewTestDB(b, migration, identityMigration, practicesMigration)
 	s := seedSmall(b, pool)
 	srv, _ := newServer(b, pool, 0)
 	reps := make([]map[string]any, 100)

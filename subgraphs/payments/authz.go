@@ -22,6 +22,17 @@ type Registry interface {
 // else, and debtors named by operators are not checked against it.
 func WithRegistry(r Registry) Option { return func(s *Service) { s.registry = r } }
 
+// Practices tells who applied for a practice and in which comune: the
+// practices subgraph's answer, to check the practice an operator attaches
+// a position to.
+type Practices interface {
+	PracticeParties(ctx context.Context, id string) (applicantFiscalCode, comune string, found bool, err error)
+}
+
+// WithPractices sets the practices' answer. Without it the practice a
+// position is attached to is not checked.
+func WithPractices(p Practices) Option { return func(s *Service) { s.practices = p } }
+
 // noInstallment is the answer for a notice that does not exist and for one
 // the caller may not reach alike, so that notice numbers cannot be probed.
 func noInstallment(op string) error {

@@ -23,13 +23,14 @@ const (
 
 // Service holds the rules of the payments subgraph.
 type Service struct {
-	store    *Store
-	psp      PSP
-	now      func() time.Time
-	taxonomy []opendata.Taxonomy
-	byCode   map[string]opendata.Taxonomy
-	comuni   map[string]opendata.Comune
-	registry Registry
+	store     *Store
+	psp       PSP
+	now       func() time.Time
+	taxonomy  []opendata.Taxonomy
+	byCode    map[string]opendata.Taxonomy
+	comuni    map[string]opendata.Comune
+	registry  Registry
+	practices Practices
 }
 
 // Option tunes a service.
@@ -280,6 +281,16 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Position, error)
 		}
 		if reg.PersonID == "" || !strings.EqualFold(reg.PersonID, np.DebtorID) {
 			return nil, apperr.E(op, apperr.Invalid, "debtorId and debtorFiscalCode do not name the same registered person")
+		}
+	}
+	if np.PracticeID != "" && s.practices != nil {
+		// The position belongs to the debtor's practice in the comune.
+		fc, comune, found, err := s.practices.PracticeParties(ctx, np.PracticeID)
+		if err != nil {
+			return nil, apperr.Wrap(op, err)
+		}
+		if !found || comune != np.Comune || !strings.EqualFold(fc, np.DebtorFiscalCode) {
+			return nil, apperr.E(op, apperr.Invalid, "practiceId is not a practice of the debtor addressed to the comune")
 		}
 	}
 	iupd, err := s.store.CreateDraft(ctx, np, s.now().UTC().Truncate(time.Microsecond))

@@ -391,6 +391,23 @@ func (s *Store) HasPracticeIn(ctx context.Context, personID string, comuni []str
 	return ok, nil
 }
 
+// PracticeParties returns the applicant's fiscal code and the comune of
+// practice id; found is false when there is none.
+func (s *Store) PracticeParties(ctx context.Context, id string) (applicantFiscalCode, comune string, found bool, err error) {
+	if !validUUID(id) {
+		return "", "", false, nil
+	}
+	err = s.pool.QueryRow(ctx, `select applicant_fiscal_code, comune from practices.practice where id = $1`,
+		strings.ToLower(id)).Scan(&applicantFiscalCode, &comune)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("practice parties: %w", err)
+	}
+	return applicantFiscalCode, comune, true, nil
+}
+
 // ErrNotFound is returned by Transition when the practice does not exist.
 var ErrNotFound = errors.New("practice not found")
 
