@@ -44,7 +44,8 @@ func TestServeLimitsOnEveryEndpoint(t *testing.T) {
 			status      int
 			code        string
 		}{
-			{"330 KB of one field", "{ __typename " + strings.Repeat("__typename ", 33000) + "}", http.StatusOK, guard.CodeMaxTokens},
+			{"330 KB of one field", "{ __typename " + strings.Repeat("__typename ", 33000) + "}", http.StatusOK, guard.CodeMaxFields},
+			{"a default list of 20000 values", "query($x: [Int] = [" + strings.Repeat("1 ", 20000) + "]) { __typename }", http.StatusOK, guard.CodeMaxTokens},
 			{"5000 copies of one field", "{ " + strings.Repeat("__typename ", 5000) + "}", http.StatusOK, guard.CodeMaxFields},
 			{"a 2 MiB body", "{ __typename } #" + strings.Repeat("x", 2<<20), http.StatusRequestEntityTooLarge, guard.CodeBodyTooLarge},
 		} {

@@ -23,7 +23,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	gqllru "github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -490,7 +489,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(guard.GET{})
 	srv.AddTransport(transport.POST{})
-	queries := gqllru.New[*ast.QueryDocument](1000)
+	queries := guard.NewQueryCache[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetValidationRulesFn(guard.Rules)
 	srv.SetParserTokenLimit(max(g.limits.MaxTokens, 0))
@@ -501,11 +500,14 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	if len(opts.TrustedDocuments) > 0 || opts.RequireTrusted {
 		srv.Use(trusted{docs: opts.TrustedDocuments, require: opts.RequireTrusted})
 	}
-	if !opts.RequireTrusted {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: gqllru.New[string](1000)})
-	}
-	// After the extensions that fill in the query from an id.
+	// The limits after the trusted documents (which fill in a query from
+	// its id) and before automatic persisted queries, which would store a
+	// document before it is checked: a query they fill in was checked when
+	// it was stored.
 	srv.Use(guard.NewExtension(g.sg.API, g.limits, queries))
+	if !opts.RequireTrusted {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: guard.NewAPQCache(1000)})
+	}
 	srv.SetErrorPresenter(gqlserver.Presenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic while executing an operation", "panic", p)

@@ -234,3 +234,21 @@ func TestIntrospectionOffByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestPersistedQueryOverTheLimitsIsNotStored: registering an automatic
+// persisted query is checked against the limits before it is stored, so
+// the hash alone cannot run it later.
+func TestPersistedQueryOverTheLimitsIsNotStored(t *testing.T) {
+	h, s := shop(t, func(subgraphRequest) (int, string) { return 200, `{"data":{"me":{"id":"1"}}}` }, gateway.Options{})
+	q := "{ me { " + strings.Repeat("wishlist { seller { ", 8) + "id" + strings.Repeat(" } }", 8) + " } }"
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha(q)}}
+	if _, out := post(t, h, map[string]any{"query": q, "extensions": ext}); !strings.Contains(string(out["errors"]), guard.CodeMaxDepth) {
+		t.Fatalf("registration: %s", out["errors"])
+	}
+	if _, out := post(t, h, map[string]any{"extensions": ext}); !strings.Contains(string(out["errors"]), "PERSISTED_QUERY_NOT_FOUND") {
+		t.Fatalf("by hash: %s %s", out["errors"], out["data"])
+	}
+	if len(s.calls) != 0 {
+		t.Fatalf("%d subgraph requests", len(s.calls))
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -67,14 +66,16 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.AddTransport(guard.GET{})
 	srv.AddTransport(guard.POST{Bufs: &sync.Pool{New: func() any { return new(bytes.Buffer) }}})
 	limits := opts.Limits.Defaults()
-	queries := lru.New[*ast.QueryDocument](1000)
+	queries := guard.NewQueryCache[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetValidationRulesFn(guard.Rules)
 	srv.SetParserTokenLimit(max(limits.MaxTokens, 0))
 	srv.Use(extension.Introspection{})
 	srv.Use(SubscriptionExpiry{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// The limits before automatic persisted queries, which would store a
+	// document before it is checked.
 	srv.Use(guard.NewExtension(es.Schema(), limits, queries))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: guard.NewAPQCache(1000)})
 	if opts.ComplexityLimit > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	}
