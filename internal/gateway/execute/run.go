@@ -84,7 +84,11 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 		o(st)
 	}
 	if p.RequestError != "" {
-		return &Result{Data: []byte("null"), Errors: gqlerror.List{{Message: p.RequestError}}}
+		e := &gqlerror.Error{Message: p.RequestError}
+		if p.RequestErrorCode != "" {
+			e.Extensions = map[string]any{"code": p.RequestErrorCode}
+		}
+		return &Result{Data: []byte("null"), Errors: gqlerror.List{e}}
 	}
 	st.data = &Value{Kind: Object}
 	if p.Root != nil {
@@ -331,7 +335,11 @@ func walkPaths(v *Value, path []string, cur ast.Path, fn func(*Value, ast.Path))
 			fn(v, append(ast.Path(nil), cur...))
 			return
 		}
-		walkPaths(v.Get(path[0]), path[1:], append(cur, ast.PathName(path[0])), fn)
+		seg := path[0]
+		if seg == normalize.TypenameAlias {
+			seg = "__typename"
+		}
+		walkPaths(v.Get(path[0]), path[1:], append(cur, ast.PathName(seg)), fn)
 	}
 }
 

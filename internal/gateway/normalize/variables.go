@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -89,4 +90,90 @@ func number(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
+}
+
+// CheckLiterals reports the first Int literal outside 32 bits among the
+// field arguments of op and the fragments it spreads, conditions
+// notwithstanding (Values of Correct Type, GraphQL spec §5.6.1): a request
+// error, GRAPHQL_VALIDATION_FAILED.
+func CheckLiterals(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition) string {
+	seen := map[string]bool{}
+	var walk func(set ast.SelectionSet) string
+	walk = func(set ast.SelectionSet) string {
+		for _, s := range set {
+			switch s := s.(type) {
+			case *ast.Field:
+				if s.Definition != nil {
+					for _, a := range s.Arguments {
+						if ad := s.Definition.Arguments.ForName(a.Name); ad != nil {
+							if msg := checkLiteral(schema, ad.Type, a.Value, 0); msg != "" {
+								return msg
+							}
+						}
+					}
+				}
+				if msg := walk(s.SelectionSet); msg != "" {
+					return msg
+				}
+			case *ast.InlineFragment:
+				if msg := walk(s.SelectionSet); msg != "" {
+					return msg
+				}
+			case *ast.FragmentSpread:
+				if seen[s.Name] {
+					continue
+				}
+				seen[s.Name] = true
+				if fr := doc.Fragments.ForName(s.Name); fr != nil {
+					if msg := walk(fr.SelectionSet); msg != "" {
+						return msg
+					}
+				}
+			}
+		}
+		return ""
+	}
+	for _, vd := range op.VariableDefinitions {
+		if msg := checkLiteral(schema, vd.Type, vd.DefaultValue, 0); msg != "" {
+			return msg
+		}
+	}
+	return walk(op.SelectionSet)
+}
+
+func checkLiteral(schema *ast.Schema, t *ast.Type, v *ast.Value, depth int) string {
+	if v == nil || t == nil || depth > 64 {
+		return ""
+	}
+	switch v.Kind {
+	case ast.IntValue:
+		if t.Elem == nil && t.NamedType == "Int" {
+			if n, err := strconv.ParseInt(v.Raw, 10, 64); err != nil || n > math.MaxInt32 || n < math.MinInt32 {
+				return fmt.Sprintf("Int cannot represent non 32-bit signed integer value: %s", v.Raw)
+			}
+		}
+	case ast.ListValue:
+		et := t
+		if t.Elem != nil {
+			et = t.Elem
+		}
+		for _, c := range v.Children {
+			if msg := checkLiteral(schema, et, c.Value, depth+1); msg != "" {
+				return msg
+			}
+		}
+	case ast.ObjectValue:
+		d := schema.Types[t.Name()]
+		if d == nil || d.Kind != ast.InputObject {
+			return ""
+		}
+		for _, c := range v.Children {
+			if fd := d.Fields.ForName(c.Name); fd != nil {
+				if msg := checkLiteral(schema, fd.Type, c.Value, depth+1); msg != "" {
+					return msg
+				}
+			}
+		}
+	}
+	return ""
 }

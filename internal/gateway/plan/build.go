@@ -68,6 +68,10 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		p.Root, p.Fetches = nil, nil
 		p.RequestError = nr.RequestError
 	}
+	if msg := normalize.CheckLiterals(sg.API, doc, op); msg != "" {
+		p.Root, p.Fetches = nil, nil
+		p.RequestError, p.RequestErrorCode = msg, "GRAPHQL_VALIDATION_FAILED"
+	}
 	p.Labels = b.labelList()
 	return p, nil
 }

@@ -26,8 +26,11 @@ type Plan struct {
 	// was built for on these labels and variables.
 	Labels []string
 	// RequestError, when set, fails the request with data null (an @skip
-	// or @include at the root given a null condition).
+	// or @include at the root given a null condition, an Int literal
+	// outside 32 bits).
 	RequestError string
+	// RequestErrorCode is the error's extensions.code, if any.
+	RequestErrorCode string
 }
 
 // Node is a node of the fetch tree: *Sequence, *Parallel or *Fetch.

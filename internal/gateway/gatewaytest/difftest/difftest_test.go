@@ -35,8 +35,6 @@ const ciOps = 750
 // (and the regression case under testdata/regressions) that keeps it off.
 func ciFeatures() Features {
 	f := AllFeatures()
-	// F10: Int literals outside 32 bits are accepted and forwarded.
-	f.OutOfRange = false
 	// F12: a failed fetch of one field of an entity that does not exist
 	// hides the non-null error of its sibling (reached through mutations).
 	f.MutationFaults = false
