@@ -156,3 +156,12 @@ func (e *Extension) scan(query string) *gqlerror.Error {
 		}
 	}
 }
+
+// The refusals of the limits are request errors, like parse and
+// validation failures: HTTP 422 (400 for application/graphql-response+json),
+// an error message on WebSockets.
+func init() {
+	for _, code := range []string{CodeMaxTokens, CodeMaxDepth, CodeMaxAliases, CodeMaxFields, CodeMaxCost, CodeMaxFragments, CodeMaxFragmentDepth, CodeTooComplex} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
+}
