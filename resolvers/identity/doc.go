@@ -6,5 +6,5 @@
 // per-operation dataloaders and a field middleware that answers null with
 // UNAUTHENTICATED or FORBIDDEN for the personal fields of a Person the
 // caller may not read, wherever the person appears (root fields, relations,
-// _entities); the rule itself is identity.CheckPersonalData.
+// _entities); the rule itself is identity.Service.CheckPersonalData.
 package identity

@@ -10,11 +10,19 @@
 // Access to personal data: the public fields of a person are the id, the
 // names and the organizations represented (business-registry data). Every
 // other field is personal data that only the person themself (principal
-// fiscal code equal to the person's), administrators and operators of the
-// comune the person resides in may read ([Service.CheckPersonalData]).
-// Messages are read and marked read by their recipient; delegations are
+// fiscal code equal to the person's; a third-party app needs the group's
+// read scope), administrators and operators of a comune the person has a
+// practice with ([PracticeLinks]) may read, and messages also a delegate
+// whose delegation covers them ([Service.CheckPersonalData]). Messages are
+// marked read by their recipient or such a delegate; delegations are
 // granted and revoked by the delegator person, or by the legal
 // representative for an organization.
+//
+// [Mandates] is the subgraph's published authority over delegations and
+// legal representation: whom a person may act for at an instant, in which
+// areas (practices, payments, messages) and for which services. The
+// practices and payments services consult it through interfaces of their
+// own; it reads only identity's tables.
 //
 // The package has no GraphQL imports: resolvers/identity adapts it.
 package identity

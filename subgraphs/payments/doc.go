@@ -27,14 +27,23 @@
 // digit), never the comune's real fiscal code. A deployment stores the real
 // codes in the creditors table.
 //
-// Authorization (decided here, never in resolvers):
+// Authorization (decided here, never in resolvers; authz.go):
 //   - reading a position: its debtor (principal fiscal code equals the
-//     debtor fiscal code), operators of the creditor comune, admins;
-//   - reading an installment by notice number: any authenticated caller,
-//     since holding the notice is what pagoPA requires to pay it;
+//     debtor fiscal code), a delegate of the debtor whose delegation covers
+//     PAYMENTS for every service (asked of the identity subgraph's
+//     [Registry] once per operation), operators of the creditor comune,
+//     admins; anyone else gets NOT_FOUND, as for an unknown IUPD;
+//   - reading an installment by notice number: the same callers in full;
+//     anyone else must also give the debtor's fiscal code, as pagoPA's
+//     checkout asks, and then sees no receipt and no position;
 //   - creating, publishing, invalidating: operators of the comune, admins;
-//   - paying: any authenticated caller holding the notice (pagoPA lets
-//     anyone pay a notice, e.g. a relative); the payer is recorded.
+//     the debtor id and fiscal code must name one registered person, and
+//     the practice, if any, must be the debtor's in the comune
+//     ([Practices]);
+//   - paying: those who may read the installment in full, or anyone giving
+//     the debtor's fiscal code (pagoPA lets anyone pay a notice, e.g. a
+//     relative); the payer, from the token, is recorded;
+//   - third-party tokens need payments:read or payments:write.
 //
 // Payments are idempotent by a client-chosen key: the installment row is
 // locked, the key is claimed in the same transaction, and only then is the

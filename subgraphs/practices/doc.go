@@ -8,13 +8,20 @@
 // practices.status_event followed by pg_notify('practice_status', <event
 // id>), so live subscribers can replay from a cursor and lose nothing.
 //
-// Applicants: a practice stores the applicant's person id (the identity
-// subgraph's key, supplied by the client in createPractice) together with
-// the applicant's fiscal code, which is taken from the authenticated
-// principal and never from input. Ownership checks compare fiscal codes, so
-// a caller can only ever act on practices filed under their own fiscal code.
-// The person id cannot be checked against identity's tables (no cross-schema
-// SQL); it is checked for consistency with the caller's earlier practices.
+// Applicants and authorization (authz.go): the applicant of a new practice
+// is the caller, the person the identity subgraph's [Registry] knows under
+// the token's fiscal code. The caller files for another person, or for an
+// organization, only under a mandate the registry reports: a delegation
+// covering the service (area PRACTICES), or the organization's legal
+// representation; the history then records the actor on behalf of that
+// party. A practice is visible to its applicant, to those holding such a
+// mandate for its applicant (or organization) and service, to operators of
+// its comune and to admins; anyone else gets NOT_FOUND, as for an unknown
+// id. The registry is asked at each decision, never across operations, so
+// a revoked delegation stops at once, live streams included
+// (WatchPractice re-checks before each delivery). Third-party tokens need
+// practices:read or practices:write. Operators' fiscal codes in the
+// history are shown only to operators of the comune and admins.
 //
 // WatchPractice (the practiceStatusChanged subscription) replays the outbox
 // after a cursor and then follows the notifications through one shared
