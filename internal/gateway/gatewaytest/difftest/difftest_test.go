@@ -41,6 +41,10 @@ func ciFeatures() Features {
 	// F16: an error below a field aliased __typename carries the
 	// gateway's private alias in its path.
 	f.TypenameAliases = false
+	// F17: an alias named like a field that a @requires selection needs
+	// inside a value type (dimensions { height: width } with shippingCost)
+	// makes the subgraph query invalid.
+	f.FieldAliases = false
 	return f
 }
 

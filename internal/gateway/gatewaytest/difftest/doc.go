@@ -50,19 +50,22 @@
 //
 // Generator produces valid operations from a seed: fields with arguments of
 // every input type of the schema (literals or variables, with or without
-// defaults, given, omitted or null), aliases (fresh, reused, or named like
-// key fields and __typename), @skip/@include with literal and variable
+// defaults, given, omitted or null, variables also inside list and
+// input-object literals), aliases (fresh, reused, or named like key fields,
+// other fields and __typename), @skip/@include with literal and variable
 // conditions at every level, inline and named fragments (nested, on
-// abstract types), the same response key repeated under other conditions
-// with other sub-selections, mutations, documents of two operations with an
-// operationName (GetOperation); and a share of invalid ones
-// (syntax errors, unknown fields, missing arguments, wrong literal types,
-// Ints outside 32 bits, undefined or mistyped variables, conflicting
-// response keys, a missing or unknown operationName), on which both must
-// answer a request error. Variables also
-// appear inside list and input-object literals (given, omitted or null). Responses keys are tracked per
-// merged selection set, so that generated operations pass the
-// overlapping-fields rule. Features switches each part on or off.
+// abstract types, narrowing, or that cannot apply), the same response key
+// repeated under other conditions with other sub-selections, mutations,
+// documents of two operations with an operationName (GetOperation); and a
+// share of invalid ones (syntax errors, unknown fields, missing arguments,
+// wrong literal types, Ints outside 32 bits, undefined or mistyped
+// variables, conflicting response keys, a missing or unknown
+// operationName), on which both must answer a request error. Response keys
+// are tracked per merged selection set, so that generated operations pass
+// the overlapping-fields rule. Features switch each part on or off; the
+// faults subgraph answers per request (it fails, or answers canned data
+// that ignores aliases), so an operation selects at most one of its root
+// fields and no aliases below its canned answers.
 //
 // # The comparison
 //

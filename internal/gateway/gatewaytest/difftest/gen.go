@@ -26,6 +26,9 @@ type Features struct {
 	// KeyAliases: aliases named like key fields (id, upc, sku, org),
 	// __typename, or another field of the type.
 	KeyAliases bool
+	// FieldAliases: aliases named like another field of the same type
+	// (with KeyAliases).
+	FieldAliases bool
 	// TypenameAliases: the alias __typename on other fields (with
 	// KeyAliases).
 	TypenameAliases bool
@@ -90,7 +93,7 @@ type Features struct {
 
 // AllFeatures switches everything on.
 func AllFeatures() Features {
-	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true,
+	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true, FieldAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
 		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
 		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, Invalid: true, OutOfRange: true}
@@ -100,7 +103,7 @@ func AllFeatures() Features {
 func (f *Features) byName() map[string]*bool {
 	return map[string]*bool{
 		"inline-fragments": &f.InlineFragments, "named-fragments": &f.NamedFragments, "abstract": &f.Abstract,
-		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "variables": &f.Variables, "defaults": &f.Defaults,
+		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "field-aliases": &f.FieldAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
 		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
 		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
@@ -600,7 +603,7 @@ func (st *opState) alias(t *ast.Definition, sc *scope, name, sig string) string 
 	}
 	if g.f.KeyAliases && g.chance(0.15) {
 		k := pick(g, keyNames)
-		if g.chance(0.4) && len(t.Fields) > 0 {
+		if g.f.FieldAliases && g.chance(0.4) && len(t.Fields) > 0 {
 			// Another field of the same type.
 			k = pick(g, t.Fields).Name
 		}
