@@ -45,6 +45,9 @@ func ciFeatures() Features {
 	// inside a value type (dimensions { height: width } with shippingCost)
 	// makes the subgraph query invalid.
 	f.FieldAliases = false
+	// F18: an Int literal outside 32 bits in the operation that
+	// operationName does not choose is not a request error.
+	f.InvalidUnselected = false
 	return f
 }
 

@@ -84,6 +84,10 @@ type Features struct {
 	// MultipleOperations: documents with a second operation, one chosen by
 	// operationName (with Invalid: sometimes none, or an unknown one).
 	MultipleOperations bool
+	// InvalidUnselected: in a document of two operations, the invalid
+	// part may be in the operation not chosen by operationName (the whole
+	// document must be valid).
+	InvalidUnselected bool
 	// Invalid: a share of operations that are invalid (validation or
 	// variable coercion errors).
 	Invalid bool
@@ -96,7 +100,7 @@ func AllFeatures() Features {
 	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true, FieldAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
 		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
-		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, Invalid: true, OutOfRange: true}
+		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, InvalidUnselected: true, Invalid: true, OutOfRange: true}
 }
 
 // featureNames lists the features by name, for flags and reports.
@@ -106,7 +110,7 @@ func (f *Features) byName() map[string]*bool {
 		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "field-aliases": &f.FieldAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
 		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
-		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
+		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid-unselected": &f.InvalidUnselected, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
 	}
 }
 
@@ -187,6 +191,8 @@ type opState struct {
 	budget   int // fields left
 	boolVars []string
 	noFaults bool
+	// outOfRange is set once an Int outside 32 bits was generated.
+	outOfRange bool
 	// fragPrefix tells the fragments of a second operation apart.
 	fragPrefix string
 	// faultsRoot is set once a faults root field is selected: the faults
@@ -293,7 +299,7 @@ func (g *Generator) Next() Op {
 			op.Invalid = "several operations and no operationName"
 		case g.f.Invalid && r < 0.2:
 			op.OperationName, op.Invalid = "Nope", "unknown operationName"
-		case r < 0.6:
+		case r < 0.6 || ((op.Invalid != "" || st.outOfRange) && !g.f.InvalidUnselected):
 			op.OperationName = "A"
 		default:
 			op.OperationName = "B"
@@ -801,6 +807,7 @@ func (st *opState) value(coord string, t *ast.Type) any {
 	switch t.NamedType {
 	case "Int":
 		if g.f.OutOfRange && g.chance(0.03) {
+			st.outOfRange = true
 			return pick(g, []any{int64(2147483648), int64(-2147483649), int64(1) << 40})
 		}
 		return int64(pick(g, []int{0, 1, 2, 3, 4, 5, 6, -1, 2147483647}))

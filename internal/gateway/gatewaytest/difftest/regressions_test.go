@@ -19,6 +19,8 @@ type regression struct {
 	vars  map[string]any
 	// open is the finding the gateway still gets wrong ("" once fixed).
 	open string
+	// operationName is sent with the request (a "# operationName:" line).
+	operationName string
 }
 
 func loadRegressions(t *testing.T) []regression {
@@ -50,8 +52,12 @@ func loadRegressions(t *testing.T) []regression {
 			if !strings.HasPrefix(line, "#") {
 				break
 			}
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(strings.TrimPrefix(line, "#")), "open:"); ok {
+			text := strings.TrimSpace(strings.TrimPrefix(line, "#"))
+			if rest, ok := strings.CutPrefix(text, "open:"); ok {
 				r.open = strings.TrimSpace(rest)
+			}
+			if rest, ok := strings.CutPrefix(text, "operationName:"); ok {
+				r.operationName = strings.TrimSpace(rest)
 			}
 		}
 		out = append(out, r)
@@ -60,7 +66,8 @@ func loadRegressions(t *testing.T) []regression {
 }
 
 // TestRegressions runs every saved disagreement through the gateway and the
-// reference with the strict comparison (no CI tolerance). A case marked
+// reference with the strict comparison (no CI tolerance), with the
+// operationName of a "# operationName:" header line. A case marked
 // "# open: <finding>" is a disagreement the gateway still has: it must still
 // disagree (when it stops, delete the line, so that it keeps agreeing).
 func TestRegressions(t *testing.T) {
@@ -71,7 +78,7 @@ func TestRegressions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o, err := h.Run(context.Background(), c.query, c.vars, CompareOptions{})
+			o, err := h.RunOp(context.Background(), Op{Query: c.query, Variables: c.vars, OperationName: c.operationName}, CompareOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
