@@ -616,3 +616,60 @@ func TestRevokedDelegationEndsTheStream(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryShowsWhoActedForWhom: the history records the delegate on
+// behalf of the delegator, and shows an operator's fiscal code only to
+// operators of the comune and admins (citizens see the role and comune).
+func TestHistoryShowsWhoActedForWhom(t *testing.T) {
+	_, pool, iss, srv := serveGraph(t, seedgen.Params{People: 80, Seed: 11})
+	f := newFixture(t, pool, iss, srv.URL)
+	const opFC = "VRDGPP70A01F205Z"
+	f.tokens["operator with a fiscal code"] = f.mint(t, auth.Claims{FiscalCode: opFC, Roles: []string{auth.RoleOperator}, Comuni: []string{f.comune}})
+	data := f.must(t, delIn, `mutation($in: CreatePracticeInput!) { createPractice(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"serviceId": f.freeService, "comune": f.comune, "applicantId": f.aID}})
+	id := field(t, data, "createPractice", "id")
+	f.must(t, citizen, `mutation($id: ID!) { submitPractice(id: $id) { id } }`, map[string]any{"id": id})
+	f.must(t, "operator with a fiscal code", `mutation($id: ID!) { registerPractice(id: $id) { id } }`, map[string]any{"id": id})
+	const q = `query($id: ID!) { practice(id: $id) { applicantFiscalCode history { status actor { kind id onBehalfOf comune { istatCode } } } } }`
+	type change struct {
+		Status string
+		Actor  struct {
+			Kind, ID, OnBehalfOf string
+			Comune               *struct{ IstatCode string }
+		}
+	}
+	read := func(actor string) []change {
+		t.Helper()
+		var p struct {
+			ApplicantFiscalCode string
+			History             []change
+		}
+		if err := json.Unmarshal(f.must(t, actor, q, map[string]any{"id": id})["practice"], &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.ApplicantFiscalCode != f.aFC || len(p.History) != 3 {
+			t.Fatalf("%s reads %+v", actor, p)
+		}
+		return p.History
+	}
+	for _, who := range []string{citizen, delIn, opComune, admin} {
+		h := read(who)
+		if h[0].Actor.Kind != "CITIZEN" || h[0].Actor.ID != f.personFC[delIn] || h[0].Actor.OnBehalfOf != f.aFC {
+			t.Errorf("%s: creation by %+v, want the delegate on behalf of the citizen", who, h[0].Actor)
+		}
+		if h[1].Actor.ID != f.aFC || h[1].Actor.OnBehalfOf != "" {
+			t.Errorf("%s: submission by %+v, want the citizen herself", who, h[1].Actor)
+		}
+		op := h[2].Actor
+		if op.Kind != "OPERATOR" || op.Comune == nil || op.Comune.IstatCode != f.comune {
+			t.Errorf("%s: registration by %+v, want an operator of %s", who, op, f.comune)
+		}
+		wantID := ""
+		if who == opComune || who == admin {
+			wantID = opFC
+		}
+		if op.ID != wantID {
+			t.Errorf("%s sees the operator as %q, want %q", who, op.ID, wantID)
+		}
+	}
+}
