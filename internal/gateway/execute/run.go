@@ -69,6 +69,10 @@ type state struct {
 	// unresolved are objects no representation could be made of, with
 	// the response keys the skipped entity fetches would have filled.
 	unresolved map[*Value][]string
+	// failedKeys are the response keys a failed entity fetch would have
+	// filled, by the error reported at each of its objects: that error
+	// explains nulls of those fields only.
+	failedKeys map[*gqlerror.Error][]string
 	errs       gqlerror.List
 	// arenas hold the decoded responses, released after writing.
 	arenas []*arena
@@ -530,7 +534,12 @@ func (st *state) subgraphErrors(f *plan.Fetch, errs *Value, repath func(ast.Path
 			continue
 		}
 		for _, p := range paths {
-			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Path: p, Extensions: ext})
+			e := &gqlerror.Error{Message: msg, Path: p, Extensions: ext}
+			st.errs = append(st.errs, e)
+			if st.failedKeys == nil {
+				st.failedKeys = map[*gqlerror.Error][]string{}
+			}
+			st.failedKeys[e] = f.EntityKeys
 		}
 	}
 }
@@ -560,7 +569,12 @@ func (st *state) fetchFailed(f *plan.Fetch, batch *entityBatch, err error) {
 				return
 			}
 			_ = paths
-			st.errs = append(st.errs, &gqlerror.Error{Message: msg, Path: p, Extensions: ext})
+			e := &gqlerror.Error{Message: msg, Path: p, Extensions: ext}
+			st.errs = append(st.errs, e)
+			if st.failedKeys == nil {
+				st.failedKeys = map[*gqlerror.Error][]string{}
+			}
+			st.failedKeys[e] = f.EntityKeys
 			n++
 		})
 	}

@@ -170,6 +170,9 @@ func (w *writer) nullable(start int, t *ast.Type) bool {
 func (w *writer) nonNull(f *plan.ShapeField, missing bool) {
 	for _, e := range w.st.errs {
 		if isPrefix(e.Path, w.path) {
+			if keys, ok := w.st.failedKeys[e]; ok && len(e.Path)+1 == len(w.path) && !slices.Contains(keys, w.path[len(w.path)-1].key) {
+				continue
+			}
 			return
 		}
 		// An error on a sibling field explains a null here too: a

@@ -93,10 +93,20 @@ func number(v any) (float64, bool) {
 }
 
 // CheckLiterals reports the first Int literal outside 32 bits among the
-// field arguments of op and the fragments it spreads, conditions
-// notwithstanding (Values of Correct Type, GraphQL spec §5.6.1): a request
-// error, GRAPHQL_VALIDATION_FAILED.
-func CheckLiterals(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition) string {
+// field arguments and variable defaults of the document — every operation
+// and fragment, conditions notwithstanding, as validation covers the whole
+// document (Values of Correct Type, GraphQL spec §5.6.1): a request error,
+// GRAPHQL_VALIDATION_FAILED.
+func CheckLiterals(schema *ast.Schema, doc *ast.QueryDocument) string {
+	for _, op := range doc.Operations {
+		if msg := checkOperationLiterals(schema, doc, op); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+func checkOperationLiterals(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition) string {
 	seen := map[string]bool{}
 	var walk func(set ast.SelectionSet) string
 	walk = func(set ast.SelectionSet) string {

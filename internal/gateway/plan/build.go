@@ -68,7 +68,7 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		p.Root, p.Fetches = nil, nil
 		p.RequestError = nr.RequestError
 	}
-	if msg := normalize.CheckLiterals(sg.API, doc, op); msg != "" {
+	if msg := normalize.CheckLiterals(sg.API, doc); msg != "" {
 		p.Root, p.Fetches = nil, nil
 		p.RequestError, p.RequestErrorCode = msg, "GRAPHQL_VALIDATION_FAILED"
 	}
@@ -900,7 +900,35 @@ func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field) bool {
 		}
 	}
 	cf := ctx.keys[f.Name]
-	return cf != nil && (cf.Name != f.Name || len(cf.Arguments) > 0)
+	if cf == nil {
+		return false
+	}
+	return cf.Name != f.Name || len(cf.Arguments) > 0 || nestedCollides(cf.SelectionSet, f.SelectionSet)
+}
+
+// nestedCollides reports whether a field set's subselection sel uses a
+// response key that the client's selection of the same field uses for
+// another field (dimensions { height: width } against a requirement
+// dimensions { width height depth }).
+func nestedCollides(client ast.SelectionSet, sel ast.SelectionSet) bool {
+	if len(sel) == 0 || len(client) == 0 {
+		return false
+	}
+	keys := clientKeys(client, nil)
+	for _, s := range sel {
+		f, ok := s.(*ast.Field)
+		if !ok {
+			continue
+		}
+		cf := keys[f.Name]
+		if cf == nil {
+			continue
+		}
+		if cf.Name != f.Name || len(cf.Arguments) > 0 || nestedCollides(cf.SelectionSet, f.SelectionSet) {
+			return true
+		}
+	}
+	return false
 }
 
 // privateKey is a response key for a gateway field that no client field

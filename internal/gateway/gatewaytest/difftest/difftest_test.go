@@ -35,19 +35,6 @@ const ciOps = 750
 // (and the regression case under testdata/regressions) that keeps it off.
 func ciFeatures() Features {
 	f := AllFeatures()
-	// F12: a failed fetch of one field of an entity that does not exist
-	// hides the non-null error of its sibling (reached through mutations).
-	f.MutationFaults = false
-	// F16: an error below a field aliased __typename carries the
-	// gateway's private alias in its path.
-	f.TypenameAliases = false
-	// F17: an alias named like a field that a @requires selection needs
-	// inside a value type (dimensions { height: width } with shippingCost)
-	// makes the subgraph query invalid.
-	f.FieldAliases = false
-	// F18: an Int literal outside 32 bits in the operation that
-	// operationName does not choose is not a request error.
-	f.InvalidUnselected = false
 	return f
 }
 
