@@ -936,7 +936,7 @@ type Mutation {
   updateNotificationPreferences(input: NotificationPreferencesInput!): Person! @requiresScopes(scopes: [["profile:write"]])
   "Grants a delegation from the caller (or from an organization the caller legally represents) to another person."
   grantDelegation(input: GrantDelegationInput!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
-  "Revokes a delegation. Only the delegator person, or the legal representative of the delegating organization, may. Revoking a revoked delegation returns it unchanged."
+  "Revokes a delegation. Only the delegator person, or the legal representative of the delegating organization, may (the delegate gets FORBIDDEN, anyone else NOT_FOUND, as for an unknown id). Revoking a revoked delegation returns it unchanged."
   revokeDelegation(id: ID!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
   "Marks one of the caller's messages (or, for a delegate whose delegation covers MESSAGES, the delegator's) as read. Idempotent: readAt is set once. Anyone else's message is NOT_FOUND, as a missing one."
   markMessageRead(id: ID!): Message! @requiresScopes(scopes: [["messages:write"]])

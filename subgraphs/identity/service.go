@@ -480,10 +480,6 @@ func (s *Service) RevokeDelegation(ctx context.Context, id string) (*Delegation,
 	if d == nil {
 		return nil, apperr.E(op, apperr.NotFound, "delegation not found")
 	}
-	if d.DelegateID != me.ID && d.DelegatorPersonID != me.ID && d.DelegatorOrganizationID == "" {
-		// Not a party: the same answer as for a missing delegation.
-		return nil, apperr.E(op, apperr.NotFound, "delegation not found")
-	}
 	allowed := d.DelegatorPersonID == me.ID
 	if d.DelegatorOrganizationID != "" {
 		o, err := s.Organization(ctx, d.DelegatorOrganizationID)
@@ -492,8 +488,13 @@ func (s *Service) RevokeDelegation(ctx context.Context, id string) (*Delegation,
 		}
 		allowed = o != nil && o.RepresentativeID == me.ID
 	}
-	if !allowed {
+	switch {
+	case allowed:
+	case d.DelegateID == me.ID:
 		return nil, apperr.E(op, apperr.Permission, "only the delegator may revoke the delegation")
+	default:
+		// Not a party: the same answer as for a missing delegation.
+		return nil, apperr.E(op, apperr.NotFound, "delegation not found")
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	switch d.Status(now) {
