@@ -53,6 +53,9 @@ type Features struct {
 	// DuplicateKeys: the same response key selected again under other
 	// conditions with another sub-selection.
 	DuplicateKeys bool
+	// RepeatedSpreads: the same fragment spread twice in a selection set,
+	// each with its own conditions.
+	RepeatedSpreads bool
 	// InputObjects: input object and list arguments.
 	InputObjects bool
 	// Mutations: mutation operations.
@@ -99,7 +102,7 @@ type Features struct {
 func AllFeatures() Features {
 	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true, FieldAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
-		DirectiveNull: true, DuplicateKeys: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
+		DirectiveNull: true, DuplicateKeys: true, RepeatedSpreads: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
 		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, InvalidUnselected: true, Invalid: true, OutOfRange: true}
 }
 
@@ -109,7 +112,7 @@ func (f *Features) byName() map[string]*bool {
 		"inline-fragments": &f.InlineFragments, "named-fragments": &f.NamedFragments, "abstract": &f.Abstract,
 		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "field-aliases": &f.FieldAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
-		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "input-objects": &f.InputObjects,
+		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "repeated-spreads": &f.RepeatedSpreads, "input-objects": &f.InputObjects,
 		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid-unselected": &f.InvalidUnselected, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
 	}
 }
@@ -299,6 +302,8 @@ func (g *Generator) Next() Op {
 			op.Invalid = "several operations and no operationName"
 		case g.f.Invalid && r < 0.2:
 			op.OperationName, op.Invalid = "Nope", "unknown operationName"
+		case st2.outOfRange && !g.f.InvalidUnselected:
+			op.OperationName = "B"
 		case r < 0.6 || ((op.Invalid != "" || st.outOfRange) && !g.f.InvalidUnselected):
 			op.OperationName = "A"
 		default:
@@ -491,7 +496,7 @@ func (st *opState) fragmentSpread(t *ast.Definition, sc *scope, depth int, poss 
 	body := st.selectionSet(cond, sc, depth+1, inner)
 	st.frags = append(st.frags, "fragment "+name+" on "+cond.Name+" "+body)
 	spread := "..." + name + st.directives()
-	if g.f.DuplicateKeys && g.chance(0.2) {
+	if g.f.RepeatedSpreads && g.chance(0.2) {
 		spread += " ..." + name + st.directives()
 	}
 	return spread

@@ -170,6 +170,11 @@ func (e *exec) collectFields(t *ast.Definition, sel ast.SelectionSet, visited ma
 		case *ast.InlineFragment:
 			dirs = s.Directives
 		case *ast.FragmentSpread:
+			if visited[s.Name] {
+				// graphql-js looks at visited fragments before their
+				// directives (which matters only for a null condition).
+				continue
+			}
 			dirs = s.Directives
 		}
 		include, err := e.included(dirs)

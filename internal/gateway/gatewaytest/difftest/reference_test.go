@@ -53,6 +53,8 @@ func TestReferenceSpec(t *testing.T) {
 			`{"errors":[{"message":"x"}],"data":null}`},
 		{"a directive's null over a default below: the field is null", `query($b: Boolean = true) { me { id @skip(if: $b) } }`, `{"b": null}`,
 			`{"errors":[{"message":"x","path":["me"]}],"data":{"me":null}}`},
+		{"a spread of a visited fragment is not evaluated", `query($b: Boolean = true) { me { ...F ...F @include(if: $b) } } fragment F on User { id }`, `{"b": null}`,
+			`{"data":{"me":{"id":"u1"}}}`},
 		{"a directive after an excluding @skip is not evaluated", `query($b: Boolean = true) { me { id @skip(if: true) @include(if: $b) ... @skip(if: true) { name @include(if: $b) } } }`, `{"b": null}`,
 			`{"data":{"me":{}}}`},
 		{"a single value where a list is expected", `{ productsByCategory(categories: BOOKS) { upc } }`, ``,
