@@ -21,6 +21,9 @@ func appendLeaf(buf []byte, v *Value, leaf plan.Leaf, enum map[string]bool) ([]b
 		return append(buf, v.Raw...), ""
 	case plan.LeafInt:
 		if v.Kind == Number {
+			if smallInt(v.Raw) {
+				return append(buf, v.Raw...), ""
+			}
 			if n, ok := int32Of(v.Raw); ok {
 				return strconv.AppendInt(buf, n, 10), ""
 			}
@@ -68,8 +71,14 @@ func appendLeaf(buf []byte, v *Value, leaf plan.Leaf, enum map[string]bool) ([]b
 func leafOK(v *Value, leaf plan.Leaf) bool {
 	switch leaf {
 	case plan.LeafInt:
+		if v.Kind != Number {
+			return false
+		}
+		if smallInt(v.Raw) {
+			return true
+		}
 		_, ok := int32Of(v.Raw)
-		return v.Kind == Number && ok
+		return ok
 	case plan.LeafFloat:
 		return v.Kind == Number
 	case plan.LeafString, plan.LeafEnum:
@@ -93,6 +102,23 @@ func isInteger(raw []byte) bool {
 		}
 	}
 	return len(raw) > 0
+}
+
+// smallInt reports whether a JSON number is an integer of at most nine
+// digits, within 32 bits whatever its digits: written as received.
+func smallInt(raw []byte) bool {
+	if len(raw) > 0 && raw[0] == '-' {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || len(raw) > 9 {
+		return false
+	}
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // int32Of parses a JSON number holding a 32-bit integer (1.0 and 1e2
