@@ -59,6 +59,7 @@ type ComplexityRoot struct {
 		EndsAt      func(childComplexity int) int
 		Free        func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Location    func(childComplexity int) int
 		Organizer   func(childComplexity int) int
 		PriceCents  func(childComplexity int) int
 		StartsAt    func(childComplexity int) int
@@ -81,6 +82,19 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	EventDistanceConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EventDistanceEdge struct {
+		Cursor         func(childComplexity int) int
+		DistanceMeters func(childComplexity int) int
+		Node           func(childComplexity int) int
 	}
 
 	EventEdge struct {
@@ -112,8 +126,10 @@ type ComplexityRoot struct {
 		Event              func(childComplexity int, id string) int
 		EventCategories    func(childComplexity int) int
 		Events             func(childComplexity int, filter *EventFilter, first *int, after *string) int
+		EventsNear         func(childComplexity int, near NearInput, comune *string, nil *string, category *string, from *time.Time, to *time.Time, includePast *bool, first *int, after *string) int
 		Venue              func(childComplexity int, id string) int
 		Venues             func(childComplexity int, filter *VenueFilter, first *int, after *string) int
+		VenuesNear         func(childComplexity int, near NearInput, comune *string, nil *string, kind *string, first *int, after *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -140,6 +156,19 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	VenueDistanceConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VenueDistanceEdge struct {
+		Cursor         func(childComplexity int) int
+		DistanceMeters func(childComplexity int) int
+		Node           func(childComplexity int) int
 	}
 
 	VenueEdge struct {
@@ -174,6 +203,8 @@ type QueryResolver interface {
 	Venue(ctx context.Context, id string) (*Venue, error)
 	Venues(ctx context.Context, filter *VenueFilter, first *int, after *string) (*VenueConnection, error)
 	EventCategories(ctx context.Context) ([]*EventCategory, error)
+	VenuesNear(ctx context.Context, near NearInput, comune *string, nil *string, kind *string, first *int, after *string) (*VenueDistanceConnection, error)
+	EventsNear(ctx context.Context, near NearInput, comune *string, nil *string, category *string, from *time.Time, to *time.Time, includePast *bool, first *int, after *string) (*EventDistanceConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -288,6 +319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.ID(childComplexity), true
+	case "Event.location":
+		if e.ComplexityRoot.Event.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Location(childComplexity), true
 	case "Event.organizer":
 		if e.ComplexityRoot.Event.Organizer == nil {
 			break
@@ -387,6 +424,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventConnection.TotalCount(childComplexity), true
 
+	case "EventDistanceConnection.edges":
+		if e.ComplexityRoot.EventDistanceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceConnection.Edges(childComplexity), true
+	case "EventDistanceConnection.nodes":
+		if e.ComplexityRoot.EventDistanceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceConnection.Nodes(childComplexity), true
+	case "EventDistanceConnection.pageInfo":
+		if e.ComplexityRoot.EventDistanceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceConnection.PageInfo(childComplexity), true
+	case "EventDistanceConnection.totalCount":
+		if e.ComplexityRoot.EventDistanceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceConnection.TotalCount(childComplexity), true
+
+	case "EventDistanceEdge.cursor":
+		if e.ComplexityRoot.EventDistanceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceEdge.Cursor(childComplexity), true
+	case "EventDistanceEdge.distanceMeters":
+		if e.ComplexityRoot.EventDistanceEdge.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceEdge.DistanceMeters(childComplexity), true
+	case "EventDistanceEdge.node":
+		if e.ComplexityRoot.EventDistanceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventDistanceEdge.Node(childComplexity), true
+
 	case "EventEdge.cursor":
 		if e.ComplexityRoot.EventEdge.Cursor == nil {
 			break
@@ -480,6 +561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["filter"].(*EventFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.eventsNear":
+		if e.ComplexityRoot.Query.EventsNear == nil {
+			break
+		}
+
+		args, err := ec.field_Query_eventsNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EventsNear(childComplexity, args["near"].(NearInput), args["comune"].(*string), args["nil"].(*string), args["category"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["includePast"].(*bool), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.venue":
 		if e.ComplexityRoot.Query.Venue == nil {
@@ -503,6 +595,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Venues(childComplexity, args["filter"].(*VenueFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.venuesNear":
+		if e.ComplexityRoot.Query.VenuesNear == nil {
+			break
+		}
+
+		args, err := ec.field_Query_venuesNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VenuesNear(childComplexity, args["near"].(NearInput), args["comune"].(*string), args["nil"].(*string), args["kind"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -631,6 +734,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VenueConnection.TotalCount(childComplexity), true
 
+	case "VenueDistanceConnection.edges":
+		if e.ComplexityRoot.VenueDistanceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceConnection.Edges(childComplexity), true
+	case "VenueDistanceConnection.nodes":
+		if e.ComplexityRoot.VenueDistanceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceConnection.Nodes(childComplexity), true
+	case "VenueDistanceConnection.pageInfo":
+		if e.ComplexityRoot.VenueDistanceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceConnection.PageInfo(childComplexity), true
+	case "VenueDistanceConnection.totalCount":
+		if e.ComplexityRoot.VenueDistanceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceConnection.TotalCount(childComplexity), true
+
+	case "VenueDistanceEdge.cursor":
+		if e.ComplexityRoot.VenueDistanceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceEdge.Cursor(childComplexity), true
+	case "VenueDistanceEdge.distanceMeters":
+		if e.ComplexityRoot.VenueDistanceEdge.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceEdge.DistanceMeters(childComplexity), true
+	case "VenueDistanceEdge.node":
+		if e.ComplexityRoot.VenueDistanceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueDistanceEdge.Node(childComplexity), true
+
 	case "VenueEdge.cursor":
 		if e.ComplexityRoot.VenueEdge.Cursor == nil {
 			break
@@ -663,6 +810,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ComuneByIstatCodesInput", ec.unmarshalInputComuneByIstatCodesInput),
 			graphql.NewInputUnmarshaler("EventByIDsInput", ec.unmarshalInputEventByIDsInput),
 			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
+			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("VenueByIDsInput", ec.unmarshalInputVenueByIDsInput),
 			graphql.NewInputUnmarshaler("VenueFilter", ec.unmarshalInputVenueFilter),
 		)
@@ -755,6 +903,75 @@ type Query {
   venues(filter: VenueFilter, first: Int = 20, after: String): VenueConnection!
   "The national vocabulary of public-event types (OntoPiA public-event-types), in vocabulary order."
   eventCategories: [EventCategory!]!
+  """
+  Venues ordered by distance from near (the nearest first, then by id):
+  those within near.radiusMeters and/or inside a comune or a NIL (at least
+  one of the three, else BAD_USER_INPUT). first: 1..100; after: the cursor
+  of the last edge seen.
+  """
+  venuesNear(near: NearInput!, comune: ID, nil: ID, kind: String, first: Int = 20, after: String): VenueDistanceConnection!
+  """
+  Public events ordered by distance from near (the nearest first, then by
+  start and id): those within near.radiusMeters and/or inside a comune or a
+  NIL (at least one, else BAD_USER_INPUT). Upcoming by default: events not
+  yet over (ending at or after now, so events on now are included); past
+  events only with includePast: true. from/to narrow the time as in
+  EventFilter. An event is at its venue, or at its comune's centroid when it
+  is held around a comune rather than in a venue. The same selection as an
+  iCalendar feed for calendar apps: GET /calendar.ics on the public listener
+  (see the README).
+  """
+  eventsNear(
+    near: NearInput!
+    comune: ID
+    nil: ID
+    category: String
+    from: DateTime
+    to: DateTime
+    includePast: Boolean = false
+    first: Int = 20
+    after: String
+  ): EventDistanceConnection!
+}
+
+"""
+A point and a radius on the ground: WGS84 decimal degrees (lat in [-90, 90],
+lon in [-180, 180]) and metres (0 < radiusMeters <= 50000), else
+BAD_USER_INPUT. Distances are geodesic (WGS84 spheroid).
+"""
+input NearInput {
+  lat: Float!
+  lon: Float!
+  "Only places at most this far; null for no limit (then give comune or nil)."
+  radiusMeters: Float
+}
+
+type VenueDistanceConnection {
+  edges: [VenueDistanceEdge!]!
+  nodes: [Venue!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type VenueDistanceEdge {
+  cursor: String!
+  node: Venue!
+  "Geodesic distance from the point asked about, in metres."
+  distanceMeters: Float!
+}
+
+type EventDistanceConnection {
+  edges: [EventDistanceEdge!]!
+  nodes: [Event!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type EventDistanceEdge {
+  cursor: String!
+  node: Event!
+  "Geodesic distance from the point asked about, in metres."
+  distanceMeters: Float!
 }
 
 input EventFilter {
@@ -819,6 +1036,12 @@ type Event @key(fields: "id") {
   endsAt: DateTime!
   "Where the event takes place; null for events held around a comune rather than in a venue."
   venue: Venue @goField(forceResolver: true)
+  """
+  Where the event is on the map: its venue's location, or its comune's
+  centroid for an event held around a comune. Null only for events recorded
+  without a place.
+  """
+  location: GeoPoint
   comune: Comune!
   free: Boolean!
   "Price in euro cents; null when free."
@@ -1002,6 +1225,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_endsAt(ctx, field)
 	case "venue":
 		return ec.fieldContext_Event_venue(ctx, field)
+	case "location":
+		return ec.fieldContext_Event_location(ctx, field)
 	case "comune":
 		return ec.fieldContext_Event_comune(ctx, field)
 	case "free":
@@ -1046,6 +1271,32 @@ func (ec *executionContext) childFields_EventConnection(ctx context.Context, fie
 		return ec.fieldContext_EventConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDistanceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EventDistanceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EventDistanceConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EventDistanceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EventDistanceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDistanceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EventDistanceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EventDistanceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EventDistanceEdge_node(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_EventDistanceEdge_distanceMeters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventDistanceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1144,6 +1395,32 @@ func (ec *executionContext) childFields_VenueConnection(ctx context.Context, fie
 		return ec.fieldContext_VenueConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VenueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VenueDistanceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VenueDistanceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_VenueDistanceConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VenueDistanceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VenueDistanceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VenueDistanceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VenueDistanceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_VenueDistanceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_VenueDistanceEdge_node(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_VenueDistanceEdge_distanceMeters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VenueDistanceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_VenueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1402,6 +1679,84 @@ func (ec *executionContext) field_Query_event_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_eventsNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "near",
+		func(ctx context.Context, v any) (NearInput, error) {
+			return ec.unmarshalNNearInput2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐNearInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["near"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comune",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comune"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "nil",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nil"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includePast",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includePast"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg8
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1443,6 +1798,60 @@ func (ec *executionContext) field_Query_venue_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_venuesNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "near",
+		func(ctx context.Context, v any) (NearInput, error) {
+			return ec.unmarshalNNearInput2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐNearInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["near"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comune",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comune"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "nil",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nil"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -1960,6 +2369,38 @@ func (ec *executionContext) fieldContext_Event_venue(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_location(ctx context.Context, field graphql.CollectedField, obj *Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GeoPoint) graphql.Marshaler {
+			return ec.marshalOGeoPoint2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐGeoPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeoPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_comune(ctx context.Context, field graphql.CollectedField, obj *Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2348,6 +2789,203 @@ func (ec *executionContext) _EventConnection_totalCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_EventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventDistanceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *EventDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*EventDistanceEdge) graphql.Marshaler {
+			return ec.marshalNEventDistanceEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDistanceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDistanceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *EventDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDistanceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *EventDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDistanceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *EventDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDistanceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventDistanceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *EventDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDistanceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventDistanceEdge_node(ctx context.Context, field graphql.CollectedField, obj *EventDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventDistanceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventDistanceEdge_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *EventDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventDistanceEdge_distanceMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventDistanceEdge_distanceMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventDistanceEdge", field, false, false, "Float")
 }
 
 func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *EventEdge) (ret graphql.Marshaler) {
@@ -2793,6 +3431,94 @@ func (ec *executionContext) fieldContext_Query_eventCategories(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EventCategory(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_venuesNear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_venuesNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VenuesNear(ctx, fc.Args["near"].(NearInput), fc.Args["comune"].(*string), fc.Args["nil"].(*string), fc.Args["kind"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *VenueDistanceConnection) graphql.Marshaler {
+			return ec.marshalNVenueDistanceConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_venuesNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VenueDistanceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_venuesNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_eventsNear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_eventsNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EventsNear(ctx, fc.Args["near"].(NearInput), fc.Args["comune"].(*string), fc.Args["nil"].(*string), fc.Args["category"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["includePast"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EventDistanceConnection) graphql.Marshaler {
+			return ec.marshalNEventDistanceConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_eventsNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventDistanceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_eventsNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3424,6 +4150,203 @@ func (ec *executionContext) _VenueConnection_totalCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_VenueConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VenueConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VenueDistanceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*VenueDistanceEdge) graphql.Marshaler {
+			return ec.marshalNVenueDistanceEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VenueDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VenueDistanceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VenueDistanceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Venue) graphql.Marshaler {
+			return ec.marshalNVenue2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VenueDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Venue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VenueDistanceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VenueDistanceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VenueDistanceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueDistanceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VenueDistanceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueDistanceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _VenueDistanceEdge_node(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Venue) graphql.Marshaler {
+			return ec.marshalNVenue2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VenueDistanceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Venue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VenueDistanceEdge_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *VenueDistanceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueDistanceEdge_distanceMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueDistanceEdge_distanceMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueDistanceEdge", field, false, false, "Float")
 }
 
 func (ec *executionContext) _VenueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *VenueEdge) (ret graphql.Marshaler) {
@@ -4745,6 +5668,62 @@ func UnmarshalEventFilter(ctx context.Context, raw any) (EventFilter, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (NearInput, error) {
+	var it NearInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lat", "lon", "radiusMeters"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "lon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lon"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lon = data
+		case "radiusMeters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("radiusMeters"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RadiusMeters = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNearInput unmarshals raw into the NearInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNearInput(ctx context.Context, raw any) (NearInput, error) {
+	var out NearInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVenueByIDsInput(ctx context.Context, obj any) (VenueByIDsInput, error) {
 	var it VenueByIDsInput
 	if obj == nil {
@@ -5038,6 +6017,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_venue(ctx, field, obj)
 				})
+		case "location":
+			out.Values[i] = ec._Event_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "comune":
 			out.Values[i] = ec._Event_comune(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5166,6 +6150,97 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 			}
 		case "totalCount":
 			out.Values[i] = ec._EventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDistanceConnectionImplementors = []string{"EventDistanceConnection"}
+
+func (ec *executionContext) _EventDistanceConnection(ctx context.Context, sel ast.SelectionSet, obj *EventDistanceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDistanceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDistanceConnection")
+		case "edges":
+			out.Values[i] = ec._EventDistanceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._EventDistanceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EventDistanceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EventDistanceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventDistanceEdgeImplementors = []string{"EventDistanceEdge"}
+
+func (ec *executionContext) _EventDistanceEdge(ctx context.Context, sel ast.SelectionSet, obj *EventDistanceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventDistanceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventDistanceEdge")
+		case "cursor":
+			out.Values[i] = ec._EventDistanceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EventDistanceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMeters":
+			out.Values[i] = ec._EventDistanceEdge_distanceMeters(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5425,6 +6500,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_eventCategories(ctx, field)
 				})
+		case "venuesNear":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_venuesNear(ctx, field)
+				})
+		case "eventsNear":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_eventsNear(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -5594,6 +6681,97 @@ func (ec *executionContext) _VenueConnection(ctx context.Context, sel ast.Select
 			}
 		case "totalCount":
 			out.Values[i] = ec._VenueConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var venueDistanceConnectionImplementors = []string{"VenueDistanceConnection"}
+
+func (ec *executionContext) _VenueDistanceConnection(ctx context.Context, sel ast.SelectionSet, obj *VenueDistanceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, venueDistanceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VenueDistanceConnection")
+		case "edges":
+			out.Values[i] = ec._VenueDistanceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._VenueDistanceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VenueDistanceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VenueDistanceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var venueDistanceEdgeImplementors = []string{"VenueDistanceEdge"}
+
+func (ec *executionContext) _VenueDistanceEdge(ctx context.Context, sel ast.SelectionSet, obj *VenueDistanceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, venueDistanceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VenueDistanceEdge")
+		case "cursor":
+			out.Values[i] = ec._VenueDistanceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._VenueDistanceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMeters":
+			out.Values[i] = ec._VenueDistanceEdge_distanceMeters(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6167,6 +7345,38 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋcitizengra
 	return ec._EventConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEventDistanceConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceConnection(ctx context.Context, sel ast.SelectionSet, v *EventDistanceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDistanceConnection!")
+		return graphql.Null
+	}
+	return ec._EventDistanceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventDistanceEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*EventDistanceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventDistanceEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventDistanceEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventDistanceEdge(ctx context.Context, sel ast.SelectionSet, v *EventDistanceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventDistanceEdge!")
+		return graphql.Null
+	}
+	return ec._EventDistanceEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*EventEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -6255,6 +7465,11 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNNearInput2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐNearInput(ctx context.Context, v any) (NearInput, error) {
+	res, err := ec.unmarshalInputNearInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -6321,6 +7536,38 @@ func (ec *executionContext) marshalNVenueConnection2ᚖgithubᚗcomᚋcitizengra
 		return graphql.Null
 	}
 	return ec._VenueConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVenueDistanceConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceConnection(ctx context.Context, sel ast.SelectionSet, v *VenueDistanceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VenueDistanceConnection!")
+		return graphql.Null
+	}
+	return ec._VenueDistanceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVenueDistanceEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*VenueDistanceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueDistanceEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVenueDistanceEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueDistanceEdge(ctx context.Context, sel ast.SelectionSet, v *VenueDistanceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VenueDistanceEdge!")
+		return graphql.Null
+	}
+	return ec._VenueDistanceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNVenueEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐVenueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*VenueEdge) graphql.Marshaler {
@@ -6811,6 +8058,30 @@ func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋcitizengraph
 	}
 	res, err := ec.unmarshalInputEventFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGeoPoint2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋcultureᚐGeoPoint(ctx context.Context, sel ast.SelectionSet, v *GeoPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GeoPoint(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

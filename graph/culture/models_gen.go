@@ -29,9 +29,13 @@ type Event struct {
 	StartsAt    time.Time      `json:"startsAt"`
 	EndsAt      time.Time      `json:"endsAt"`
 	// Where the event takes place; null for events held around a comune rather than in a venue.
-	Venue  *Venue  `json:"venue,omitempty"`
-	Comune *Comune `json:"comune"`
-	Free   bool    `json:"free"`
+	Venue *Venue `json:"venue,omitempty"`
+	// Where the event is on the map: its venue's location, or its comune's
+	// centroid for an event held around a comune. Null only for events recorded
+	// without a place.
+	Location *GeoPoint `json:"location,omitempty"`
+	Comune   *Comune   `json:"comune"`
+	Free     bool      `json:"free"`
 	// Price in euro cents; null when free.
 	PriceCents *int    `json:"priceCents,omitempty"`
 	Organizer  *string `json:"organizer,omitempty"`
@@ -63,6 +67,20 @@ type EventConnection struct {
 	TotalCount int          `json:"totalCount"`
 }
 
+type EventDistanceConnection struct {
+	Edges      []*EventDistanceEdge `json:"edges"`
+	Nodes      []*Event             `json:"nodes"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type EventDistanceEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Event `json:"node"`
+	// Geodesic distance from the point asked about, in metres.
+	DistanceMeters float64 `json:"distanceMeters"`
+}
+
 type EventEdge struct {
 	Cursor string `json:"cursor"`
 	Node   *Event `json:"node"`
@@ -88,6 +106,16 @@ type EventFilter struct {
 type GeoPoint struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
+}
+
+// A point and a radius on the ground: WGS84 decimal degrees (lat in [-90, 90],
+// lon in [-180, 180]) and metres (0 < radiusMeters <= 50000), else
+// BAD_USER_INPUT. Distances are geodesic (WGS84 spheroid).
+type NearInput struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+	// Only places at most this far; null for no limit (then give comune or nil).
+	RadiusMeters *float64 `json:"radiusMeters,omitempty"`
 }
 
 type Nil struct {
@@ -145,6 +173,20 @@ type VenueConnection struct {
 	Nodes      []*Venue     `json:"nodes"`
 	PageInfo   *PageInfo    `json:"pageInfo"`
 	TotalCount int          `json:"totalCount"`
+}
+
+type VenueDistanceConnection struct {
+	Edges      []*VenueDistanceEdge `json:"edges"`
+	Nodes      []*Venue             `json:"nodes"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+type VenueDistanceEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Venue `json:"node"`
+	// Geodesic distance from the point asked about, in metres.
+	DistanceMeters float64 `json:"distanceMeters"`
 }
 
 type VenueEdge struct {

@@ -5,6 +5,7 @@ package territorygql
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
+	"github.com/citizengraph/citizengraph/resolvers/scalars"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -41,6 +43,7 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Comune struct {
+		Boundary       func(childComplexity int) int
 		CadastralCode  func(childComplexity int) int
 		Capital        func(childComplexity int) int
 		IstatCode      func(childComplexity int) int
@@ -86,6 +89,7 @@ type ComplexityRoot struct {
 
 	Nil struct {
 		AreaKm2   func(childComplexity int) int
+		Boundary  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Location  func(childComplexity int) int
 		Municipio func(childComplexity int) int
@@ -97,6 +101,13 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PlaceAt struct {
+		Comune    func(childComplexity int) int
+		Location  func(childComplexity int) int
+		Municipio func(childComplexity int) int
+		Nil       func(childComplexity int) int
+	}
+
 	Query struct {
 		Comune             func(childComplexity int, istatCode string) int
 		Comuni             func(childComplexity int, filter *ComuneFilter, first *int, after *string) int
@@ -104,6 +115,7 @@ type ComplexityRoot struct {
 		Municipio          func(childComplexity int, id string) int
 		Nil                func(childComplexity int) int
 		NilByID            func(childComplexity int, id string) int
+		PlaceAt            func(childComplexity int, latitude float64, longitude float64) int
 		ZonaOmogenea       func(childComplexity int, id string) int
 		ZoneOmogenee       func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
@@ -133,6 +145,7 @@ type ComplexityRoot struct {
 type ComuneResolver interface {
 	ZonaOmogenea(ctx context.Context, obj *Comune) (*ZonaOmogenea, error)
 	Municipi(ctx context.Context, obj *Comune) ([]*Municipio, error)
+	Boundary(ctx context.Context, obj *Comune) (json.RawMessage, error)
 }
 type EntityResolver interface {
 	FindManyComuneByIstatCodes(ctx context.Context, reps []*ComuneByIstatCodesInput) ([]*Comune, error)
@@ -145,6 +158,7 @@ type MunicipioResolver interface {
 }
 type NilResolver interface {
 	Municipio(ctx context.Context, obj *Nil) (*Municipio, error)
+	Boundary(ctx context.Context, obj *Nil) (json.RawMessage, error)
 }
 type QueryResolver interface {
 	Comune(ctx context.Context, istatCode string) (*Comune, error)
@@ -155,6 +169,7 @@ type QueryResolver interface {
 	Municipio(ctx context.Context, id string) (*Municipio, error)
 	Nil(ctx context.Context) ([]*Nil, error)
 	NilByID(ctx context.Context, id string) (*Nil, error)
+	PlaceAt(ctx context.Context, latitude float64, longitude float64) (*PlaceAt, error)
 }
 type ZonaOmogeneaResolver interface {
 	Comuni(ctx context.Context, obj *ZonaOmogenea) ([]*Comune, error)
@@ -179,6 +194,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Comune.boundary":
+		if e.ComplexityRoot.Comune.Boundary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comune.Boundary(childComplexity), true
 	case "Comune.cadastralCode":
 		if e.ComplexityRoot.Comune.CadastralCode == nil {
 			break
@@ -367,6 +388,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Nil.AreaKm2(childComplexity), true
+	case "Nil.boundary":
+		if e.ComplexityRoot.Nil.Boundary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Nil.Boundary(childComplexity), true
 	case "Nil.id":
 		if e.ComplexityRoot.Nil.ID == nil {
 			break
@@ -404,6 +431,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "PlaceAt.comune":
+		if e.ComplexityRoot.PlaceAt.Comune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceAt.Comune(childComplexity), true
+	case "PlaceAt.location":
+		if e.ComplexityRoot.PlaceAt.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceAt.Location(childComplexity), true
+	case "PlaceAt.municipio":
+		if e.ComplexityRoot.PlaceAt.Municipio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceAt.Municipio(childComplexity), true
+	case "PlaceAt.nil":
+		if e.ComplexityRoot.PlaceAt.Nil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaceAt.Nil(childComplexity), true
 
 	case "Query.comune":
 		if e.ComplexityRoot.Query.Comune == nil {
@@ -462,6 +514,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NilByID(childComplexity, args["id"].(string)), true
+	case "Query.placeAt":
+		if e.ComplexityRoot.Query.PlaceAt == nil {
+			break
+		}
+
+		args, err := ec.field_Query_placeAt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlaceAt(childComplexity, args["latitude"].(float64), args["longitude"].(float64)), true
 	case "Query.zonaOmogenea":
 		if e.ComplexityRoot.Query.ZonaOmogenea == nil {
 			break
@@ -636,6 +699,14 @@ per-operation dataloaders) instead of being a plain struct field.
 """
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
+"""
+A GeoJSON geometry object (RFC 7946: WGS84, [longitude, latitude] order),
+sent as a JSON object, not a string, so that map libraries (Leaflet,
+MapLibre, OpenLayers) take it as is: {"type": "MultiPolygon",
+"coordinates": [[[[9.18, 45.46], …]]]}. Coordinates have at most 6 decimals.
+"""
+scalar GeoJSON
+
 type PageInfo @shareable {
   hasNextPage: Boolean!
   endCursor: String
@@ -663,6 +734,30 @@ type Query {
   "Milan's 88 Nuclei di Identità Locale (PGT 2030), ordered by id."
   nil: [Nil!]!
   nilById(id: ID!): Nil
+  """
+  Where a point lies: its comune of the metropolitan city and, in Milano,
+  its NIL and municipio. Null outside the metropolitan city. latitude in
+  [-90, 90], longitude in [-180, 180] (WGS84 decimal degrees), else
+  BAD_USER_INPUT. Boundaries are simplified (about 10 m for the comuni, 3 m
+  for the NIL): a point inside a NIL is in Milano, and a point in a sliver
+  between two outlines goes to the nearest one within about 25 m.
+  """
+  placeAt(latitude: Float!, longitude: Float!): PlaceAt
+}
+
+"Where a point lies (see Query.placeAt)."
+type PlaceAt {
+  "The point asked about."
+  location: GeoPoint!
+  comune: Comune!
+  "The Milan NIL containing the point; null outside Milano."
+  nil: Nil
+  """
+  The municipio of the point's NIL (its prevalent municipio): approximate,
+  since no official municipio boundary is available and NIL straddle
+  municipi. Null outside Milano and for the 4 NIL assigned to none.
+  """
+  municipio: Municipio
 }
 
 input ComuneFilter {
@@ -712,6 +807,12 @@ type Comune @key(fields: "istatCode") {
   zonaOmogenea: ZonaOmogenea @goField(forceResolver: true)
   "Milan's municipi; empty for every other comune."
   municipi: [Municipio!]! @goField(forceResolver: true)
+  """
+  The comune's boundary as a GeoJSON MultiPolygon (ISTAT, June 2023, via
+  openpolis, CC BY 4.0; simplified to about 10 m, so neighbours may show
+  gaps or overlaps of a few metres).
+  """
+  boundary: GeoJSON! @goField(forceResolver: true)
 }
 
 """
@@ -762,6 +863,11 @@ type Nil @key(fields: "id") {
   the NIL, not an official mapping. Null for the 4 NIL with no reference point.
   """
   municipio: Municipio @goField(forceResolver: true)
+  """
+  The NIL's boundary as a GeoJSON MultiPolygon (PGT 2030, Comune di Milano,
+  CC BY 4.0; simplified to about 3 m).
+  """
+  boundary: GeoJSON! @goField(forceResolver: true)
 }
 `, BuiltIn: false},
 	{Name: "../../federation/directives.graphql", Input: `
@@ -884,6 +990,8 @@ func (ec *executionContext) childFields_Comune(ctx context.Context, field graphq
 		return ec.fieldContext_Comune_zonaOmogenea(ctx, field)
 	case "municipi":
 		return ec.fieldContext_Comune_municipi(ctx, field)
+	case "boundary":
+		return ec.fieldContext_Comune_boundary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Comune", field.Name)
 }
@@ -946,6 +1054,8 @@ func (ec *executionContext) childFields_Nil(ctx context.Context, field graphql.C
 		return ec.fieldContext_Nil_location(ctx, field)
 	case "municipio":
 		return ec.fieldContext_Nil_municipio(ctx, field)
+	case "boundary":
+		return ec.fieldContext_Nil_boundary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Nil", field.Name)
 }
@@ -958,6 +1068,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaceAt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "location":
+		return ec.fieldContext_PlaceAt_location(ctx, field)
+	case "comune":
+		return ec.fieldContext_PlaceAt_comune(ctx, field)
+	case "nil":
+		return ec.fieldContext_PlaceAt_nil(ctx, field)
+	case "municipio":
+		return ec.fieldContext_PlaceAt_municipio(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaceAt", field.Name)
 }
 
 func (ec *executionContext) childFields_ZonaOmogenea(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1259,6 +1383,28 @@ func (ec *executionContext) field_Query_nilById_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_placeAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "latitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["latitude"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "longitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["longitude"] = arg1
 	return args, nil
 }
 
@@ -1628,6 +1774,29 @@ func (ec *executionContext) fieldContext_Comune_municipi(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Comune_boundary(ctx context.Context, field graphql.CollectedField, obj *Comune) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comune_boundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comune().Boundary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalNGeoJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comune_boundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comune", field, true, true, "GeoJSON")
 }
 
 func (ec *executionContext) _ComuneConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ComuneConnection) (ret graphql.Marshaler) {
@@ -2237,6 +2406,29 @@ func (ec *executionContext) fieldContext_Nil_municipio(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Nil_boundary(ctx context.Context, field graphql.CollectedField, obj *Nil) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Nil_boundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Nil().Boundary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalNGeoJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Nil_boundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Nil", field, true, true, "GeoJSON")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2281,6 +2473,134 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlaceAt_location(ctx context.Context, field graphql.CollectedField, obj *PlaceAt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceAt_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GeoPoint) graphql.Marshaler {
+			return ec.marshalNGeoPoint2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐGeoPoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceAt_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceAt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeoPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaceAt_comune(ctx context.Context, field graphql.CollectedField, obj *PlaceAt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceAt_comune(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comune, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Comune) graphql.Marshaler {
+			return ec.marshalNComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐComune(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceAt_comune(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceAt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaceAt_nil(ctx context.Context, field graphql.CollectedField, obj *PlaceAt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceAt_nil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Nil) graphql.Marshaler {
+			return ec.marshalONil2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐNil(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceAt_nil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceAt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Nil(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaceAt_municipio(ctx context.Context, field graphql.CollectedField, obj *PlaceAt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceAt_municipio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Municipio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Municipio) graphql.Marshaler {
+			return ec.marshalOMunicipio2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐMunicipio(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceAt_municipio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceAt",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Municipio(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_comune(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2593,6 +2913,50 @@ func (ec *executionContext) fieldContext_Query_nilById(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_nilById_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_placeAt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_placeAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PlaceAt(ctx, fc.Args["latitude"].(float64), fc.Args["longitude"].(float64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PlaceAt) graphql.Marshaler {
+			return ec.marshalOPlaceAt2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐPlaceAt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_placeAt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaceAt(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_placeAt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4374,6 +4738,12 @@ func (ec *executionContext) _Comune(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Comune_municipi(ctx, field, obj)
 				})
+		case "boundary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comune_boundary(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4656,6 +5026,12 @@ func (ec *executionContext) _Nil(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Nil_municipio(ctx, field, obj)
 				})
+		case "boundary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Nil_boundary(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4691,6 +5067,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var placeAtImplementors = []string{"PlaceAt"}
+
+func (ec *executionContext) _PlaceAt(ctx context.Context, sel ast.SelectionSet, obj *PlaceAt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, placeAtImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaceAt")
+		case "location":
+			out.Values[i] = ec._PlaceAt_location(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comune":
+			out.Values[i] = ec._PlaceAt_comune(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nil":
+			out.Values[i] = ec._PlaceAt_nil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "municipio":
+			out.Values[i] = ec._PlaceAt_municipio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -4777,6 +5201,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nilById(ctx, field)
+				})
+		case "placeAt":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_placeAt(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -5396,6 +5826,24 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGeoJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+	res, err := scalars.UnmarshalGeoJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGeoJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GeoJSON!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalars.MarshalGeoJSON(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GeoJSON!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNGeoPoint2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐGeoPoint(ctx context.Context, sel ast.SelectionSet, v *GeoPoint) graphql.Marshaler {
@@ -6102,6 +6550,13 @@ func (ec *executionContext) unmarshalONilByIDsInput2ᚖgithubᚗcomᚋcitizengra
 	}
 	res, err := ec.unmarshalInputNilByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPlaceAt2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋterritoryᚐPlaceAt(ctx context.Context, sel ast.SelectionSet, v *PlaceAt) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlaceAt(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -2,6 +2,10 @@
 
 package territorygql
 
+import (
+	"encoding/json"
+)
+
 // A comune of the Città metropolitana di Milano (ISTAT, 133 comuni).
 // Source: ISTAT, openpolis (CC BY).
 type Comune struct {
@@ -26,6 +30,10 @@ type Comune struct {
 	ZonaOmogenea *ZonaOmogenea `json:"zonaOmogenea,omitempty"`
 	// Milan's municipi; empty for every other comune.
 	Municipi []*Municipio `json:"municipi"`
+	// The comune's boundary as a GeoJSON MultiPolygon (ISTAT, June 2023, via
+	// openpolis, CC BY 4.0; simplified to about 10 m, so neighbours may show
+	// gaps or overlaps of a few metres).
+	Boundary json.RawMessage `json:"boundary"`
 }
 
 func (Comune) IsEntity() {}
@@ -86,6 +94,9 @@ type Nil struct {
 	// The prevalent municipio: approximate, derived from reference points inside
 	// the NIL, not an official mapping. Null for the 4 NIL with no reference point.
 	Municipio *Municipio `json:"municipio,omitempty"`
+	// The NIL's boundary as a GeoJSON MultiPolygon (PGT 2030, Comune di Milano,
+	// CC BY 4.0; simplified to about 3 m).
+	Boundary json.RawMessage `json:"boundary"`
 }
 
 func (Nil) IsEntity() {}
@@ -97,6 +108,19 @@ type NilByIDsInput struct {
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
+}
+
+// Where a point lies (see Query.placeAt).
+type PlaceAt struct {
+	// The point asked about.
+	Location *GeoPoint `json:"location"`
+	Comune   *Comune   `json:"comune"`
+	// The Milan NIL containing the point; null outside Milano.
+	Nil *Nil `json:"nil,omitempty"`
+	// The municipio of the point's NIL (its prevalent municipio): approximate,
+	// since no official municipio boundary is available and NIL straddle
+	// municipi. Null outside Milano and for the 4 NIL assigned to none.
+	Municipio *Municipio `json:"municipio,omitempty"`
 }
 
 type Query struct {

@@ -75,6 +75,9 @@ func Start(ctx context.Context, dir string, port int) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ensurePostGIS(ctx, bin); err != nil {
+		return nil, err
+	}
 	s := &Server{Dir: dir, bin: bin}
 	data := filepath.Join(dir, "data")
 	if p, ok := s.running(ctx); ok {
@@ -211,25 +214,77 @@ func binDir(ctx context.Context) (string, error) {
 	if os.Getuid() != 0 {
 		return "", errors.New("devdb: PostgreSQL server binaries not found; install Debian's postgresql package or set DATABASE_URL")
 	}
-	// The package's own cluster is not wanted: keep apt from starting
-	// services (the usual policy-rc.d convention), restoring any policy.
+	if err := aptInstall(ctx, "postgresql"); err != nil {
+		return "", err
+	}
+	if d := find(); d != "" {
+		return d, nil
+	}
+	return "", errors.New("devdb: postgresql installed but initdb not found")
+}
+
+// aptInstall runs apt-get update then installs pkgs, keeping apt from
+// starting the packages' own clusters (the usual policy-rc.d convention,
+// restoring any policy already there).
+func aptInstall(ctx context.Context, pkgs ...string) error {
 	const policy = "/usr/sbin/policy-rc.d"
 	if _, err := os.Stat(policy); errors.Is(err, os.ErrNotExist) {
 		if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err == nil {
 			defer os.Remove(policy)
 		}
 	}
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "postgresql"}} {
+	install := append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)
+	for _, args := range [][]string{{"update"}, install} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("devdb: apt-get %s: %w: %s", args[0], err, tail(out))
+			return fmt.Errorf("devdb: apt-get %s: %w: %s", args[0], err, tail(out))
 		}
 	}
-	if d := find(); d != "" {
-		return d, nil
+	return nil
+}
+
+// PostGISPackage is the Debian package holding PostGIS for the PostgreSQL
+// whose server binaries are in bin (/usr/lib/postgresql/<major>/bin).
+func PostGISPackage(bin string) string {
+	return "postgresql-" + majorOf(bin) + "-postgis-3"
+}
+
+func majorOf(bin string) string {
+	// /usr/lib/postgresql/15/bin → 15; elsewhere, ask pg_config's layout.
+	if filepath.Base(bin) == "bin" {
+		if v := filepath.Base(filepath.Dir(bin)); v != "" && strings.Trim(v, "0123456789") == "" {
+			return v
+		}
 	}
-	return "", errors.New("devdb: postgresql installed but initdb not found")
+	return "15"
+}
+
+// postGISInstalled reports whether the PostgreSQL of bin has the postgis
+// extension available.
+func postGISInstalled(bin string) bool {
+	m, _ := filepath.Glob(filepath.Join("/usr/share/postgresql", majorOf(bin), "extension", "postgis.control"))
+	return len(m) > 0
+}
+
+// ensurePostGIS installs Debian's PostGIS package for the cluster's
+// PostgreSQL when it is missing and we are root; otherwise it says what to
+// install. The territory and culture schemas need it.
+func ensurePostGIS(ctx context.Context, bin string) error {
+	if postGISInstalled(bin) {
+		return nil
+	}
+	pkg := PostGISPackage(bin)
+	if os.Getuid() != 0 {
+		return fmt.Errorf("devdb: PostGIS not found for %s; install Debian's %s (as root) or set DATABASE_URL to a server with PostGIS", bin, pkg)
+	}
+	if err := aptInstall(ctx, pkg); err != nil {
+		return err
+	}
+	if !postGISInstalled(bin) {
+		return fmt.Errorf("devdb: %s installed but postgis.control not found", pkg)
+	}
+	return nil
 }
 
 func find() string {

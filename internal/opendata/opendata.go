@@ -2,7 +2,8 @@
 // the comuni of the Città metropolitana di Milano, its zone omogenee, Milan's
 // municipi and NIL, libraries and archives, and the national vocabularies
 // (service categories, public-event types, life events, cultural places, the
-// pagoPA taxonomy) — and parses it into typed rows. Sources and licences are
+// pagoPA taxonomy) — and parses it into typed rows, with the boundaries of
+// the comuni and of the NIL as GeoJSON geometries. Sources and licences are
 // in data/README.md.
 package opendata
 
@@ -10,12 +11,13 @@ import (
 	"bytes"
 	"embed"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
-//go:embed data/*.csv
+//go:embed data/*.csv data/*.geojson
 var files embed.FS
 
 // Comune is a comune of the metropolitan city (comuni_mi.csv).
@@ -358,6 +360,82 @@ func PagoPATaxonomy() ([]Taxonomy, error) {
 			ServiceType: r["tipo_servizio"], LegalReason: r["motivo_giuridico"], Description: r["descrizione_tipo_servizio"],
 			ValidFrom: r["data_inizio_validita"], ValidTo: r["data_fine_validita"],
 		})
+	}
+	return out, nil
+}
+
+// Boundary is the outline of a place: a GeoJSON geometry (Polygon or
+// MultiPolygon, WGS84 lon-lat) keyed by the place's code.
+type Boundary struct {
+	Code     string // ISTAT code of a comune, or the id of a NIL
+	Name     string
+	Geometry json.RawMessage
+}
+
+// ComuneBoundaries returns the boundaries of the 133 comuni
+// (comuni_mi.geojson: openpolis, ISTAT boundaries of June 2023, simplified
+// to about 10 m).
+func ComuneBoundaries() ([]Boundary, error) {
+	return boundaries("comuni_mi.geojson", "codice_istat")
+}
+
+// NilBoundaries returns the boundaries of Milan's 88 NIL
+// (nil_milano.geojson: Comune di Milano, PGT 2030, simplified to about 3 m).
+func NilBoundaries() ([]Boundary, error) {
+	return boundaries("nil_milano.geojson", "id_nil")
+}
+
+func boundaries(name, codeProp string) ([]Boundary, error) {
+	data, err := files.ReadFile("data/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("opendata: %w", err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any  `json:"properties"`
+			Geometry   json.RawMessage `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, fmt.Errorf("opendata: %s: %w", name, err)
+	}
+	out := make([]Boundary, 0, len(fc.Features))
+	for i, f := range fc.Features {
+		var code string
+		switch v := f.Properties[codeProp].(type) {
+		case string:
+			code = v
+		case float64:
+			code = strconv.Itoa(int(v))
+		default:
+			return nil, fmt.Errorf("opendata: %s: feature %d has no %s", name, i, codeProp)
+		}
+		nm, _ := f.Properties["nome"].(string)
+		out = append(out, Boundary{Code: code, Name: nm, Geometry: f.Geometry})
+	}
+	return out, nil
+}
+
+// Fountain is one of Milan's public drinking fountains
+// (fontanelle_milano.csv), with the official NIL and municipio of its point.
+type Fountain struct {
+	ID        string
+	Municipio int
+	NilID     int
+	Lat, Lon  float64
+}
+
+// Fountains returns Milan's 721 public drinking fountains: real points with
+// an official NIL and municipio, used to check point-in-polygon lookups.
+func Fountains() ([]Fountain, error) {
+	rows, err := read("fontanelle_milano.csv")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Fountain, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Fountain{ID: r["objectid"], Municipio: atoi(r["municipio"]), NilID: atoi(r["id_nil"]),
+			Lat: atof(r["lat"]), Lon: atof(r["lon"])})
 	}
 	return out, nil
 }

@@ -32,6 +32,15 @@ func TestCounts(t *testing.T) {
 	check("taxonomy", len(tx), 168, err)
 	zm, err := ZonaMembers()
 	check("zona members", len(zm), 85, err)
+	f, err := Fountains()
+	check("fountains", len(f), 721, err)
+	cb, err := ComuneBoundaries()
+	check("comune boundaries", len(cb), 133, err)
+	nb, err := NilBoundaries()
+	check("nil boundaries", len(nb), 88, err)
+	if cb[0].Code != "015002" || nb[0].Code != "1" || nb[0].Name != "DUOMO" {
+		t.Errorf("first boundaries: %s %s, %s %s", cb[0].Code, cb[0].Name, nb[0].Code, nb[0].Name)
+	}
 	if c[0].IstatCode != "015002" || c[0].CadastralCode != "A010" {
 		t.Errorf("first comune: %+v", c[0])
 	}

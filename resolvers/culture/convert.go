@@ -1,7 +1,9 @@
 package culture
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	culturegql "github.com/citizengraph/citizengraph/graph/culture"
 	"github.com/citizengraph/citizengraph/subgraphs/culture"
@@ -44,7 +46,7 @@ func (r *Resolver) event(e *culture.Event) (*culturegql.Event, error) {
 	return &culturegql.Event{
 		ID: e.ID, Title: e.Title, Description: e.Description, Category: cat,
 		StartsAt: e.StartsAt, EndsAt: e.EndsAt, Comune: &culturegql.Comune{IstatCode: e.Comune},
-		Free: e.Free(), PriceCents: e.PriceCents, Organizer: optional(e.Organizer),
+		Free: e.Free(), PriceCents: e.PriceCents, Organizer: optional(e.Organizer), Location: location(e),
 	}, nil
 }
 
@@ -138,4 +140,77 @@ func venueQuery(f *culturegql.VenueFilter, first *int, after *string, withTotal 
 		q.Comune, q.Nil, q.Kind = deref(f.Comune), deref(f.Nil), deref(f.Kind)
 	}
 	return q
+}
+
+func location(e *culture.Event) *culturegql.GeoPoint {
+	if e.Lat == nil || e.Lon == nil {
+		return nil
+	}
+	return &culturegql.GeoPoint{Lat: *e.Lat, Lon: *e.Lon}
+}
+
+func nearOf(n culturegql.NearInput) culture.Near {
+	return culture.Near{Lat: n.Lat, Lon: n.Lon, Radius: n.RadiusMeters}
+}
+
+func venueDistanceConnection(p culture.Page[culture.VenueNear]) *culturegql.VenueDistanceConnection {
+	conn := &culturegql.VenueDistanceConnection{
+		Edges:      make([]*culturegql.VenueDistanceEdge, len(p.Items)),
+		Nodes:      make([]*culturegql.Venue, len(p.Items)),
+		PageInfo:   &culturegql.PageInfo{HasNextPage: p.HasNext},
+		TotalCount: p.Total,
+	}
+	for i := range p.Items {
+		n := venue(&p.Items[i].Venue)
+		conn.Nodes[i] = n
+		conn.Edges[i] = &culturegql.VenueDistanceEdge{Cursor: p.Cursors[i], Node: n, DistanceMeters: p.Items[i].Distance}
+	}
+	if len(p.Cursors) > 0 {
+		conn.PageInfo.EndCursor = &p.Cursors[len(p.Cursors)-1]
+	}
+	return conn
+}
+
+func (r *Resolver) eventDistanceConnection(p culture.Page[culture.EventNear]) (*culturegql.EventDistanceConnection, error) {
+	conn := &culturegql.EventDistanceConnection{
+		Edges:      make([]*culturegql.EventDistanceEdge, len(p.Items)),
+		Nodes:      make([]*culturegql.Event, len(p.Items)),
+		PageInfo:   &culturegql.PageInfo{HasNextPage: p.HasNext},
+		TotalCount: p.Total,
+	}
+	for i := range p.Items {
+		n, err := r.event(&p.Items[i].Event)
+		if err != nil {
+			return nil, err
+		}
+		conn.Nodes[i] = n
+		conn.Edges[i] = &culturegql.EventDistanceEdge{Cursor: p.Cursors[i], Node: n, DistanceMeters: p.Items[i].Distance}
+	}
+	if len(p.Cursors) > 0 {
+		conn.PageInfo.EndCursor = &p.Cursors[len(p.Cursors)-1]
+	}
+	return conn, nil
+}
+
+func (r *Resolver) venuesNear(ctx context.Context, near culturegql.NearInput, comune, nilID, kind *string, first *int, after *string) (*culturegql.VenueDistanceConnection, error) {
+	p, err := r.svc.VenuesNear(ctx, culture.NearQuery{
+		Near: nearOf(near), Comune: deref(comune), Nil: deref(nilID), Kind: deref(kind),
+		First: derefInt(first, 20), After: deref(after), WithTotal: requested(ctx, "totalCount"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return venueDistanceConnection(p), nil
+}
+
+func (r *Resolver) eventsNear(ctx context.Context, near culturegql.NearInput, comune, nilID, category *string, from, to *time.Time, includePast *bool, first *int, after *string) (*culturegql.EventDistanceConnection, error) {
+	p, err := r.svc.EventsNear(ctx, culture.NearQuery{
+		Near: nearOf(near), Comune: deref(comune), Nil: deref(nilID), Category: deref(category),
+		From: from, To: to, Past: includePast != nil && *includePast,
+		First: derefInt(first, 20), After: deref(after), WithTotal: requested(ctx, "totalCount"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.eventDistanceConnection(p)
 }

@@ -73,6 +73,14 @@ func (r *queryResolver) EventCategories(ctx context.Context) ([]*culturegql.Even
 	return out, nil
 }
 
+func (r *queryResolver) VenuesNear(ctx context.Context, near culturegql.NearInput, comune *string, nil *string, kind *string, first *int, after *string) (*culturegql.VenueDistanceConnection, error) {
+	return r.venuesNear(ctx, near, comune, nil, kind, first, after)
+}
+
+func (r *queryResolver) EventsNear(ctx context.Context, near culturegql.NearInput, comune *string, nil *string, category *string, from *time.Time, to *time.Time, includePast *bool, first *int, after *string) (*culturegql.EventDistanceConnection, error) {
+	return r.eventsNear(ctx, near, comune, nil, category, from, to, includePast, first, after)
+}
+
 func (r *Resolver) Comune() culturegql.ComuneResolver { return &comuneResolver{r} }
 
 func (r *Resolver) Event() culturegql.EventResolver { return &eventResolver{r} }

@@ -101,3 +101,13 @@ func comuneConnection(p territory.ComunePage) *territorygql.ComuneConnection {
 	}
 	return conn
 }
+
+func placeAt(p *territory.Place) *territorygql.PlaceAt {
+	if p == nil {
+		return nil
+	}
+	return &territorygql.PlaceAt{
+		Location: &territorygql.GeoPoint{Lat: p.Lat, Lon: p.Lon},
+		Comune:   comune(&p.Comune), Nil: nilArea(p.Nil), Municipio: municipio(p.Municipio),
+	}
+}

@@ -7,6 +7,7 @@ package territory
 
 import (
 	"context"
+	"encoding/json"
 
 	territorygql "github.com/citizengraph/citizengraph/graph/territory"
 )
@@ -21,6 +22,10 @@ func (r *comuneResolver) Municipi(ctx context.Context, obj *territorygql.Comune)
 	return municipi(ms), err
 }
 
+func (r *comuneResolver) Boundary(ctx context.Context, obj *territorygql.Comune) (json.RawMessage, error) {
+	return r.svc.ComuneBoundary(ctx, obj.IstatCode)
+}
+
 func (r *municipioResolver) Nil(ctx context.Context, obj *territorygql.Municipio) ([]*territorygql.Nil, error) {
 	ns, err := r.svc.NilOfMunicipio(ctx, obj.ID)
 	return nilAreas(ns), err
@@ -29,6 +34,10 @@ func (r *municipioResolver) Nil(ctx context.Context, obj *territorygql.Municipio
 func (r *nilResolver) Municipio(ctx context.Context, obj *territorygql.Nil) (*territorygql.Municipio, error) {
 	m, err := r.svc.MunicipioOfNil(ctx, obj.ID)
 	return municipio(m), err
+}
+
+func (r *nilResolver) Boundary(ctx context.Context, obj *territorygql.Nil) (json.RawMessage, error) {
+	return r.svc.NilBoundary(ctx, obj.ID)
 }
 
 func (r *queryResolver) Comune(ctx context.Context, istatCode string) (*territorygql.Comune, error) {
@@ -79,6 +88,11 @@ func (r *queryResolver) Nil(ctx context.Context) ([]*territorygql.Nil, error) {
 func (r *queryResolver) NilByID(ctx context.Context, id string) (*territorygql.Nil, error) {
 	n, err := r.svc.Nil(ctx, id)
 	return nilArea(n), err
+}
+
+func (r *queryResolver) PlaceAt(ctx context.Context, latitude float64, longitude float64) (*territorygql.PlaceAt, error) {
+	p, err := r.svc.PlaceAt(ctx, latitude, longitude)
+	return placeAt(p), err
 }
 
 func (r *zonaOmogeneaResolver) Comuni(ctx context.Context, obj *territorygql.ZonaOmogenea) ([]*territorygql.Comune, error) {

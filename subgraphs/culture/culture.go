@@ -51,6 +51,9 @@ type Event struct {
 	ZonaID      *int   // the comune's zona omogenea, when known
 	PriceCents  *int   // nil when free
 	Organizer   string // "" when unknown
+	// Lat, Lon: the venue's location, or the comune's centroid for an event
+	// held around a comune; nil when the event was recorded without a place.
+	Lat, Lon *float64
 }
 
 // Free reports whether the event is free of charge.
@@ -70,6 +73,7 @@ type EventQuery struct {
 	Comune    string     // ISTAT code; "" for any
 	Zona      string     // zona omogenea id; "" for any
 	Venue     string     // venue id; "" for any
+	Nil       string     // NIL id: events in its venues; "" for any
 	Category  string     // category code: the type and its subtypes; "" for any
 	From, To  *time.Time // events still on at From (ending at or after it) and starting before To
 	Text      string     // words searched in title and description (Italian stemming)

@@ -64,7 +64,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
 		return fmt.Errorf("culture: seed venues: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"culture", "event"}, []string{"id", "title", "description", "category",
-		"starts_at", "ends_at", "venue_id", "comune", "zona_id", "price_cents", "organizer"}, pgx.CopyFromRows(events)); err != nil {
+		"starts_at", "ends_at", "venue_id", "comune", "zona_id", "price_cents", "organizer", "lat", "lon"}, pgx.CopyFromRows(events)); err != nil {
 		return fmt.Errorf("culture: seed events: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -205,6 +205,7 @@ func (pl *eventPlan) event(p seedgen.Params, i int) []any {
 	r := p.Rand("event", i)
 	var (
 		venue     *int
+		lat, lon  float64
 		comune    = MilanoIstat
 		place     string
 		organizer string
@@ -213,12 +214,14 @@ func (pl *eventPlan) event(p seedgen.Params, i int) []any {
 	if r.IntN(4) != 0 {
 		v := pl.venues[r.IntN(len(pl.venues))]
 		venue = &v.ID
+		lat, lon = v.Lat, v.Lon
 		code = venueCategories[r.IntN(len(venueCategories))]
 		place = fmt.Sprintf("Presso %s, %s, Milano.", titleCase(v.Name), titleCase(v.Address))
 		organizer = titleCase(v.Owner)
 	} else {
 		c := pl.comuni[r.IntN(len(pl.comuni))]
 		comune = c.IstatCode
+		lat, lon = c.Lat, c.Lon // held around the comune: at its centroid
 		code = comuneCategories[r.IntN(len(comuneCategories))]
 		place = fmt.Sprintf("A %s.", c.Name)
 		organizer = "Comune di " + c.Name
@@ -254,7 +257,7 @@ func (pl *eventPlan) event(p seedgen.Params, i int) []any {
 	if z, ok := pl.zonaOf[comune]; ok {
 		zona = &z
 	}
-	return []any{p.ID("event", i), title, desc, code, start, end, venue, comune, zona, price, nullable(organizer)}
+	return []any{p.ID("event", i), title, desc, code, start, end, venue, comune, zona, price, nullable(organizer), lat, lon}
 }
 
 func (pl *eventPlan) comuneName(code string) string {

@@ -150,6 +150,13 @@ func (s *Service) eventFilter(op string, q EventQuery) (eventFilter, error) {
 		}
 		f.venue = &id
 	}
+	if q.Nil != "" {
+		id, ok := parseID(q.Nil)
+		if !ok {
+			return f, apperr.Errorf(op, apperr.Invalid, "invalid NIL id %q", q.Nil)
+		}
+		f.nilID = &id
+	}
 	if q.Category != "" {
 		cats, _, err := s.vocabulary()
 		if err != nil {

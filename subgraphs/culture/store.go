@@ -45,12 +45,12 @@ func scanVenue(row pgx.Row, extra ...any) (Venue, error) {
 }
 
 const eventCols = `e.id, e.title, e.description, e.category, e.starts_at, e.ends_at, e.venue_id, e.comune,
-	e.zona_id, e.price_cents, coalesce(e.organizer, '')`
+	e.zona_id, e.price_cents, coalesce(e.organizer, ''), e.lat, e.lon`
 
 func scanEvent(row pgx.Row, extra ...any) (Event, error) {
 	var e Event
 	dest := append([]any{&e.ID, &e.Title, &e.Description, &e.Category, &e.StartsAt, &e.EndsAt, &e.VenueID,
-		&e.Comune, &e.ZonaID, &e.PriceCents, &e.Organizer}, extra...)
+		&e.Comune, &e.ZonaID, &e.PriceCents, &e.Organizer, &e.Lat, &e.Lon}, extra...)
 	err := row.Scan(dest...)
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	return e, err
@@ -104,6 +104,7 @@ type eventFilter struct {
 	comune   string
 	zona     *int
 	venue    *int
+	nilID    *int
 	category string
 	from, to *time.Time
 	text     string
@@ -119,6 +120,9 @@ func (f eventFilter) where() *where {
 	}
 	if f.venue != nil {
 		w.add("e.venue_id = ?", *f.venue)
+	}
+	if f.nilID != nil {
+		w.add("e.venue_id in (select v.id from culture.venue v where v.nil_id = ?)", *f.nilID)
 	}
 	if f.category != "" {
 		w.add("(e.category = ? or e.category like ?)", f.category, likeEscape(f.category)+".%")
@@ -203,7 +207,8 @@ func (s *Store) ComuniEvents(ctx context.Context, comuni []string, from, to *tim
 		var venue, zona, price *int
 		var title, desc, cat, comune2, org *string
 		var starts, ends *time.Time
-		if err := rows.Scan(&comune, &total, &id, &title, &desc, &cat, &starts, &ends, &venue, &comune2, &zona, &price, &org); err != nil {
+		var lat, lon *float64
+		if err := rows.Scan(&comune, &total, &id, &title, &desc, &cat, &starts, &ends, &venue, &comune2, &zona, &price, &org, &lat, &lon); err != nil {
 			return nil, nil, fmt.Errorf("culture: comuni events: scan: %w", err)
 		}
 		totals[comune] = total
@@ -211,7 +216,7 @@ func (s *Store) ComuniEvents(ctx context.Context, comuni []string, from, to *tim
 			continue // a comune without events in the page
 		}
 		e = Event{ID: *id, Title: *title, Description: *desc, Category: *cat, StartsAt: starts.UTC(), EndsAt: ends.UTC(),
-			VenueID: venue, Comune: *comune2, ZonaID: zona, PriceCents: price, Organizer: *org}
+			VenueID: venue, Comune: *comune2, ZonaID: zona, PriceCents: price, Organizer: *org, Lat: lat, Lon: lon}
 		events[comune] = append(events[comune], e)
 	}
 	if err := rows.Err(); err != nil {

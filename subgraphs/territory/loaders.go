@@ -2,6 +2,7 @@ package territory
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -18,6 +19,8 @@ type Loaders struct {
 	comuniOfZona     *dataloader.Loader[int, []Comune]
 	nilOfMunicipio   *dataloader.Loader[int, []Nil]
 	municipioOfNil   *dataloader.Loader[int, *Municipio]
+	comuneBoundary   *dataloader.Loader[string, json.RawMessage]
+	nilBoundary      *dataloader.Loader[int, json.RawMessage]
 }
 
 type loadersKey struct{}
@@ -83,6 +86,8 @@ func NewLoaders(st *Store, wait time.Duration) *Loaders {
 			}
 			return out, nil
 		}),
+		comuneBoundary: loader.FromMap(wait, st.ComuneBoundaries),
+		nilBoundary:    loader.FromMap(wait, st.NilBoundaries),
 	}
 }
 

@@ -94,6 +94,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
 			return fmt.Errorf("territory: seed %s: %w", t.table, err)
 		}
 	}
+	if err := seedBoundaries(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("territory: seed: commit: %w", err)
 	}
@@ -116,4 +119,40 @@ func zonaMembership(zone []opendata.Zona, members []opendata.ZonaMember) (map[st
 		out[m.IstatCode] = id
 	}
 	return out, nil
+}
+
+// seedBoundaries loads the outlines of the comuni and of the NIL into their
+// PostGIS columns, as valid MultiPolygons (the simplified source rings are
+// repaired where simplification made them invalid). Every place must get one.
+func seedBoundaries(ctx context.Context, tx pgx.Tx) error {
+	for _, t := range []struct {
+		table, key, cast string
+		load             func() ([]opendata.Boundary, error)
+	}{
+		{"comune", "istat_code", "text", opendata.ComuneBoundaries},
+		{"nil", "id", "int", opendata.NilBoundaries},
+	} {
+		bs, err := t.load()
+		if err != nil {
+			return fmt.Errorf("territory: seed %s boundaries: %w", t.table, err)
+		}
+		codes, geoms := make([]string, len(bs)), make([]string, len(bs))
+		for i, b := range bs {
+			codes[i], geoms[i] = b.Code, string(b.Geometry)
+		}
+		sql := fmt.Sprintf(`update territory.%[1]s p
+			set boundary = ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(b.geom), 4326)), 3))
+			from unnest($1::text[], $2::text[]) b(code, geom) where p.%[2]s = b.code::%[3]s`, t.table, t.key, t.cast)
+		if _, err := tx.Exec(ctx, sql, codes, geoms); err != nil {
+			return fmt.Errorf("territory: seed %s boundaries: %w", t.table, err)
+		}
+		var missing int
+		if err := tx.QueryRow(ctx, fmt.Sprintf(`select count(*) from territory.%s where boundary is null`, t.table)).Scan(&missing); err != nil {
+			return fmt.Errorf("territory: seed %s boundaries: %w", t.table, err)
+		}
+		if missing > 0 {
+			return fmt.Errorf("territory: seed: %d %s rows have no boundary in the open data", missing, t.table)
+		}
+	}
+	return nil
 }
