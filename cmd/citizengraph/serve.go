@@ -65,6 +65,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	g.mountPublic(mux)
+	mountCalendar(mux, pool)
 	if *subgraphsAddr == "" {
 		slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql")
 		return listenAndServe(ctx, *addr, mux)

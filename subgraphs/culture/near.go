@@ -321,19 +321,24 @@ func renumber(cond string, off int) string {
 // EventsNear returns up to limit events matching f after its keyset
 // position, nearest first, then by start and id.
 func (s *Store) EventsNear(ctx context.Context, f nearFilter, limit int) ([]EventNear, error) {
+	sql, args := f.eventsNearSQL(limit)
+	return collect(ctx, s.db, "culture: events near", func(row pgx.Row, _ ...any) (EventNear, error) {
+		var en EventNear
+		e, err := scanEvent(row, &en.Distance)
+		en.Event = e
+		return en, err
+	}, sql, args...)
+}
+
+func (f nearFilter) eventsNearSQL(limit int) (string, []any) {
 	w := f.eventWhere()
 	dist := "ST_Distance(e.geog, " + geogPoint + ")"
 	if f.after != nil {
 		w.add("("+dist+", e.starts_at, e.id) > (?::float8, ?::timestamptz, ?::text)", f.after.distance, f.after.startsAt, f.after.id)
 	}
 	w.args = append(w.args, limit)
-	return collect(ctx, s.db, "culture: events near", func(row pgx.Row, _ ...any) (EventNear, error) {
-		var en EventNear
-		e, err := scanEvent(row, &en.Distance)
-		en.Event = e
-		return en, err
-	}, fmt.Sprintf(`select %s, %s from culture.event e where %s order by 14, e.starts_at, e.id limit $%d`,
-		eventCols, dist, w.sql(), len(w.args)), w.args...)
+	return fmt.Sprintf(`select %s, %s from culture.event e where %s order by 14, e.starts_at, e.id limit $%d`,
+		eventCols, dist, w.sql(), len(w.args)), w.args
 }
 
 // CountEventsNear counts the events matching f.
