@@ -9,7 +9,12 @@ import (
 )
 
 // mountCalendar serves the public events' iCalendar feed at /calendar.ics
-// on the public listener: public data, no token needed.
-func mountCalendar(mux *http.ServeMux, pool *pgxpool.Pool) {
-	mux.Handle("/calendar.ics", cultureres.NewCalendarHandler(pool))
+// on the public listener: public data, no token needed, under the same
+// per-client rate limit as /graphql (limit: nil when off).
+func mountCalendar(mux *http.ServeMux, pool *pgxpool.Pool, limit func(http.Handler) http.Handler) {
+	h := cultureres.NewCalendarHandler(pool)
+	if limit != nil {
+		h = limit(h)
+	}
+	mux.Handle("/calendar.ics", h)
 }

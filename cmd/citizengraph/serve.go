@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	g.mountPublic(mux)
-	mountCalendar(mux, pool)
+	mountCalendar(mux, pool, hOpts.RateLimit)
 	if *subgraphsAddr == "" {
 		slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql")
 		return listenAndServe(ctx, *addr, mux)
