@@ -22,6 +22,7 @@ var (
 	flagWrite    = flag.Bool("difftest.write", false, "save each minimized disagreement as a regression case under testdata/regressions")
 	flagShrink   = flag.Int("difftest.shrink", 3000, "operations tried while shrinking one disagreement (0: no shrinking)")
 	flagWorkers  = flag.Int("difftest.workers", 2, "gateways run in parallel")
+	flagSize     = flag.Int("difftest.size", 1, "size of generated operations (fields and depth grow with it)")
 	flagComposer = flag.String("difftest.composer", "", `supergraph of the run: "ours" or "apollo" (default: the CI split)`)
 )
 
@@ -89,6 +90,7 @@ func TestDifferential(t *testing.T) {
 	var jobs []job
 	for _, seed := range seeds {
 		g := NewGenerator(schema, features, seed)
+		g.Size = *flagSize
 		for i := 0; i < n; i++ {
 			op := g.Next()
 			jobs = append(jobs, job{seed: seed, i: i, op: op})

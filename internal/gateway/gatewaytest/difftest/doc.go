@@ -114,7 +114,8 @@
 // (operations tried while shrinking one disagreement; 0 prints it as
 // generated), -difftest.write (save each minimized disagreement under
 // testdata/regressions, headed "# open:"), -difftest.workers (gateways run
-// in parallel, 2), -difftest.composer (ours or apollo for every worker).
+// in parallel, 2), -difftest.composer (ours or apollo for every worker),
+// -difftest.size (larger operations: 28 × size fields, depth 4 + size).
 // A disagreement is printed with the seed and index of its operation and
 // its composition: -difftest.seed=S -difftest.n=I+1 -difftest.composer=C
 // regenerates the same operations (generation does not depend on answers).

@@ -175,6 +175,9 @@ type Generator struct {
 	schema *ast.Schema
 	f      Features
 	rnd    *rand.Rand
+	// Size scales operations: fields per operation (28 × Size) and depth
+	// (5 + Size - 1). 1 by default.
+	Size int
 }
 
 // NewGenerator returns a generator of operations over schema.
@@ -194,6 +197,7 @@ type opState struct {
 	budget   int // fields left
 	boolVars []string
 	noFaults bool
+	maxDepth int
 	// outOfRange is set once an Int outside 32 bits was generated.
 	outOfRange bool
 	// fragPrefix tells the fragments of a second operation apart.
@@ -235,7 +239,8 @@ func pick[T any](g *Generator, xs []T) T { return xs[g.rnd.IntN(len(xs))] }
 
 // Next generates an operation.
 func (g *Generator) Next() Op {
-	st := &opState{g: g, values: map[string]any{}, budget: 28}
+	size := max(1, g.Size)
+	st := &opState{g: g, values: map[string]any{}, budget: 28 * size, maxDepth: 4 + size}
 	root := g.schema.Query
 	kw := "query"
 	if g.f.Mutations && g.schema.Mutation != nil && g.chance(0.07) {
@@ -290,7 +295,7 @@ func (g *Generator) Next() Op {
 		// are the first one's), its fragments named apart.
 		f2 := g.f
 		f2.Variables, f2.VariableDirectives, f2.Mutations, f2.Faults = false, false, false, false
-		st2 := &opState{g: &Generator{schema: g.schema, f: f2, rnd: g.rnd}, values: map[string]any{}, budget: 8, fragPrefix: "G"}
+		st2 := &opState{g: &Generator{schema: g.schema, f: f2, rnd: g.rnd}, values: map[string]any{}, budget: 8, maxDepth: 3, fragPrefix: "G"}
 		sel2 := st2.selectionSet(g.schema.Query, newScope(), 0, []string{g.schema.Query.Name})
 		b.WriteString("\nquery B " + sel2)
 		for _, f := range st2.frags {
@@ -404,9 +409,9 @@ func (st *opState) selectionSet(t *ast.Definition, sc *scope, depth int, poss []
 	for i := 0; i < n; i++ {
 		r := g.rnd.Float64()
 		switch {
-		case r < 0.15 && g.f.InlineFragments && depth < 5:
+		case r < 0.15 && g.f.InlineFragments && depth < st.maxDepth:
 			items = append(items, st.inlineFragment(t, sc, depth, poss))
-		case r < 0.25 && g.f.NamedFragments && depth < 5:
+		case r < 0.25 && g.f.NamedFragments && depth < st.maxDepth:
 			items = append(items, st.fragmentSpread(t, sc, depth, poss))
 		default:
 			items = append(items, st.field(t, sc, depth)...)
@@ -502,6 +507,24 @@ func (st *opState) fragmentSpread(t *ast.Definition, sc *scope, depth int, poss 
 	return spread
 }
 
+// typename selects __typename in scope sc (under an alias when the key
+// __typename is taken by another field), registering its response key.
+func (st *opState) typename(t *ast.Definition, sc *scope) string {
+	const sig = "__typename:String!"
+	prefix := ""
+	if !st.canned {
+		prefix = st.alias(t, sc, "__typename", sig)
+	}
+	key := strings.TrimSuffix(prefix, ": ")
+	if key == "" {
+		key = "__typename"
+	}
+	if sc.keys[key] == nil {
+		sc.keys[key] = &keyEntry{sig: sig, child: newScope()}
+	}
+	return prefix + "__typename"
+}
+
 // faultsOK reports whether fd may be selected on t: only one root field of
 // the faults subgraph per operation.
 func (st *opState) faultsOK(t *ast.Definition, fd *ast.FieldDefinition) bool {
@@ -525,25 +548,22 @@ var keyNames = []string{"id", "upc", "sku", "org", "__typename", "name", "review
 func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 	g := st.g
 	if st.budget <= 0 || g.chance(0.08) {
-		if st.canned {
-			return []string{"__typename" + st.directives()}
-		}
-		return []string{st.alias(t, sc, "__typename", "__typename:String!") + "__typename" + st.directives()}
+		return []string{st.typename(t, sc) + st.directives()}
 	}
 	st.budget--
 	fields := st.fieldsOf(t)
 	if len(fields) == 0 {
-		return []string{"__typename"}
+		return []string{st.typename(t, sc)}
 	}
 	fd := pick(g, fields)
-	if depth >= 4 && st.composite(fd.Type.Name()) {
+	if depth >= st.maxDepth-1 && st.composite(fd.Type.Name()) {
 		// Prefer leaves deep down.
 		for i := 0; i < 3 && st.composite(fd.Type.Name()); i++ {
 			fd = pick(g, fields)
 		}
 	}
 	if !st.faultsOK(t, fd) {
-		return []string{"__typename"}
+		return []string{st.typename(t, sc)}
 	}
 	var args, prefix, key string
 	if !g.f.SiblingComposites && st.composite(fd.Type.Name()) && sc.composite != "" {
@@ -555,10 +575,20 @@ func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 				prefix = key + ": "
 			}
 		} else {
-			return []string{"__typename"}
+			return []string{st.typename(t, sc)}
 		}
 	} else {
-		args = st.arguments(t, fd)
+		noAlias := st.canned || (t == g.schema.Query && faultsRoots[fd.Name])
+		if e := sc.keys[fd.Name]; noAlias && e != nil {
+			// No alias possible here: the same field again with the same
+			// arguments, or another one.
+			if e.field != fd {
+				return []string{st.typename(t, sc)}
+			}
+			args = e.args
+		} else {
+			args = st.arguments(t, fd)
+		}
 		if !st.canned && !(t == g.schema.Query && faultsRoots[fd.Name]) {
 			prefix = st.alias(t, sc, fd.Name, fd.Name+args+":"+fd.Type.String())
 		}
@@ -579,8 +609,8 @@ func (st *opState) field(t *ast.Definition, sc *scope, depth int) []string {
 	one := func() string {
 		s := prefix + fd.Name + args + st.directives()
 		if st.composite(fd.Type.Name()) {
-			if depth >= 5 {
-				s += " { __typename }"
+			if depth >= st.maxDepth {
+				s += " { " + st.typename(st.g.schema.Types[fd.Type.Name()], e.child) + " }"
 			} else {
 				ft := st.g.schema.Types[fd.Type.Name()]
 				was := st.canned
