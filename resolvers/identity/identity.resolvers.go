@@ -10,6 +10,7 @@ import (
 
 	identitygql "github.com/citizengraph/citizengraph/graph/identity"
 	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 )
 
@@ -145,7 +146,7 @@ func (r *personResolver) Messages(ctx context.Context, obj *identitygql.Person, 
 	if first != nil {
 		n = *first
 	}
-	page, err := r.svc.Messages(ctx, p, unreadOnly != nil && *unreadOnly, n, after)
+	page, err := r.svc.Messages(ctx, p, unreadOnly != nil && *unreadOnly, n, after, gqlserver.Selects(ctx, "totalCount"))
 	if err != nil {
 		return nil, err
 	}

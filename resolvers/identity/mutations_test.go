@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -151,6 +152,48 @@ func TestMessagesOfManyPeopleAreBatched(t *testing.T) {
 	// people + message pages + message counts + organizations.
 	if n := qc.Count(); n != 4 {
 		t.Errorf("%d queries, want 4", n)
+	}
+}
+
+// TestMessagesCountedOnlyWhenSelected: without totalCount a page of
+// messages for many people costs the page query alone, with the same nodes.
+func TestMessagesCountedOnlyWhenSelected(t *testing.T) {
+	pool, qc := devdb.NewCountingTestDB(t, migration())
+	e := newEnv(t, pool, countingWait)
+	var reps []any
+	for i := 0; i < 30; i++ {
+		reps = append(reps, map[string]any{"__typename": "Person", "id": e.plan.PersonID(i)})
+	}
+	admin := &auth.Principal{FirstParty: true, Subject: "admin", Roles: []string{auth.RoleAdmin}}
+	var nodes []any
+	for _, c := range []struct {
+		sel     string
+		queries int
+	}{
+		{`messages(first: 2) { nodes { id subject } }`, 2},            // people + pages
+		{`messages(first: 2) { totalCount nodes { id subject } }`, 3}, // people + pages + counts
+	} {
+		qc.Reset()
+		r := e.do(t, admin, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Person { `+c.sel+` } } }`,
+			map[string]any{"reps": reps})
+		if len(r.Errors) > 0 {
+			t.Fatal(r.Errors)
+		}
+		if n := qc.Count(); n != c.queries {
+			t.Errorf("%s: %d queries, want %d: %q", c.sel, n, c.queries, qc.Queries())
+		}
+		var got []any
+		for i := 0; i < 30; i++ {
+			got = append(got, get(r.Data, "_entities", i, "messages", "nodes"))
+		}
+		if nodes == nil {
+			nodes = got
+		} else if !reflect.DeepEqual(got, nodes) {
+			t.Errorf("%s: nodes differ", c.sel)
+		}
+	}
+	if len(nodes) != 30 || nodes[0] == nil || len(nodes[0].([]any)) == 0 {
+		t.Fatalf("no messages: %v", nodes)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
 	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -97,6 +98,7 @@ func (r *personResolver) Practices(ctx context.Context, obj *practicesgql.Person
 	if err != nil {
 		return nil, err
 	}
+	args.NoTotal = !gqlserver.Selects(ctx, "totalCount")
 	page, err := r.loaders(ctx).PersonPractice.Load(ctx, practices.PersonPracticesKey{PersonID: obj.ID, Args: args})()
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -22,53 +21,22 @@ type Loaders struct {
 	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
 	messagePages  *dataloader.Loader[messageKey, *MessagePage]
 
-	mu       sync.Mutex
-	clients  map[string]bool      // person id + comuni → has a practice there
-	mandates map[string]Principal // by fiscal code, for the operation
+	clients  loader.Memo[string, bool]      // person id + comuni → has a practice there
+	mandates loader.Memo[string, Principal] // by fiscal code, for the operation
 }
 
-// mandatesOf memoizes, for the operation, whom fc may act for.
+// mandatesOf memoizes, for the operation, whom fc may act for: concurrent
+// resolvers asking for the same fc share one lookup.
 func (l *Loaders) mandatesOf(ctx context.Context, m *Mandates, fc string, at time.Time) (Principal, error) {
-	l.mu.Lock()
-	p, ok := l.mandates[fc]
-	l.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	p, err := m.Of(ctx, fc, at)
-	if err != nil {
-		return p, err
-	}
-	l.mu.Lock()
-	if l.mandates == nil {
-		l.mandates = map[string]Principal{}
-	}
-	l.mandates[fc] = p
-	l.mu.Unlock()
-	return p, nil
+	return l.mandates.Get(ctx, fc, func(ctx context.Context) (Principal, error) { return m.Of(ctx, fc, at) })
 }
 
 // clientOf memoizes, for the operation, whether person has a practice in
 // one of comuni.
 func (l *Loaders) clientOf(ctx context.Context, links PracticeLinks, person string, comuni []string) (bool, error) {
-	key := person + "|" + strings.Join(comuni, ",")
-	l.mu.Lock()
-	v, ok := l.clients[key]
-	l.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, err := links.HasPracticeIn(ctx, person, comuni)
-	if err != nil {
-		return false, err
-	}
-	l.mu.Lock()
-	if l.clients == nil {
-		l.clients = map[string]bool{}
-	}
-	l.clients[key] = v
-	l.mu.Unlock()
-	return v, nil
+	return l.clients.Get(ctx, person+"|"+strings.Join(comuni, ","), func(ctx context.Context) (bool, error) {
+		return links.HasPracticeIn(ctx, person, comuni)
+	})
 }
 
 // messageKey identifies one recipient's page under one filter and window.
@@ -79,10 +47,11 @@ type messageKey struct {
 	AfterUs  int64
 	AfterID  string
 	HasAfter bool
+	NoTotal  bool // totalCount not selected: not counted
 }
 
 func (k messageKey) query() MessageQuery {
-	q := MessageQuery{UnreadOnly: k.Unread, First: k.First}
+	q := MessageQuery{UnreadOnly: k.Unread, First: k.First, NoCount: k.NoTotal}
 	if k.HasAfter {
 		q.After = &messageCursor{CreatedAt: time.UnixMicro(k.AfterUs).UTC(), ID: k.AfterID}
 	}
@@ -170,11 +139,12 @@ func messageBatch(store *Store) dataloader.BatchFunc[messageKey, *MessagePage] {
 			AfterUs  int64
 			AfterID  string
 			HasAfter bool
+			NoTotal  bool
 		}
 		groups := map[window][]int{}
 		var order []window
 		for i, k := range keys {
-			w := window{k.Unread, k.First, k.AfterUs, k.AfterID, k.HasAfter}
+			w := window{k.Unread, k.First, k.AfterUs, k.AfterID, k.HasAfter, k.NoTotal}
 			if _, ok := groups[w]; !ok {
 				order = append(order, w)
 			}

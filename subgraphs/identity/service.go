@@ -191,7 +191,8 @@ func (s *Service) OrganizationDelegations(ctx context.Context, o *Organization) 
 
 // Messages returns a page of person p's messages, newest first. Personal
 // data; first must be 1..100 and after a cursor from a previous page.
-func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, first int, after *string) (*MessagePage, error) {
+// Without total the page's TotalCount is 0 and not counted.
+func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, first int, after *string, total bool) (*MessagePage, error) {
 	const op = "identity.Messages"
 	if err := s.CheckPersonalData(ctx, GroupMessages, p); err != nil {
 		return nil, err
@@ -199,7 +200,7 @@ func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, firs
 	if first < 1 || first > maxMessagePageSize {
 		return nil, apperr.Errorf(op, apperr.Invalid, "first must be between 1 and %d", maxMessagePageSize)
 	}
-	key := messageKey{Person: p.ID, Unread: unreadOnly, First: first}
+	key := messageKey{Person: p.ID, Unread: unreadOnly, First: first, NoTotal: !total}
 	if after != nil {
 		c, err := decodeMessageCursor(op, *after)
 		if err != nil {

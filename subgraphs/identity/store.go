@@ -353,12 +353,13 @@ type MessageQuery struct {
 	UnreadOnly bool
 	First      int
 	After      *messageCursor // nil: from the newest
+	NoCount    bool           // skip the count: every count is 0
 }
 
 // MessagePages returns, for each recipient, up to q.First+1 messages
 // newest first (created_at desc, id desc) after q.After, and each
-// recipient's total count under the filter. Two queries for any number of
-// recipients.
+// recipient's total count under the filter (0 with q.NoCount). Two queries
+// for any number of recipients, one without the count.
 func (s *Store) MessagePages(ctx context.Context, recipients []string, q MessageQuery) (map[string][]*Message, map[string]int, error) {
 	recipients = validUUIDs(recipients)
 	pages := make(map[string][]*Message, len(recipients))
@@ -389,6 +390,9 @@ func (s *Store) MessagePages(ctx context.Context, recipients []string, q Message
 	}
 	for _, m := range msgs {
 		pages[m.RecipientID] = append(pages[m.RecipientID], m)
+	}
+	if q.NoCount {
+		return pages, counts, nil
 	}
 	rows, err = s.db.Query(ctx, `select recipient_id::text, count(*) from identity.message
 		where recipient_id = any($1::uuid[]) and (not $2 or read_at is null) group by recipient_id`,

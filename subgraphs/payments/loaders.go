@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"sync"
 
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"strings"
@@ -23,29 +22,13 @@ type Loaders struct {
 	byPractice   *dataloader.Loader[string, []Position]
 	pages        *dataloader.Loader[pageKey, *Page]
 
-	mu       sync.Mutex
-	mandates map[string]identity.Principal // by fiscal code, for the operation
+	mandates loader.Memo[string, identity.Principal] // by fiscal code, for the operation
 }
 
-// mandatesOf memoizes, for the operation, whom fc may act for.
+// mandatesOf memoizes, for the operation, whom fc may act for: concurrent
+// resolvers asking for the same fc share one lookup.
 func (l *Loaders) mandatesOf(ctx context.Context, r Registry, fc string, at time.Time) (identity.Principal, error) {
-	l.mu.Lock()
-	p, ok := l.mandates[fc]
-	l.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	p, err := r.Of(ctx, fc, at)
-	if err != nil {
-		return p, err
-	}
-	l.mu.Lock()
-	if l.mandates == nil {
-		l.mandates = map[string]identity.Principal{}
-	}
-	l.mandates[fc] = p
-	l.mu.Unlock()
-	return p, nil
+	return l.mandates.Get(ctx, fc, func(ctx context.Context) (identity.Principal, error) { return r.Of(ctx, fc, at) })
 }
 
 // pageKey identifies one person's page request; the non-person fields group

@@ -335,6 +335,9 @@ type PersonPracticesArgs struct {
 	Status Status
 	First  int
 	After  string
+	// NoTotal skips counting the practices (totalCount not selected):
+	// the pages' Total is then 0.
+	NoTotal bool
 }
 
 // CheckPersonPracticesArgs validates the arguments of Person.practices.
@@ -380,7 +383,7 @@ func (s *Service) PersonPractices(ctx context.Context, people []string, args Per
 	if err := s.caller(p).delegatedVisibility(ctx, &vis); err != nil {
 		return nil, apperr.Wrap(op, err)
 	}
-	page := PersonPage{Status: args.Status, Limit: args.First + 1}
+	page := PersonPage{Status: args.Status, Limit: args.First + 1, NoCount: args.NoTotal}
 	if args.After != "" {
 		c, ok := DecodePracticeCursor(args.After)
 		if !ok {

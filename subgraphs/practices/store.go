@@ -225,11 +225,14 @@ type PersonPage struct {
 	Status Status // "" for any
 	After  *PracticeCursor
 	Limit  int
+	// NoCount skips the count query: every count is 0.
+	NoCount bool
 }
 
 // PracticesOfPeople returns, for each person id, up to page.Limit of their
 // practices visible under vis, newest first, and the number of all their
-// visible practices. Two queries for the whole batch.
+// visible practices (unless page.NoCount). Two queries for the whole batch,
+// one without the count.
 func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string]int, error) {
 	for _, l := range []*[]string{&vis.Comuni, &vis.People, &vis.PeopleServices, &vis.Organizations, &vis.OrganizationServices} {
 		if *l == nil {
@@ -248,23 +251,25 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 		        and (m.svcs = '' or p.service_id::text = any(string_to_array(m.svcs, ',')))))
 		and ($5 = '' or p.status = $5)`
 	counts := make(map[string]int, len(people))
-	rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
+	if !page.NoCount {
+		rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select count(*) n from practices.practice p where `+cond+`) c`, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("count practices of people: %w", err)
-	}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("scan count: %w", err)
+		if err != nil {
+			return nil, nil, fmt.Errorf("count practices of people: %w", err)
 		}
-		counts[id] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("count practices of people: %w", err)
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, nil, fmt.Errorf("scan count: %w", err)
+			}
+			counts[id] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("count practices of people: %w", err)
+		}
 	}
 	keyset := ""
 	if page.After != nil {
@@ -272,7 +277,7 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 		keyset = " and (p.created_at, p.id) < ($10, $11::uuid)"
 	}
 	args = append(args, page.Limit)
-	rows, err = s.pool.Query(ctx, fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select `+practiceCols+` from practices.practice p
 			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`, len(args)), args...)
 	if err != nil {
