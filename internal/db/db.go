@@ -25,6 +25,13 @@ func OpenWith(ctx context.Context, url string, configure func(*pgxpool.Config)) 
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	// Statements are prepared once per connection (pgx's statement cache);
+	// a generic plan lets Postgres plan them once too. Its default keeps
+	// planning statements keyed on array parameters (every batched load)
+	// afresh at each execution. The URL's plan_cache_mode wins.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	if configure != nil {
 		configure(cfg)
 	}
