@@ -28,6 +28,7 @@ func runServe(ctx context.Context, args []string) error {
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	front := addFrontFlags(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
+	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
 	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,6 +67,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	g.mountPublic(mux)
 	mountCalendar(mux, pool, hOpts.RateLimit)
+	serveDebug(ctx, *debugAddr)
 	if *subgraphsAddr == "" {
 		slog.Info("citizengraph listening", "graphql", "http://"+*addr+"/graphql")
 		return listenAndServe(ctx, *addr, mux)
