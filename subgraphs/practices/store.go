@@ -562,7 +562,7 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter, all bool, comuni []str
 			percentile_cont(0.5) within group (order by days) filter (where decided_at is not null),
 			percentile_cont(0.9) within group (order by days) filter (where decided_at is not null),
 			(count(*) filter (where decided_at > due_by))::float8 / nullif(count(decided_at), 0)
-		from sel`, args...).
+		from sel`, append([]any{pgx.QueryExecModeExec}, args...)...). // planned for its values: ranges vary widely
 		Scan(&st.Count, &st.Decided, &st.MedianDaysToDecision, &st.P90DaysToDecision, &st.ShareDecidedAfterDue)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
