@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
@@ -25,6 +26,12 @@ type Harness struct {
 // same subgraphs (called in process).
 func NewHarness(t testing.TB, cfg gatewaytest.Config) *Harness {
 	t.Helper()
+	if cfg.SubgraphTimeout <= 0 {
+		// The reference has no timeout: neither may the gateway, on a
+		// loaded machine (the faults subgraph's slow field is never
+		// generated).
+		cfg.SubgraphTimeout = time.Minute
+	}
 	env := gatewaytest.Start(t, cfg)
 	sg, err := supergraph.Parse(env.Supergraph)
 	if err != nil {
