@@ -132,6 +132,8 @@ type builder struct {
 	// collect (normalize.Result.FieldErrors).
 	fieldErrs map[*ast.Field]normalize.FieldError
 	enums     map[string]map[string]bool
+	// implements caches listsImplements: 0 unknown, 1 yes, -1 no.
+	implements int
 	// renamed maps canonical fields to the client's response key where
 	// normalization gave them a private one.
 	renamed map[*ast.Field]string
@@ -575,13 +577,22 @@ func (b *builder) planFragment(ctx fctx, parent, cond string, dirs ast.Directive
 	if cond == parent && len(d) == 0 {
 		return b.planSelectionSet(ctx, parent, set, out, path)
 	}
-	if cond != parent {
-		// The subgraph can only return types it knows.
-		if t := b.sg.Types[cond]; t == nil || !t.HasGraph(ctx.f.subgraph) {
-			if !b.isAbstract(cond) {
-				return nil
+	if cond != parent && !b.condValidIn(ctx.f.subgraph, parent, cond) {
+		// The subgraph does not know the condition there (the type, or
+		// its membership of the parent, differs between subgraphs): ask
+		// for the concrete types it knows that belong to both.
+		var touched []*fb
+		pt := b.possibleTypes(parent)
+		for _, t := range b.possibleTypes(cond) {
+			if t == cond || !slices.Contains(pt, t) || !b.condValidIn(ctx.f.subgraph, parent, t) {
+				continue
 			}
+			fr := out.fragment(t, d)
+			touched = append(touched, b.planSelectionSet(ctx, t, set, fr.sub, path)...)
 		}
+		return touched
+	}
+	if cond != parent {
 		// Does the condition overlap the parent at all?
 		overlap := false
 		pt := b.possibleTypes(parent)
@@ -1329,4 +1340,68 @@ func topKeys(s *selNode, out []string) []string {
 		}
 	}
 	return out
+}
+
+// condValidIn reports whether `... on cond` inside a selection on parent
+// is valid in subgraph sub's own schema: cond exists there and, per the
+// join metadata, can be one of parent's possible types there.
+func (b *builder) condValidIn(sub, parent, cond string) bool {
+	t := b.sg.Types[cond]
+	if t == nil || !t.HasGraph(sub) {
+		return false
+	}
+	p := b.sg.Types[parent]
+	if p == nil || !p.HasGraph(sub) || p.InterfaceObject[sub] || t.InterfaceObject[sub] {
+		return true
+	}
+	if !b.isAbstract(cond) {
+		return b.memberIn(sub, cond, p)
+	}
+	for _, o := range b.possibleTypes(parent) {
+		ot := b.sg.Types[o]
+		if ot != nil && ot.HasGraph(sub) && b.memberIn(sub, o, p) && b.memberIn(sub, o, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// memberIn reports whether the object type obj belongs to the abstract
+// type a in subgraph sub (unknown membership counts as belonging: a
+// supergraph without join__implements or join__unionMember).
+func (b *builder) memberIn(sub, obj string, a *supergraph.Type) bool {
+	if obj == a.Name {
+		return true
+	}
+	switch a.Kind {
+	case ast.Union:
+		members, ok := a.UnionMembers[sub]
+		return !ok || slices.Contains(members, obj)
+	case ast.Interface:
+		ot := b.sg.Types[obj]
+		if ot == nil {
+			return false
+		}
+		impl, ok := ot.Implements[sub]
+		if !ok {
+			return !b.listsImplements()
+		}
+		return slices.Contains(impl, a.Name)
+	}
+	return false
+}
+
+// listsImplements reports whether the supergraph records join__implements
+// (then a type without an entry implements nothing in that subgraph).
+func (b *builder) listsImplements() bool {
+	if b.implements == 0 {
+		b.implements = -1
+		for _, t := range b.sg.Types {
+			if len(t.Implements) > 0 {
+				b.implements = 1
+				break
+			}
+		}
+	}
+	return b.implements > 0
 }
