@@ -29,7 +29,7 @@ var (
 // ciSeeds and ciOps are the CI run: len(ciSeeds)*ciOps operations.
 var ciSeeds = []uint64{1, 2, 3, 4}
 
-const ciOps = 750
+const ciOps = 600
 
 // ciFeatures are the generator features the gateway answers right. Each
 // feature that is off names the finding of /work/notes/difftest-findings.md
