@@ -148,9 +148,10 @@ func TestServeFederatedGraph(t *testing.T) {
 		t.Fatalf("practice %s not in me.practices", practiceID)
 	}
 
-	// Anonymous callers get a coded error, not data or internals.
+	// Anonymous callers get a coded error, not data or internals: the
+	// gateway refuses me (@authenticated) without asking the subgraph.
 	anon := post(t, srv.URL+"/graphql", "", `{ me { id } }`)
-	if len(anon.Errors) == 0 || anon.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+	if len(anon.Errors) == 0 || anon.Errors[0].Extensions["code"] != gateway.CodeUnauthorized {
 		t.Fatalf("anonymous me: %+v", anon)
 	}
 

@@ -29,6 +29,7 @@ func gatewayHandler(handlers map[string]http.Handler, v auth.TokenVerifier, opts
 	}
 	opts.Fetcher = execute.NewInProcessFetcher(handlers)
 	opts.Subscriber = subscribe.NewInProcess(handlers)
+	opts.Authorizer = authorizer(v)
 	gw, err := gateway.New(sg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

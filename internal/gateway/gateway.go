@@ -79,6 +79,14 @@ type Options struct {
 	// Metrics, when set, receives the gateway's Prometheus metrics:
 	// operations, subgraph requests, plan-cache misses, open subscriptions.
 	Metrics prometheus.Registerer
+	// Authorizer tells who the caller is, for the supergraph's
+	// @authenticated and @requiresScopes: fields the caller may not see are
+	// never fetched and answer null with UNAUTHORIZED_FIELD_OR_TYPE. Nil:
+	// every caller is anonymous (protected fields are refused).
+	Authorizer Authorizer
+	// TrustSubgraphs leaves @authenticated and @requiresScopes to the
+	// subgraphs: the gateway fetches protected fields for everyone.
+	TrustSubgraphs bool
 }
 
 // ExposePlanHeader asks for the query plan in extensions.queryPlan, when
@@ -237,7 +245,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
-	e := g.plan(oc, g.labels())
+	e := g.plan(oc, g.accessLabels(ctx, oc, g.labels()))
 	if e.err != nil {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e.err}})
@@ -408,7 +416,7 @@ func (g *Gateway) build(oc *graphql.OperationContext, labels map[string]bool) (e
 	if err := g.limits.CheckMeasures(m); err != nil {
 		return &entry{err: err}
 	}
-	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels, Variables: oc.Variables})
+	p, err := plan.BuildWithOptions(g.sg, oc.Doc, oc.Operation, plan.Options{EnabledLabels: labels, Variables: oc.Variables, Authorize: g.authorizing()})
 	if err != nil {
 		g.log.Warn("query planning failed", "err", err, "operation", oc.OperationName)
 		var pe *plan.Error

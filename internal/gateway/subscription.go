@@ -34,6 +34,9 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 	if n := len(e.plan.Shape.Fields); n != 1 {
 		return refuse(oneError(fmt.Sprintf("a subscription must select exactly one top level field, not %d", n), errcode.ValidationFailed))
 	}
+	if resp := unauthorizedRoot(e.plan); resp != nil {
+		return refuse(graphql.OneShot(resp))
+	}
 	root, req, err := execute.RootRequest(e.plan, oc.Variables)
 	if err != nil {
 		g.log.Warn("subscription planning failed", "err", err, "operation", oc.OperationName)

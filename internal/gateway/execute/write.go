@@ -84,6 +84,9 @@ func (w *writer) object(v *Value, s *plan.Shape, _ string) bool {
 			ok = w.intro(f)
 		case f.ErrField:
 			w.addError(f.Err)
+			if f.ErrCode != "" {
+				w.st.errs[len(w.st.errs)-1].Extensions = map[string]any{"code": f.ErrCode}
+			}
 			ok = w.value(nil, f.Type, f)
 		default:
 			fv := v.Get(f.Src)

@@ -42,6 +42,8 @@ type FieldError struct {
 	// of non-null type given a null variable): it is never fetched, and
 	// is null with this error wherever it is reached.
 	Field bool
+	// Code, when set, is the error's extensions.code.
+	Code string
 }
 
 // TypenameAlias is the private response key of a field the client aliased

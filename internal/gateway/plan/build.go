@@ -24,6 +24,8 @@ type Options struct {
 	// used in @skip/@include decide the canonical operation, and the plan
 	// lists them in Labels as "$name".
 	Variables map[string]any
+	// Authorize refuses the fields the caller may not see (authz.go).
+	Authorize bool
 }
 
 // Error is a planning failure (the operation cannot be resolved by the
@@ -56,6 +58,8 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 		}
 		b.labels["$"+c] = true
 	}
+	b.authorize(nr)
+	b.fieldErrs = nr.FieldErrors
 	p, err := b.build()
 	if err != nil {
 		var pe *Error
@@ -611,7 +615,9 @@ func (b *builder) planFragment(ctx fctx, parent, cond string, dirs ast.Directive
 		typeCond = ""
 	}
 	fr := out.fragment(typeCond, d)
-	return b.planSelectionSet(ctx, cond, set, fr.sub, path)
+	touched := b.planSelectionSet(ctx, cond, set, fr.sub, path)
+	out.dropEmpty(fr)
+	return touched
 }
 
 func (b *builder) fieldDef(parent, name string) *ast.FieldDefinition {

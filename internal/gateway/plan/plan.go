@@ -167,6 +167,8 @@ type ShapeField struct {
 	// ErrField is set when the field itself failed (never fetched): it
 	// is null with Err wherever it is reached.
 	ErrField bool
+	// ErrCode, when set, is Err's extensions.code.
+	ErrCode string
 }
 
 // Leaf tells how a leaf value is checked before it reaches the client.

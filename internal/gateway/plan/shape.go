@@ -106,7 +106,7 @@ func (b *builder) collect(typ string, sets []ast.SelectionSet) []*ShapeField {
 			sf.Type = def.Type
 		}
 		if fe, ok := b.fieldErrs[sf.Field]; ok {
-			sf.Err, sf.ErrTypes, sf.ErrField = fe.Message, fe.Types, fe.Field
+			sf.Err, sf.ErrTypes, sf.ErrField, sf.ErrCode = fe.Message, fe.Types, fe.Field, fe.Code
 		}
 		if td := b.api.Types[sf.Type.Name()]; td != nil {
 			sf.Enum = td.Kind == ast.Enum

@@ -22,6 +22,10 @@ type Supergraph struct {
 	// Types holds the federation metadata of every composite type of the API
 	// schema (objects, interfaces, unions) and of enums.
 	Types map[string]*Type
+	// Access holds the access rules of protected fields by "Type.field"
+	// (authz.go); AccessScopes lists, sorted, the scopes they name.
+	Access       map[string]*Access
+	AccessScopes []string
 }
 
 // Subgraph is one subgraph of the supergraph.
@@ -309,6 +313,7 @@ func Parse(sdl string) (*Supergraph, error) {
 		return nil, err
 	}
 	sg.API = api
+	sg.Access, sg.AccessScopes = accessRules(doc, defs, api)
 	// Drop metadata of types that are not in the API schema.
 	for n := range sg.Types {
 		if sg.API.Types[n] == nil {
