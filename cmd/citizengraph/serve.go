@@ -47,6 +47,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	stopConsumers, err := startConsumers(ctx, pool, subgraphNames(sgs))
+	if err != nil {
+		return err
+	}
+	defer stopConsumers()
 	mux := http.NewServeMux()
 	var v auth.TokenVerifier
 	if *dev {

@@ -36,6 +36,11 @@ func runSubgraph(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	stopConsumers, err := startConsumers(ctx, pool, subgraphNames(sgs))
+	if err != nil {
+		return err
+	}
+	defer stopConsumers()
 	v := verifier(ctx, *issuer, *audience, *keyRefresh)
 	mux := http.NewServeMux()
 	mux.Handle("/readyz", auth.ReadyHandler(v))

@@ -31,6 +31,7 @@ type Service struct {
 	comuni    map[string]opendata.Comune
 	registry  Registry
 	practices Practices
+	debtors   Debtors
 }
 
 // Option tunes a service.

@@ -332,9 +332,20 @@ type NewPosition struct {
 // CreateDraft stores a DRAFT position with an IUPD from the creditor's
 // sequence.
 func (s *Store) CreateDraft(ctx context.Context, np NewPosition, now time.Time) (string, error) {
-	const op = "payments.Store.CreateDraft"
 	var iupd string
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		iupd, err = createDraftTx(ctx, tx, np, now)
+		return err
+	})
+	return iupd, err
+}
+
+// createDraftTx is CreateDraft inside the caller's transaction tx.
+func createDraftTx(ctx context.Context, tx pgx.Tx, np NewPosition, now time.Time) (string, error) {
+	const op = "payments.Store.CreateDraft"
+	var iupd string
+	err := func() error {
 		var fc string
 		var n int64
 		err := tx.QueryRow(ctx, `update payments.creditors set next_position = next_position + 1
@@ -369,7 +380,7 @@ func (s *Store) CreateDraft(ctx context.Context, np NewPosition, now time.Time) 
 			}
 		}
 		return nil
-	})
+	}()
 	return iupd, apperr.Wrap(op, err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/bus/events"
 )
 
 func installmentsForUpdate(ctx context.Context, tx pgx.Tx, iupd string) ([]Installment, error) {
@@ -42,8 +43,15 @@ func promote(ctx context.Context, tx pgx.Tx, p *Position, now time.Time) error {
 // creditor's sequence and makes it VALID, or PUBLISHED while its validity
 // date lies ahead. check vets the locked position first.
 func (s *Store) Publish(ctx context.Context, iupd string, now time.Time, check func(Position, []Installment) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return publishTx(ctx, tx, iupd, now, check) })
+	return apperr.Wrap("payments.Store.Publish", err)
+}
+
+// publishTx is Publish inside the caller's transaction tx; it publishes
+// payment.position_published on the bus.
+func publishTx(ctx context.Context, tx pgx.Tx, iupd string, now time.Time, check func(Position, []Installment) error) error {
 	const op = "payments.Store.Publish"
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := func() error {
 		p, err := lockPosition(ctx, tx, iupd)
 		if err != nil {
 			return err
@@ -83,8 +91,11 @@ func (s *Store) Publish(ctx context.Context, iupd string, now time.Time, check f
 		}
 		_, err = tx.Exec(ctx, `update payments.positions set status = $2, published_at = $3, updated_at = $3
 			where iupd = $1`, iupd, status, now)
-		return err
-	})
+		if err != nil {
+			return err
+		}
+		return publishPositionEvent(ctx, tx, iupd, events.TopicPositionPublished, now)
+	}()
 	return apperr.Wrap(op, err)
 }
 
@@ -109,7 +120,10 @@ func (s *Store) Invalidate(ctx context.Context, iupd string, now time.Time, chec
 			return err
 		}
 		_, err = tx.Exec(ctx, `update payments.positions set status = 'INVALID', updated_at = $2 where iupd = $1`, iupd, now)
-		return err
+		if err != nil {
+			return err
+		}
+		return publishPositionEvent(ctx, tx, iupd, events.TopicPositionClosed, now)
 	})
 	return apperr.Wrap(op, err)
 }
@@ -197,10 +211,16 @@ func (s *Store) Pay(ctx context.Context, req PayRequest, psp PSP, check func(Pos
 			req.IdempotencyKey, r.ReceiptID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `update payments.positions set paid_cents = paid_cents + $2,
+		var after PositionStatus
+		if err := tx.QueryRow(ctx, `update payments.positions set paid_cents = paid_cents + $2,
 			status = case when paid_cents + $2 >= total_cents then 'PAID' else 'PARTIALLY_PAID' end, updated_at = $3
-			where iupd = $1`, p.IUPD, in.AmountCents, req.Now); err != nil {
+			where iupd = $1 returning status`, p.IUPD, in.AmountCents, req.Now).Scan(&after); err != nil {
 			return err
+		}
+		if after == StatusPaid {
+			if err := publishPositionEvent(ctx, tx, p.IUPD, events.TopicPositionPaid, r.PaidAt); err != nil {
+				return err
+			}
 		}
 		in.Status, in.Receipt = InstallmentPaid, &r
 		res = PaymentResult{Receipt: r, Installment: in}

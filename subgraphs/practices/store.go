@@ -357,7 +357,8 @@ func (s *Store) InsertPractice(ctx context.Context, p Practice, first StatusChan
 }
 
 // publish writes the outbox row of a status change and announces it with
-// pg_notify('practice_status', <event id>), inside the caller's transaction.
+// pg_notify('practice_status', <event id>), then publishes the change on the bus
+// (publishEvents), inside the caller's transaction.
 func publish(ctx context.Context, q querier, p Practice, previous Status, c StatusChange) error {
 	var eventID int64
 	if err := q.QueryRow(ctx, `insert into practices.status_event (practice_id, status, previous_status, at,
@@ -368,7 +369,7 @@ func publish(ctx context.Context, q querier, p Practice, previous Status, c Stat
 	if _, err := q.Exec(ctx, `select pg_notify('practice_status', $1)`, fmt.Sprint(eventID)); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
-	return nil
+	return publishEvents(ctx, q, p, previous, c)
 }
 
 func insertHistory(ctx context.Context, q querier, c StatusChange) error {
@@ -441,6 +442,17 @@ type Change struct {
 func (s *Store) Transition(ctx context.Context, id string, decide func(Locked) (Change, error)) (Practice, error) {
 	var out Practice
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		out, err = transitionTx(ctx, tx, id, decide)
+		return err
+	})
+	return out, err
+}
+
+// transitionTx is Transition inside the caller's transaction tx.
+func transitionTx(ctx context.Context, tx pgx.Tx, id string, decide func(Locked) (Change, error)) (Practice, error) {
+	var out Practice
+	err := func() error {
 		var l Locked
 		p, err := scanPractice(tx.QueryRow(ctx, `select `+practiceCols+`, s.requires_payment, s.max_days
 			from practices.practice p join practices.service s on s.id = p.service_id
@@ -480,7 +492,7 @@ func (s *Store) Transition(ctx context.Context, id string, decide func(Locked) (
 		}
 		out = np
 		return nil
-	})
+	}()
 	return out, err
 }
 

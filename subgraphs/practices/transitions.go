@@ -104,6 +104,9 @@ type Edge struct {
 //	  requestIntegration IN_PROGRESS → INTEGRATION_REQUESTED (note required)
 //	  complete           IN_PROGRESS → COMPLETED
 //	  reject             REGISTERED | IN_PROGRESS → REJECTED (note required)
+//	the payment system (bus events of the payments subgraph, events.go)
+//	  confirmPayment     when the practice's debt position is paid
+//	  withdraw           PAYMENT_PENDING only, when the position is cancelled or expires
 //
 // Anything not listed is an illegal transition.
 var Transitions = []Edge{

@@ -1,0 +1,28 @@
+-- The bus (internal/bus): events this subgraph publishes, written in the
+-- same transaction as the change and announced with pg_notify('bus_payments').
+-- Publishers hold a shared advisory lock (the barrier) from before the row
+-- takes its id until commit, so consumers never skip a row committed late.
+create table payments.outbox (
+    id       bigserial primary key,
+    event_id uuid not null unique,
+    topic    text not null,
+    key      text not null default '',
+    payload  jsonb not null,
+    at       timestamptz not null default now()
+);
+
+-- The bus's consumers of this subgraph: each one's position in its
+-- producer's outbox, and the events it applied (in the same transaction as
+-- their effect: exactly once, by event id).
+create table payments.bus_position (
+    consumer text primary key,
+    id       bigint not null default 0
+);
+
+create table payments.bus_applied (
+    consumer   text not null,
+    event_id   uuid not null,
+    applied_at timestamptz not null default now(),
+    error      text, -- set when the event was refused for good
+    primary key (consumer, event_id)
+);
