@@ -2,6 +2,7 @@ package scalars_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
@@ -40,5 +41,22 @@ func TestClientMistakesAreInvalid(t *testing.T) {
 		if _, err := scalars.UnmarshalInt64(v); err != nil {
 			t.Errorf("Int64 %#v: %v", v, err)
 		}
+	}
+}
+
+func TestGeoJSON(t *testing.T) {
+	g, err := scalars.UnmarshalGeoJSON(map[string]any{"type": "Point", "coordinates": []any{9.19, 45.46}})
+	if err != nil || string(g) != `{"coordinates":[9.19,45.46],"type":"Point"}` {
+		t.Fatalf("%s %v", g, err)
+	}
+	for _, bad := range []any{"{}", map[string]any{"coordinates": []any{}}, 3} {
+		if _, err := scalars.UnmarshalGeoJSON(bad); !apperr.Is(apperr.Invalid, err) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+	var b strings.Builder
+	scalars.MarshalGeoJSON([]byte(`{"type":"Point","coordinates":[9.19,45.46]}`)).MarshalGQL(&b)
+	if b.String() != `{"type":"Point","coordinates":[9.19,45.46]}` {
+		t.Errorf("marshal: %s", b.String())
 	}
 }
