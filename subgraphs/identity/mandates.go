@@ -2,13 +2,11 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -115,37 +113,48 @@ func (a *Mandates) Of(ctx context.Context, fc string, at time.Time) (Principal, 
 	if fc == "" {
 		return out, nil
 	}
-	err := a.db.QueryRow(ctx, `select id::text from identity.person where fiscal_code = $1`, fc).Scan(&out.PersonID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return out, nil
-	}
-	if err != nil {
-		return out, fmt.Errorf("identity: mandates: person: %w", err)
-	}
+	// One statement: the person, then one row per mandate (or one row of
+	// nulls when they hold none); no row for an unknown fiscal code.
 	rows, err := a.db.Query(ctx, `
-		select d.id::text, coalesce(p.id::text, ''), coalesce(p.fiscal_code, ''),
-		       coalesce(o.id::text, ''), coalesce(o.fiscal_code, ''), d.areas, d.services
-		from identity.delegation d
-		left join identity.person p on p.id = d.delegator_person_id
-		left join identity.organization o on o.id = d.delegator_organization_id
-		where d.delegate_id = $1 and d.revoked_at is null
-		  and d.valid_from <= $2 and (d.valid_to is null or d.valid_to > $2)
-		union all
-		select '', '', '', o.id::text, o.fiscal_code, '{}'::text[], '{}'::text[]
-		from identity.organization o where o.legal_representative_id = $1
-		order by 1, 4`, out.PersonID, at)
+		select me.id::text, m.did, m.pid, m.pfc, m.oid, m.ofc, m.areas, m.services
+		from identity.person me
+		left join lateral (
+			select d.id::text did, coalesce(p.id::text, '') pid, coalesce(p.fiscal_code, '') pfc,
+			       coalesce(o.id::text, '') oid, coalesce(o.fiscal_code, '') ofc, d.areas, d.services
+			from identity.delegation d
+			left join identity.person p on p.id = d.delegator_person_id
+			left join identity.organization o on o.id = d.delegator_organization_id
+			where d.delegate_id = me.id and d.revoked_at is null
+			  and d.valid_from <= $2 and (d.valid_to is null or d.valid_to > $2)
+			union all
+			select '', '', '', o.id::text, o.fiscal_code, '{}'::text[], '{}'::text[]
+			from identity.organization o where o.legal_representative_id = me.id
+		) m on true
+		where me.fiscal_code = $1
+		order by m.did, m.oid`, fc, at)
 	if err != nil {
 		return out, fmt.Errorf("identity: mandates: %w", err)
 	}
-	out.Mandates, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mandate, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var did, pid, pfc, oid, ofc *string
 		var m Mandate
-		err := r.Scan(&m.DelegationID, &m.PersonID, &m.PersonFiscalCode, &m.OrganizationID, &m.OrganizationFiscalCode, &m.Areas, &m.Services)
+		if err := rows.Scan(&out.PersonID, &did, &pid, &pfc, &oid, &ofc, &m.Areas, &m.Services); err != nil {
+			return out, fmt.Errorf("identity: mandates: %w", err)
+		}
+		if out.Mandates == nil {
+			out.Mandates = []Mandate{} // a registered person: mandates known, maybe none
+		}
+		if did == nil {
+			continue // the person holds no mandate
+		}
+		m.DelegationID, m.PersonID, m.PersonFiscalCode, m.OrganizationID, m.OrganizationFiscalCode = *did, *pid, *pfc, *oid, *ofc
 		for i, s := range m.Services {
 			m.Services[i] = strings.ToLower(s)
 		}
-		return m, err
-	})
-	if err != nil {
+		out.Mandates = append(out.Mandates, m)
+	}
+	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("identity: mandates: %w", err)
 	}
 	return out, nil
