@@ -657,8 +657,13 @@ func (st *opState) alias(t *ast.Definition, sc *scope, name, sig string) string 
 	}
 	if g.f.Aliases && g.chance(0.2) {
 		// Reuse an existing alias of the same field, or a fresh one.
-		for k, e := range sc.keys {
-			if e.sig == sig && k != name && g.chance(0.5) {
+		keys := make([]string, 0, len(sc.keys))
+		for k := range sc.keys {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // map order would make a seed's operations vary
+		for _, k := range keys {
+			if sc.keys[k].sig == sig && k != name && g.chance(0.5) {
 				return k + ": "
 			}
 		}
