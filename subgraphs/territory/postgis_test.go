@@ -47,7 +47,7 @@ func TestMigrationSaysWhenPostGISCannotBeCreated(t *testing.T) {
 		}
 		defer admin.Close(context.Background())
 		admin.Exec(context.Background(), "drop database if exists "+dbName+" with (force)") //nolint:errcheck
-		admin.Exec(context.Background(), "drop role if exists "+role)                      //nolint:errcheck
+		admin.Exec(context.Background(), "drop role if exists "+role)                       //nolint:errcheck
 	})
 	u, err := url.Parse(server)
 	if err != nil {
