@@ -336,3 +336,27 @@ func TestAuthorizationWithoutAnAuthorizer(t *testing.T) {
 		t.Errorf("trusting the subgraphs: got %s, want %s", got, want)
 	}
 }
+
+// BenchmarkAuthorization answers one operation with protected fields as
+// the first party and as an app missing a scope, against the same gateway
+// trusting the subgraphs (no check at all) as the reference.
+func BenchmarkAuthorization(b *testing.B) {
+	const q = `{ town me { name email fiscalCode } }`
+	for _, c := range []struct {
+		name   string
+		opts   gateway.Options
+		caller string
+	}{
+		{"trust-subgraphs", gateway.Options{TrustSubgraphs: true}, firstParty},
+		{"first-party", gateway.Options{Authorizer: testAuthorizer}, firstParty},
+		{"app-missing-scope", gateway.Options{Authorizer: testAuthorizer}, appNone},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h, _, _ := authzGateway(b, c.opts)
+			b.ReportAllocs()
+			for b.Loop() {
+				authzPost(b, h, c.caller, q)
+			}
+		})
+	}
+}

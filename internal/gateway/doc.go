@@ -10,4 +10,10 @@
 // the API schema, the parsed-query cache and automatic persisted queries.
 // Depth, alias and cost limits reject expensive operations with a clear
 // error and an extensions.code.
+//
+// The supergraph's @authenticated and @requiresScopes are honoured against
+// the caller an Options.Authorizer names (authorize.go): fields the caller
+// may not see are never fetched and answer null with
+// UNAUTHORIZED_FIELD_OR_TYPE; Options.TrustSubgraphs leaves them to the
+// subgraphs.
 package gateway
