@@ -56,6 +56,22 @@ func (p *Postgres) Step(ctx context.Context, c Consumer) (int, error) {
 	if err := c.check(); err != nil {
 		return 0, err
 	}
+	n, err := p.step(ctx, c, false)
+	if errors.Is(err, errCareful) {
+		// A handler failed in the fast path, which rolled the whole batch
+		// back: apply it again event by event, each in a savepoint.
+		return p.step(ctx, c, true)
+	}
+	return n, err
+}
+
+// errCareful rolls a fast batch back so that it runs event by event.
+var errCareful = errors.New("bus: handler failed in a batch")
+
+// step applies one batch. Fast: every applied mark in one statement, then
+// the handlers in order in the batch's transaction. Careful: each event in
+// a savepoint of its own, so a failure keeps the events before it.
+func (p *Postgres) step(ctx context.Context, c Consumer, careful bool) (int, error) {
 	if _, err := p.pool.Exec(ctx, `insert into `+c.Schema+`.bus_position (consumer) values ($1) on conflict do nothing`, c.Name); err != nil {
 		return 0, fmt.Errorf("bus: %s: position: %w", c.Name, err)
 	}
@@ -114,7 +130,39 @@ func (p *Postgres) Step(ctx context.Context, c Consumer) (int, error) {
 			return fmt.Errorf("read %s.outbox: %w", c.Source, err)
 		}
 		last := -1
+		if !careful && len(batch) > 0 {
+			ids := make([]string, len(batch))
+			for i, r := range batch {
+				ids[i] = r.e.ID
+			}
+			rows, err := tx.Query(ctx, `insert into `+c.Schema+`.bus_applied (consumer, event_id)
+				select $1, unnest($2::uuid[]) on conflict do nothing returning event_id::text`, c.Name, ids)
+			if err != nil {
+				return fmt.Errorf("applied marks: %w", err)
+			}
+			fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return fmt.Errorf("applied marks: %w", err)
+			}
+			isFresh := make(map[string]bool, len(fresh))
+			for _, id := range fresh {
+				isFresh[id] = true
+			}
+			for _, r := range batch {
+				if !isFresh[r.e.ID] {
+					continue
+				}
+				if err := c.Handle(ctx, tx, r.e); err != nil {
+					return errCareful
+				}
+				applied = append(applied, r.e)
+			}
+			last = len(batch) - 1
+		}
 		for i, r := range batch {
+			if !careful {
+				break
+			}
 			ok, err := p.apply(ctx, tx, c, r.e)
 			if err != nil {
 				hErr = fmt.Errorf("bus: %s: event %s (%s): %w", c.Name, r.e.ID, r.e.Topic, err)
