@@ -9,6 +9,7 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
+	"github.com/citizengraph/citizengraph/subgraphs/payments"
 )
 
 type busPractice struct {
@@ -241,4 +242,90 @@ func TestFeePracticeThroughTheBus(t *testing.T) {
 		t.Fatalf("%d events refused (%v)", applied, err)
 	}
 	t.Logf("exactly once after restart with two instances: %d positions, %d submissions, %d messages for %d practices", positions, submitted, messages, len(ids))
+}
+
+// TestFeeReminderAndExpiry: an unpaid CIE fee is reminded once near its due
+// date and, past it, expires and withdraws the practice; the citizen and
+// their delegate for messages get one message per step (the delegate's
+// copy says on whose behalf), a delegate for payments only gets none.
+func TestFeeReminderAndExpiry(t *testing.T) {
+	ctx := context.Background()
+	_, pool, iss, srv := serveGraph(t, seedgen.Params{People: 40, Seed: 12})
+	url := srv.URL + "/graphql"
+	const milano = "015146"
+	var ids, fcs []string
+	rows, err := pool.Query(ctx, `select id::text, fiscal_code from identity.person order by fiscal_code limit 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, fc string
+		if err := rows.Scan(&id, &fc); err != nil {
+			t.Fatal(err)
+		}
+		ids, fcs = append(ids, id), append(fcs, fc)
+	}
+	var cie string
+	if err := pool.QueryRow(ctx, `select id::text from practices.service where slug = 'carta-identita-elettronica'`).Scan(&cie); err != nil {
+		t.Fatal(err)
+	}
+	// ids[1] holds a delegation for messages, ids[2] one for payments only.
+	if _, err := pool.Exec(ctx, `delete from identity.delegation where delegator_person_id = $1 or delegate_id = any($2::uuid[])`, ids[0], ids[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `insert into identity.delegation (id, delegator_person_id, delegate_id, valid_from, areas) values
+		(gen_random_uuid(), $1, $2, now() - interval '1 day', '{MESSAGES}'),
+		(gen_random_uuid(), $1, $3, now() - interval '1 day', '{PAYMENTS}')`, ids[0], ids[1], ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	citizen, err := iss.Token(auth.Claims{FiscalCode: fcs[0], Roles: []string{auth.RoleCitizen}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := startConsumers(ctx, pool, subgraphNames(registry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	id, _ := newSubmittedPractice(t, url, citizen, cie, milano, ids[0])
+	var pr busPractice
+	eventually(t, "the debt position", func() bool {
+		pr = readPractice(t, url, citizen, id)
+		return len(pr.Practice.Payments) == 1 && pr.Practice.Payments[0].Status == "VALID"
+	})
+	due, err := time.Parse(time.DateOnly, pr.Practice.Payments[0].Installments[0].DueDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := payments.NewStore(pool)
+	for k, want := range []int{1, 0} { // reminded once, not twice
+		if r, _, err := store.Sweep(ctx, due.AddDate(0, 0, -2), 100); err != nil || r != want {
+			t.Fatalf("sweep %d two days before the due date: %d reminders (%v), want %d", k, r, err, want)
+		}
+	}
+	if _, x, err := store.Sweep(ctx, due.AddDate(0, 0, 1), 100); err != nil || x != 1 {
+		t.Fatalf("sweep after the due date: %d expired (%v), want 1", x, err)
+	}
+	eventually(t, "the practice withdrawn", func() bool { return readPractice(t, url, citizen, id).Practice.Status == "WITHDRAWN" })
+	count := func(person string) int {
+		var n int
+		if err := pool.QueryRow(ctx, `select count(*) from identity.message where practice_id = $1 and recipient_id = $2`, id, person).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// PAYMENT_PENDING, the notice, the reminder, WITHDRAWN.
+	eventually(t, "four messages each", func() bool { return count(ids[0]) >= 4 && count(ids[1]) >= 4 })
+	time.Sleep(300 * time.Millisecond)
+	if a, d, p := count(ids[0]), count(ids[1]), count(ids[2]); a != 4 || d != 4 || p != 0 {
+		t.Fatalf("messages: citizen %d, delegate for messages %d, delegate for payments %d; want 4, 4, 0", a, d, p)
+	}
+	var subject string
+	if err := pool.QueryRow(ctx, `select subject from identity.message where recipient_id = $1 and subject like 'Per %Promemoria%'`, ids[1]).Scan(&subject); err != nil {
+		t.Fatalf("the delegate's reminder: %v", err)
+	}
+	h := readPractice(t, url, citizen, id).Practice.History
+	if last := h[len(h)-1]; last.Status != "WITHDRAWN" || last.Actor.Kind != "SYSTEM" {
+		t.Fatalf("history %+v: want the payment system to withdraw it", h)
+	}
 }

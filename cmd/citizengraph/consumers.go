@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -43,7 +44,8 @@ func busConsumers(pool *pgxpool.Pool, names []string) ([]bus.Consumer, error) {
 }
 
 // startConsumers runs the bus consumers of the named subgraphs on pool
-// until ctx ends or the returned stop is called (which waits for them).
+// until ctx ends or the returned stop is called (which waits for them);
+// with payments, also its sweep every minute (reminders, expiries).
 func startConsumers(ctx context.Context, pool *pgxpool.Pool, names []string) (stop func(), err error) {
 	cs, err := busConsumers(pool, names)
 	if err != nil || len(cs) == 0 {
@@ -51,6 +53,25 @@ func startConsumers(ctx context.Context, pool *pgxpool.Pool, names []string) (st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	if slices.Contains(names, "payments") {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			store := payments.NewStore(pool)
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				if _, _, err := store.Sweep(ctx, time.Now(), 500); err != nil && ctx.Err() == nil {
+					slog.Error("payments sweep", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -24,5 +24,10 @@
 // practices and payments services consult it through interfaces of their
 // own; it reads only identity's tables.
 //
+// [Notices] consumes practices' and payments' events from the bus and
+// writes the messages they call for (notices.go): one per status change,
+// notice to pay and reminder, to the person concerned and their delegates
+// for messages, with the channels their preferences choose.
+//
 // The package has no GraphQL imports: resolvers/identity adapts it.
 package identity

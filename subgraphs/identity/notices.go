@@ -60,7 +60,7 @@ func (n *Notices) Consumers() []bus.Consumer {
 		{Name: "identity.practice-messages", Schema: Schema, Source: events.SourcePractices,
 			Topics: []string{events.TopicPracticeStatusChanged}, Handle: n.practiceChanged},
 		{Name: "identity.payment-messages", Schema: Schema, Source: events.SourcePayments,
-			Topics: []string{events.TopicPositionPublished}, Handle: n.positionPublished},
+			Topics: []string{events.TopicPositionPublished, events.TopicNoticeDueSoon}, Handle: n.payment},
 	}
 }
 
@@ -146,6 +146,30 @@ func (n *Notices) practiceChanged(ctx context.Context, tx pgx.Tx, e bus.Event) e
 	}
 	d := draft{subject: subject, body: body + "\n\n" + link, practiceID: ev.PracticeID}
 	return n.deliver(ctx, tx, e, ev.Applicant, ev.ServiceID, d)
+}
+
+func (n *Notices) payment(ctx context.Context, tx pgx.Tx, e bus.Event) error {
+	if e.Topic == events.TopicNoticeDueSoon {
+		return n.dueSoon(ctx, tx, e)
+	}
+	return n.positionPublished(ctx, tx, e)
+}
+
+// dueSoon reminds the debtor of an unpaid notice near its due date.
+func (n *Notices) dueSoon(ctx context.Context, tx pgx.Tx, e bus.Event) error {
+	var ev events.NoticeDueSoon
+	if err := e.Decode(&ev); err != nil {
+		return err
+	}
+	due := mustDate(ev.Notice.DueDate)
+	body := fmt.Sprintf("Ti ricordiamo che l'avviso di pagamento pagoPA di %s (%s) di **%s** scade il **%s**.\n\nCodice avviso %s: [paga ora](%s).",
+		ev.CreditorName, ev.Description, euro(ev.Notice.AmountCents), day(due), ev.Notice.NoticeNumber, n.NoticeLink(ev.Notice.NoticeNumber))
+	if ev.PracticeID != "" {
+		body += fmt.Sprintf(" Senza il pagamento la domanda collegata sarà archiviata: [apri la pratica](%s).", n.PracticeLink(ev.PracticeID))
+	}
+	d := draft{subject: clipRunes("Promemoria: avviso in scadenza il "+day(due), 120), body: body, due: &due,
+		practiceID: ev.PracticeID, notice: ev.Notice.NoticeNumber, iupd: ev.IUPD}
+	return n.deliver(ctx, tx, e, ev.Debtor, "", d)
 }
 
 func (n *Notices) positionPublished(ctx context.Context, tx pgx.Tx, e bus.Event) error {

@@ -45,6 +45,14 @@
 //     relative); the payer, from the token, is recorded;
 //   - third-party tokens need payments:read or payments:write.
 //
+// Events (events.go, sweep.go; internal/bus): a practice submitted for a
+// service with a fee (practice.submitted) becomes a published position for
+// the applicant, linked to the practice; publishing, full payment,
+// invalidation and expiry publish payment.position_published,
+// payment.position_paid and payment.position_closed in the same
+// transaction; Store.Sweep reminds unpaid notices near their due date
+// (payment.notice_due_soon) and expires practices' positions past it.
+//
 // Payments are idempotent by a client-chosen key: the installment row is
 // locked, the key is claimed in the same transaction, and only then is the
 // [PSP] asked to charge, so retries and concurrent attempts charge once.

@@ -8,6 +8,13 @@
 // practices.status_event followed by pg_notify('practice_status', <event
 // id>), so live subscribers can replay from a cursor and lose nothing.
 //
+// Every change is also published on the bus (events.go, internal/bus) in
+// the same transaction: practice.status_changed, and practice.submitted with
+// the fee of the service card (FeeTerms: taxonomy and days to pay). The
+// practices consumer applies payments' events: a paid position confirms
+// the payment (PAYMENT_PENDING → SUBMITTED, actor SYSTEM), an expired or
+// invalidated one withdraws a practice still waiting for it.
+//
 // Applicants and authorization (authz.go): the applicant of a new practice
 // is the caller, the person the identity subgraph's [Registry] knows under
 // the token's fiscal code. The caller files for another person, or for an

@@ -114,3 +114,18 @@ type PositionClosed struct {
 	Comune     string `json:"comune"`
 	Status     string `json:"status"` // INVALID or EXPIRED
 }
+
+// TopicNoticeDueSoon: an unpaid notice is due within a few days
+// (payments → identity: a reminder).
+const TopicNoticeDueSoon = "payment.notice_due_soon"
+
+// NoticeDueSoon is published once per unpaid installment near its due date.
+type NoticeDueSoon struct {
+	IUPD         string `json:"iupd"`
+	PracticeID   string `json:"practiceId,omitempty"`
+	Debtor       Party  `json:"debtor"`
+	Comune       string `json:"comune"`
+	CreditorName string `json:"creditorName"`
+	Description  string `json:"description"`
+	Notice       Notice `json:"notice"`
+}
