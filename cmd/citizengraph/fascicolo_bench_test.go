@@ -78,8 +78,18 @@ func newFascicoloGraph(tb testing.TB, pool *pgxpool.Pool) *fascicoloGraph {
 		tb.Fatal(err)
 	}
 	v := auth.NewStaticVerifierWith(iss.URL(), iss.Audience(), auth.VerifierOptions{}, iss.PublicKey())
+	// CITIZENGRAPH_BENCH_LOADER_WAIT (a duration) sets the loaders' window,
+	// to see what the windows cost.
+	var wait time.Duration
+	if w := os.Getenv("CITIZENGRAPH_BENCH_LOADER_WAIT"); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		wait = d
+	}
 	mux := http.NewServeMux()
-	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v}, registry(), gateway.Options{}, gateway.HandlerOptions{}); err != nil {
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v, LoaderWait: wait}, registry(), gateway.Options{}, gateway.HandlerOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(mux)
