@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -181,5 +183,52 @@ func TestServeGatewayRefusesProtectedFields(t *testing.T) {
 		if e.Extensions["code"] == unauth {
 			t.Errorf("client credentials with the scope refused by the gateway: %+v", e)
 		}
+	}
+}
+
+// TestGatewayCommandAuthorization runs the gateway command, which verifies
+// no token, in front of subgraphs nobody listens on: by default it
+// refuses a protected field to a caller with a token without fetching it
+// (a fetch would fail with SUBREQUEST_*), and still fetches public ones;
+// with --authorization=subgraphs it fetches the protected field too.
+func TestGatewayCommandAuthorization(t *testing.T) {
+	dead := "http://" + freeAddr(t) + "/graphql"
+	supergraphFile := filepath.Join("..", "..", "schema", "supergraph.graphqls")
+	start := func(mode string) string {
+		addr := freeAddr(t)
+		args := []string{"--supergraph", supergraphFile, "--addr", addr, "--authorization=" + mode}
+		for _, n := range []string{"culture", "identity", "payments", "practices", "territory"} {
+			args = append(args, "--subgraph", n+"="+dead)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- runGateway(ctx, args) }()
+		t.Cleanup(func() { cancel(); <-done })
+		waitHealthy(t, "http://"+addr)
+		return "http://" + addr + "/graphql"
+	}
+	codes := func(r gqlResult) map[string]string {
+		out := map[string]string{}
+		for _, e := range r.Errors {
+			c, _ := e.Extensions["code"].(string)
+			if strings.HasPrefix(c, "SUBREQUEST_") {
+				c = "SUBREQUEST"
+			}
+			out[fmt.Sprint(e.Path)] = c
+		}
+		return out
+	}
+	const q = `{ me { id } comune(istatCode: "015146") { name } }`
+	got := codes(call(t, start("gateway"), "a.token.nobody.verifies", q, nil))
+	if want := map[string]string{"[me]": gateway.CodeUnauthorized, "[comune]": "SUBREQUEST"}; !maps.Equal(got, want) {
+		t.Errorf("--authorization=gateway: errors %v, want %v", got, want)
+	}
+	got = codes(call(t, start("subgraphs"), "a.token.nobody.verifies", q, nil))
+	if want := map[string]string{"[me]": "SUBREQUEST", "[comune]": "SUBREQUEST"}; !maps.Equal(got, want) {
+		t.Errorf("--authorization=subgraphs: errors %v, want %v", got, want)
+	}
+	err := runGateway(context.Background(), []string{"--supergraph", supergraphFile, "--addr", freeAddr(t), "--authorization=anyone"})
+	if err == nil || !strings.Contains(err.Error(), "--authorization") {
+		t.Errorf("--authorization=anyone: %v, want a flag error", err)
 	}
 }
