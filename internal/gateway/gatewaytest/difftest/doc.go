@@ -128,7 +128,8 @@
 // at a load average of 15). 34 regression cases; 34 spec cases of the
 // reference, 19 of its result coercion, and 55 conformance goldens it
 // matches. A developer run with the final generator, seed 900 (6000
-// documents, 10869 operations), agrees; earlier runs that found F16–F19
-// and then agreed: seeds 200, 300, 500, 600 (size 3), 700 (size 2). Findings F1–F19, by kind, with gwcore's fixes (17 fixed;
-// F1 tolerated in CI, F19 off in CI): /work/notes/difftest-findings.md.
+// documents, 10869 operations), agrees; earlier long runs (seeds 200, 300,
+// 500, 600 at size 3, 700 at size 2) found F16 and F17 and agreed
+// otherwise. Findings F1–F19 by kind, with gwcore's fixes (17 fixed; F1
+// tolerated in CI, F19 off in CI): /work/notes/difftest-findings.md.
 package difftest
