@@ -35,7 +35,6 @@ import (
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
-	"github.com/citizengraph/citizengraph/internal/gateway/normalize"
 	"github.com/citizengraph/citizengraph/internal/gateway/plan"
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
@@ -241,7 +240,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if kind == "" {
 		kind = string(ast.Query)
 	}
-	if err := normalize.CheckVariables(g.sg.API, oc.Operation, oc.Variables); err != nil {
+	if err := (variableCheck{api: g.sg.API}).MutateOperationContext(ctx, oc); err != nil {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
@@ -513,6 +512,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	// document before it is checked: a query they fill in was checked when
 	// it was stored.
 	srv.Use(guard.NewExtension(g.sg.API, g.limits, queries))
+	srv.Use(variableCheck{api: g.sg.API})
 	if !opts.RequireTrusted {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: guard.NewAPQCache(1000)})
 	}

@@ -94,10 +94,12 @@ func (e *Extension) MutateOperationContext(ctx context.Context, _ *graphql.Opera
 // Rules returns gqlparser's default validation rules with
 // OverlappingFieldsCanBeMerged replaced by OverlappingFieldsRule, which
 // takes time linear in the operation expanded, where gqlparser's compares
-// every pair of fields with the same response name.
+// every pair of fields with the same response name, and IntRangeRule
+// added.
 func Rules() *rules.Rules {
 	r := rules.NewDefaultRules()
 	r.ReplaceRule(rules.OverlappingFieldsCanBeMergedRule.Name, OverlappingFieldsRule.RuleFunc)
+	r.AddRule(IntRangeRule.Name, IntRangeRule.RuleFunc)
 	return r
 }
 

@@ -55,7 +55,7 @@ func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor
 			status = http.StatusUnprocessableEntity
 		}
 		w.WriteHeader(status)
-		POST{}.write(w, &buf, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlErr))
+		POST{}.writeRequestError(w, &buf, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gqlErr))
 		return
 	}
 	if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op == nil || op.Operation != ast.Query {

@@ -75,11 +75,11 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBodyTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)}))
+			t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBodyTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)}))
 			return
 		}
 		w.WriteHeader(http.StatusBadRequest)
-		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "could not read the request body")}))
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "could not read the request body")}))
 		return
 	}
 	var params graphql.RawParams
@@ -87,12 +87,12 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	dec.UseNumber()
 	if err := dec.Decode(&params); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body is not a GraphQL request in JSON: %s", jsonProblem(err))}))
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body is not a GraphQL request in JSON: %s", jsonProblem(err))}))
 		return
 	}
 	if dec.More() {
 		w.WriteHeader(http.StatusBadRequest)
-		t.write(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body holds more than one JSON value")}))
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body holds more than one JSON value")}))
 		return
 	}
 	params.Headers = r.Header
@@ -110,7 +110,7 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 			}
 		}
 		w.WriteHeader(status)
-		t.write(w, buf, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		t.writeRequestError(w, buf, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
@@ -147,9 +147,20 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// write renders a response like encoding/json would (errors, data,
-// extensions), copying Data as is.
-func (POST) write(w io.Writer, buf *bytes.Buffer, resp *graphql.Response) {
+// write renders the response of an executed operation like encoding/json
+// would (errors, data, extensions), copying Data as is.
+func (t POST) write(w io.Writer, buf *bytes.Buffer, resp *graphql.Response) {
+	t.render(w, buf, resp, true)
+}
+
+// writeRequestError renders a request error: one raised before execution
+// began (a body, parse, validation, limit or variable-coercion error), which
+// per the GraphQL spec (§7.1.1) and GraphQL over HTTP has no "data" entry.
+func (t POST) writeRequestError(w io.Writer, buf *bytes.Buffer, resp *graphql.Response) {
+	t.render(w, buf, resp, false)
+}
+
+func (POST) render(w io.Writer, buf *bytes.Buffer, resp *graphql.Response, executed bool) {
 	buf.Reset()
 	buf.WriteByte('{')
 	if len(resp.Errors) > 0 {
@@ -159,17 +170,26 @@ func (POST) write(w io.Writer, buf *bytes.Buffer, resp *graphql.Response) {
 			b = []byte(`[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]`)
 		}
 		buf.Write(b)
-		buf.WriteByte(',')
 	}
-	buf.WriteString(`"data":`)
-	if len(resp.Data) == 0 {
-		buf.WriteString("null")
-	} else {
-		buf.Write(resp.Data)
+	sep := len(resp.Errors) > 0
+	if executed {
+		if sep {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"data":`)
+		if len(resp.Data) == 0 {
+			buf.WriteString("null")
+		} else {
+			buf.Write(resp.Data)
+		}
+		sep = true
 	}
 	if len(resp.Extensions) > 0 {
 		if b, err := json.Marshal(resp.Extensions); err == nil {
-			buf.WriteString(`,"extensions":`)
+			if sep {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(`"extensions":`)
 			buf.Write(b)
 		}
 	}
