@@ -214,8 +214,8 @@ func mustDate(s string) time.Time {
 func (n *Notices) deliver(ctx context.Context, tx pgx.Tx, e bus.Event, to events.Party, service string, d draft) error {
 	now := n.now().UTC().Truncate(time.Microsecond)
 	var personID string
-	err := tx.QueryRow(ctx, `select id::text from identity.person where id::text = $1 or fiscal_code = $2
-		order by (id::text = $1) desc limit 1`, strings.ToLower(to.PersonID), strings.ToUpper(to.FiscalCode)).Scan(&personID)
+	err := tx.QueryRow(ctx, `select id::text from identity.person where fiscal_code = $1`,
+		strings.ToUpper(strings.TrimSpace(to.FiscalCode))).Scan(&personID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // nobody registered to tell
 	}
