@@ -42,15 +42,15 @@ func (g *Gateway) accessLabels(ctx context.Context, oc *graphql.OperationContext
 	if !authenticated && allows == nil {
 		return labels
 	}
-	out := make(map[string]bool, len(labels)+len(g.sg.AccessScopes)+1)
+	out := make(map[string]bool, len(labels)+len(g.scopes)+1)
 	for l, on := range labels {
 		out[l] = on
 	}
 	out[plan.LabelAuthenticated] = authenticated
 	if allows != nil {
-		for _, s := range g.sg.AccessScopes {
+		for i, s := range g.sg.AccessScopes {
 			if allows(s) {
-				out[plan.ScopeLabel(s)] = true
+				out[g.scopes[i]] = true
 			}
 		}
 	}

@@ -120,6 +120,7 @@ type Gateway struct {
 	percents   []percentLabel
 	enabled    map[string]bool
 	metrics    *metrics
+	scopes     []string // plan.ScopeLabel of each scope the supergraph names
 	bufs       sync.Pool
 	// data recycles response data buffers: the JSON POST transport hands
 	// them back once written.
@@ -176,6 +177,9 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 		g.enabled[l] = true
 	}
 	g.percents = percentLabels(sg)
+	for _, s := range sg.AccessScopes {
+		g.scopes = append(g.scopes, plan.ScopeLabel(s))
+	}
 	return g, nil
 }
 
