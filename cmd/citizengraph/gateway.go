@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -91,18 +90,7 @@ func runGateway(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	if *debugAddr != "" {
-		dbg := http.NewServeMux()
-		dbg.HandleFunc("/debug/pprof/", pprof.Index)
-		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		dbg.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		go func() {
-			if err := listenAndServe(ctx, *debugAddr, dbg); err != nil {
-				slog.Error("debug listener", "err", err)
-			}
-		}()
-	}
+	serveDebug(ctx, *debugAddr)
 	slog.Info("gateway listening", "url", "http://"+*addr+"/graphql", "subgraphs", len(urls))
 	return listenAndServe(ctx, *addr, mux)
 }
