@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -77,7 +78,7 @@ func Operation(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefi
 		n.res.Operation = &out
 		return n.res
 	}
-	sel, err := n.selectionSet(root, []ast.SelectionSet{op.SelectionSet})
+	sel, err := n.selectionSet(root, []ast.SelectionSet{op.SelectionSet}, nil)
 	if err != nil {
 		n.res.RequestError = err.Message
 		sel = nil
@@ -120,13 +121,22 @@ type entry struct {
 	field *ast.Field
 	frag  *ast.InlineFragment
 	sets  []ast.SelectionSet
+	// seen are the fragments already spread where a fragment entry
+	// stands: CollectFields skips a repeated spread before reading its
+	// directives, also inside a later type condition.
+	seen map[string]bool
 }
 
 // selectionSet collects sets on parent; the error is that of a condition
-// that could not be evaluated.
-func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.SelectionSet, *FieldError) {
+// that could not be evaluated. seen are the fragments spread before, in the
+// enclosing collection, where sets stand (nil for a field's subselection).
+func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet, seen map[string]bool) (ast.SelectionSet, *FieldError) {
 	var order []*entry
 	byKey := map[string]*entry{}
+	// visited are the fragment spreads collected so far, as graphql-js's
+	// collectFields keeps them: a repeated spread is skipped before its
+	// @skip/@include are evaluated.
+	visited := maps.Clone(seen)
 	pdef := n.schema.Types[parent]
 	abstract := pdef != nil && pdef.IsAbstractType()
 	var walk func(set ast.SelectionSet) string
@@ -172,16 +182,30 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 					e.sets = append(e.sets, s.SelectionSet)
 				}
 			case *ast.InlineFragment:
-				if err := n.fragment(parent, abstract, s.TypeCondition, s.Directives, s.SelectionSet, s.ObjectDefinition, s.Position, walk, &order); err != "" {
+				if err := n.fragment(parent, abstract, s.TypeCondition, s.Directives, s.SelectionSet, s.ObjectDefinition, s.Position, walk, &order, visited); err != "" {
 					return err
 				}
 			case *ast.FragmentSpread:
+				if visited[s.Name] {
+					continue
+				}
+				keep, err := n.include(s.Directives)
+				if err != "" {
+					return err
+				}
+				if !keep {
+					continue
+				}
+				if visited == nil {
+					visited = map[string]bool{}
+				}
+				visited[s.Name] = true
 				fr := n.doc.Fragments.ForName(s.Name)
 				if fr == nil || slices.Contains(n.spreads, s.Name) {
 					continue
 				}
 				n.spreads = append(n.spreads, s.Name)
-				err := n.fragment(parent, abstract, fr.TypeCondition, s.Directives, fr.SelectionSet, fr.Definition, s.Position, walk, &order)
+				err = n.fragment(parent, abstract, fr.TypeCondition, nil, fr.SelectionSet, fr.Definition, s.Position, walk, &order, visited)
 				n.spreads = n.spreads[:len(n.spreads)-1]
 				if err != "" {
 					return err
@@ -199,7 +223,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 	out := make(ast.SelectionSet, 0, len(order))
 	for _, e := range order {
 		if e.frag != nil {
-			sub, err := n.selectionSet(e.frag.TypeCondition, e.sets)
+			sub, err := n.selectionSet(e.frag.TypeCondition, e.sets, e.seen)
 			if err != nil {
 				// The failure holds for the runtime types the fragment
 				// applies to, the only ones that collect it.
@@ -230,7 +254,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 		f := e.field
 		if t := n.fieldType(parent, f.Name); t != "" {
 			if d := n.schema.Types[t]; d != nil && d.IsCompositeType() {
-				sub, err := n.selectionSet(t, e.sets)
+				sub, err := n.selectionSet(t, e.sets, nil)
 				if fe, ok := n.res.FieldErrors[f]; ok && fe.Field {
 					err = nil
 				}
@@ -261,7 +285,7 @@ func (n *normalizer) selectionSet(parent string, sets []ast.SelectionSet) (ast.S
 // type condition always applies, dropped when it never does, else merged
 // with the other fragments on the same type condition.
 func (n *normalizer) fragment(parent string, abstract bool, cond string, dirs ast.DirectiveList, set ast.SelectionSet,
-	def *ast.Definition, pos *ast.Position, walk func(ast.SelectionSet) string, order *[]*entry) string {
+	def *ast.Definition, pos *ast.Position, walk func(ast.SelectionSet) string, order *[]*entry, visited map[string]bool) string {
 	keep, err := n.include(dirs)
 	if err != "" || !keep {
 		return err
@@ -280,7 +304,8 @@ func (n *normalizer) fragment(parent string, abstract bool, cond string, dirs as
 	}
 	// Each fragment keeps its place: the response's key order is decided
 	// per concrete type by CollectFields over the fragments in order.
-	e := &entry{frag: &ast.InlineFragment{TypeCondition: cond, ObjectDefinition: def, Position: pos}, sets: []ast.SelectionSet{set}}
+	e := &entry{frag: &ast.InlineFragment{TypeCondition: cond, ObjectDefinition: def, Position: pos}, sets: []ast.SelectionSet{set},
+		seen: maps.Clone(visited)}
 	*order = append(*order, e)
 	return ""
 }

@@ -105,3 +105,48 @@ func TestNullCondition(t *testing.T) {
 		t.Fatalf("false is not null: %q %v", r.RequestError, r.FieldErrors)
 	}
 }
+
+// TestRepeatedSpread follows graphql-js's collectFields: a fragment spread
+// already collected in the selection set is skipped before its conditions
+// are read, so a null condition on the repeat is no error; a spread that was
+// excluded is not collected, and its repeat is evaluated.
+func TestRepeatedSpread(t *testing.T) {
+	for _, tc := range []struct {
+		name, query string
+		fieldErrs   int
+		want        string
+	}{
+		{
+			name:  "repeat after a collected spread is skipped",
+			query: `query ($c: Boolean = true) { me { ...F ...F @include(if: $c) } } fragment F on User { name }`,
+			want:  `query ($c: Boolean = true) { me { name } }`,
+		},
+		{
+			name:  "repeat inside a later type condition is skipped",
+			query: `query ($c: Boolean = true) { search { ...R ... on User { ...R @include(if: $c) } } } fragment R on Result { __typename }`,
+			want:  `query ($c: Boolean = true) { search { __typename } }`,
+		},
+		{
+			name:      "a spread excluded first leaves its repeat to be evaluated",
+			query:     `query ($c: Boolean = true) { me { ...F @skip(if: true) ...F @include(if: $c) } } fragment F on User { name }`,
+			fieldErrs: 1,
+		},
+		{
+			name:      "a spread inside a field's subselection starts afresh",
+			query:     `query ($c: Boolean = true) { me { ...F friends { ...F @include(if: $c) } } } fragment F on User { name }`,
+			fieldErrs: 1,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := norm(t, tc.query, map[string]any{"c": nil})
+			if r.RequestError != "" || len(r.FieldErrors) != tc.fieldErrs {
+				t.Fatalf("want %d field errors, got %q %v", tc.fieldErrs, r.RequestError, r.FieldErrors)
+			}
+			if tc.want != "" {
+				if got := text(r); got != tc.want {
+					t.Fatalf("got  %s\nwant %s", got, tc.want)
+				}
+			}
+		})
+	}
+}

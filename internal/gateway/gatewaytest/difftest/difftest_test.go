@@ -35,11 +35,7 @@ const ciOps = 600
 // feature that is off names the finding of /work/notes/difftest-findings.md
 // (and the regression case under testdata/regressions) that keeps it off.
 func ciFeatures() Features {
-	f := AllFeatures()
-	// F19: the conditions of a fragment spread already collected are
-	// evaluated (a null one fails), where graphql-js skips the spread.
-	f.RepeatedSpreads = false
-	return f
+	return AllFeatures()
 }
 
 // ciCompare are the comparison tolerances of the CI run, each naming its
