@@ -1048,12 +1048,14 @@ func appendNew(list []string, items ...string) []string {
 	return list
 }
 
-// mostFrequent returns the most frequent non-empty string, the first one on
-// ties.
+// mostFrequent returns the most frequent string that is not empty or blank,
+// the first one on ties: Apollo's rule for the description of an element
+// several subgraphs declare (a subgraph that describes nothing, or only
+// whitespace, never hides the description another one gives).
 func mostFrequent(items []string) string {
 	best, bestN := "", 0
 	for _, it := range items {
-		if it == "" {
+		if strings.TrimSpace(it) == "" {
 			continue
 		}
 		n := 0
