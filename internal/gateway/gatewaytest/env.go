@@ -20,7 +20,6 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
-	"github.com/citizengraph/citizengraph/internal/gqlserver"
 )
 
 // Composer selects who composed the supergraph the gateway runs on.
@@ -63,7 +62,7 @@ type Env struct {
 }
 
 // Start starts the test subgraphs on httptest servers and the gateway,
-// behind gqlgen's handler (gqlserver.New), on another; everything stops when
+// behind its own HTTP handler (Gateway.Handler), on another; everything stops when
 // the test ends.
 func Start(t testing.TB, cfg Config) *Env {
 	t.Helper()
@@ -127,7 +126,9 @@ func start(t testing.TB, cfg Config) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway.New: %w", err)
 	}
-	h := gqlserver.New(gw, gqlserver.Options{Logger: slog.New(slog.DiscardHandler)})
+	// The gateway's own handler, as serve and gateway mount it: its
+	// transports decide the shape of request errors.
+	h := gw.Handler(gateway.HandlerOptions{Logger: slog.New(slog.DiscardHandler), Introspection: true})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &Env{
@@ -209,6 +210,9 @@ func (e *Env) Get(t testing.TB, rawQuery string) (*http.Response, []byte) {
 	if err != nil {
 		t.Fatalf("new request: %v", err)
 	}
+	// A GET is a simple request: the gateway's CSRF prevention runs it
+	// only with a header a browser cannot send across origins unasked.
+	req.Header.Set("Apollo-Require-Preflight", "true")
 	return e.do(t, req)
 }
 

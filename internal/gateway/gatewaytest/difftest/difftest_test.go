@@ -39,14 +39,9 @@ func ciFeatures() Features {
 }
 
 // ciCompare are the comparison tolerances of the CI run, each naming its
-// finding.
-var ciCompare = CompareOptions{
-	// F1: a variable-coercion error the gateway raises itself (an Int
-	// variable outside 32 bits) comes back with "data": null when the
-	// gateway is hosted by gqlserver.New, as in this harness; its own
-	// Handler answers it without data.
-	NullDataForRequestErrors: true,
-}
+// finding: none are left (F1, "data": null on request errors, went with the
+// harness hosting the gateway by its own handler).
+var ciCompare = CompareOptions{}
 
 // TestDifferential answers generated operations with the gateway and the
 // reference executor and fails on any disagreement, printing each one
