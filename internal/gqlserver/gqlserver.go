@@ -11,14 +11,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -101,6 +104,9 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 			// Already a client error (validation, parsing, or built by a resolver).
+			if variableValueError(gqlErr) {
+				return gqlErr
+			}
 			if gqlErr.Path == nil {
 				gqlErr.Path = graphql.GetPath(ctx)
 			}
@@ -132,6 +138,26 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": apperr.Internal.Code()}
 		return out
 	}
+}
+
+// variableValueError rewrites an error of coercing the request's variable
+// values (gqlparser's, coded GRAPHQL_VALIDATION_FAILED with a path under
+// "variable") as the request error BAD_USER_INPUT naming the variable, as
+// graphql-js and Apollo Server word it: the values are the client's input,
+// the document itself is valid. It reports whether err was one.
+func variableValueError(err *gqlerror.Error) bool {
+	if len(err.Path) < 2 || err.Path[0] != ast.PathName("variable") || err.Extensions["code"] != errcode.ValidationFailed {
+		return false
+	}
+	name, _ := err.Path[1].(ast.PathName)
+	at := ""
+	if len(err.Path) > 2 {
+		at = " at " + strings.TrimPrefix(ast.Path(err.Path[2:]).String(), ".")
+	}
+	err.Message = fmt.Sprintf("Variable \"$%s\" got an invalid value%s: %s", name, at, err.Message)
+	err.Path = nil
+	err.Extensions["code"] = apperr.Invalid.Code()
+	return true
 }
 
 func wsInit(v auth.TokenVerifier) transport.WebsocketInitFunc {

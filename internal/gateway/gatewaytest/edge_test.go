@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,37 @@ func TestEdgeForwardsHeaders(t *testing.T) {
 	}
 	if hs := env.SubgraphHeaders("accounts"); len(hs) != 0 {
 		t.Errorf("accounts was asked %d times for a query it has no part in", len(hs))
+	}
+}
+
+// TestEdgeVariableValues: a variable value that does not coerce to its type
+// is the client's input error, a request error without data coded
+// BAD_USER_INPUT that names the variable (as graphql-js and Apollo Server);
+// an invalid document stays GRAPHQL_VALIDATION_FAILED.
+func TestEdgeVariableValues(t *testing.T) {
+	env := Start(t, Config{})
+	for _, tc := range []struct {
+		name, query, vars, code, mention string
+	}{
+		{"string for an Int", `query ($n: Int) { topProducts(first: $n) { name } }`, `{"n": "five"}`, "BAD_USER_INPUT", `"$n"`},
+		{"null for a non-null", `query ($t: String!) { search(text: $t) { __typename } }`, `{"t": null}`, "BAD_USER_INPUT", `"$t"`},
+		{"missing non-null", `query ($t: String!) { search(text: $t) { __typename } }`, `{}`, "BAD_USER_INPUT", `"$t"`},
+		{"undeclared field", `{ topProducts { nope } }`, `{}`, "GRAPHQL_VALIDATION_FAILED", "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"query":` + strconv.Quote(tc.query) + `,"variables":` + tc.vars + `}`
+			_, b := env.Post(t, []byte(body), nil)
+			var r map[string]json.RawMessage
+			if err := json.Unmarshal(b, &r); err != nil {
+				t.Fatalf("not JSON: %s", b)
+			}
+			if _, ok := r["data"]; ok {
+				t.Fatalf("a request error has no data: %s", b)
+			}
+			res := decodeResult(t, b)
+			if len(res.Errors) != 1 || res.codes()[0] != tc.code || !strings.Contains(res.Errors[0].Message, tc.mention) {
+				t.Fatalf("want one %s error mentioning %s, got %s", tc.code, tc.mention, b)
+			}
+		})
 	}
 }
