@@ -55,13 +55,14 @@ func runServe(ctx context.Context, args []string) error {
 	mux := http.NewServeMux()
 	var v auth.TokenVerifier
 	if *dev {
-		iss, err := devissuer.New("http://"+*addr+"/dev/oidc", *audience)
+		iss, err := devissuer.New("http://"+*addr+"/dev/oidc", *audience,
+			devissuer.WithClients(devClients(*addr)...), devissuer.WithDirectory(seededAccounts{pool}))
 		if err != nil {
 			return err
 		}
 		mux.Handle("/dev/oidc/", http.StripPrefix("/dev/oidc", iss.Handler()))
 		v = iss.Verifier()
-		slog.Warn("DEVELOPMENT issuer enabled: anyone can get a token", "token_endpoint", iss.URL()+"/token")
+		slog.Warn("DEVELOPMENT issuer enabled: anyone can get a token", "token_endpoint", iss.URL()+"/token", "sign_in", iss.URL()+"/authorize")
 	} else {
 		v = verifier(ctx, *issuer, *audience, *keyRefresh)
 	}

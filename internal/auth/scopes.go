@@ -47,9 +47,11 @@ func Scopes() []string {
 }
 
 // FirstPartyClients are the OAuth clients of citizengraph itself (the
-// portal and the API's own audience): their tokens act with the full
+// API's own audience, the citizens' portal and the operators' desk): their tokens act with the full
 // powers of the signed-in person, without scopes.
-func FirstPartyClients() []string { return []string{"citizengraph", "citizengraph-portal"} }
+func FirstPartyClients() []string {
+	return []string{"citizengraph", "citizengraph-portal", "citizengraph-desk"}
+}
 
 // IsFirstPartyClient reports whether client is a first-party client. An
 // empty client is first party: a token without azp was issued to its

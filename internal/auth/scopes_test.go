@@ -18,6 +18,7 @@ func TestClaimsClientAndFirstParty(t *testing.T) {
 		{"no azp nor client_id", auth.Claims{}, "", true},
 		{"azp citizengraph", auth.Claims{AuthorizedParty: "citizengraph"}, "citizengraph", true},
 		{"azp portal", auth.Claims{AuthorizedParty: "citizengraph-portal"}, "citizengraph-portal", true},
+		{"azp desk", auth.Claims{AuthorizedParty: "citizengraph-desk"}, "citizengraph-desk", true},
 		{"azp third party", auth.Claims{AuthorizedParty: "civic-app"}, "civic-app", false},
 		{"client_id third party", auth.Claims{ClientID: "civic-app"}, "civic-app", false},
 		{"azp wins over client_id", auth.Claims{AuthorizedParty: "citizengraph", ClientID: "civic-app"}, "citizengraph", true},

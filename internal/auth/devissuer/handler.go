@@ -22,6 +22,12 @@ const (
 	// GrantClientCredentials signs a token for an app acting on its own
 	// (OAuth client credentials): sub is the client id, no person.
 	GrantClientCredentials = "client_credentials"
+	// GrantAuthorizationCode redeems a code of the sign-in page
+	// (OpenID Connect authorization code flow with PKCE S256): form
+	// fields code, redirect_uri, client_id, code_verifier. It answers
+	// access_token (for the API, azp = the client) and id_token (aud = the
+	// client, with the request's nonce).
+	GrantAuthorizationCode = "authorization_code"
 )
 
 // DefaultTTL is the lifetime of a token when the request names none.
@@ -30,8 +36,10 @@ const DefaultTTL = 8 * time.Hour
 // MaxTTL bounds a requested lifetime.
 const MaxTTL = 24 * time.Hour
 
-// Handler serves /.well-known/openid-configuration, /keys and /token
-// relative to the issuer URL's path prefix, which the caller strips.
+// Handler serves /.well-known/openid-configuration, /keys, /authorize (the
+// sign-in page of the authorization code flow: GET shows it, POST takes
+// the choice) and /token relative to the issuer URL's path prefix, which
+// the caller strips.
 //
 // POST /token takes form fields:
 //
@@ -53,17 +61,21 @@ func (i *Issuer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                                i.url,
-			"jwks_uri":                              i.url + "/keys",
-			"token_endpoint":                        i.url + "/token",
-			"authorization_endpoint":                i.url + "/authorize",
-			"response_types_supported":              []string{"code"},
-			"subject_types_supported":               []string{"public"},
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-			"grant_types_supported":                 []string{GrantDev, GrantClientCredentials},
-			"scopes_supported":                      auth.Scopes(),
-			"token_endpoint_auth_methods_supported": []string{"none"},
-			"citizengraph_development_only":         true,
+			"issuer":                                         i.url,
+			"jwks_uri":                                       i.url + "/keys",
+			"token_endpoint":                                 i.url + "/token",
+			"authorization_endpoint":                         i.url + "/authorize",
+			"response_types_supported":                       []string{"code"},
+			"response_modes_supported":                       []string{"query"},
+			"subject_types_supported":                        []string{"public"},
+			"id_token_signing_alg_values_supported":          []string{"RS256"},
+			"grant_types_supported":                          []string{GrantAuthorizationCode, GrantDev, GrantClientCredentials},
+			"code_challenge_methods_supported":               []string{"S256"},
+			"scopes_supported":                               append([]string{"openid", "profile"}, auth.Scopes()...),
+			"claims_supported":                               []string{"sub", "name", "fiscal_number", "roles", "comuni", "nonce", "auth_time"},
+			"authorization_response_iss_parameter_supported": true,
+			"token_endpoint_auth_methods_supported":          []string{"none"},
+			"citizengraph_development_only":                  true,
 		})
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, _ *http.Request) {
@@ -71,10 +83,18 @@ func (i *Issuer) Handler() http.Handler {
 			Key: &i.key.PublicKey, KeyID: keyID, Algorithm: "RS256", Use: "sig",
 		}}})
 	})
+	mux.HandleFunc("GET /authorize", i.authorizeGet)
+	mux.HandleFunc("POST /authorize", i.authorizePost)
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			oauthError(w, "invalid_request", "the body is not a form")
+			return
+		}
+		if r.PostForm.Get("grant_type") == GrantAuthorizationCode {
+			i.redeem(w, r)
 			return
 		}
 		c, ttl, oerr := claimsOf(r)
@@ -136,7 +156,7 @@ func claimsOf(r *http.Request) (auth.Claims, time.Duration, *tokenError) {
 		return c, ttl, nil
 	case "", GrantDev:
 	default:
-		return auth.Claims{}, 0, &tokenError{"unsupported_grant_type", fmt.Sprintf("grant_type %q: want %s or %s", grant, GrantDev, GrantClientCredentials)}
+		return auth.Claims{}, 0, &tokenError{"unsupported_grant_type", fmt.Sprintf("grant_type %q: want %s, %s or %s", grant, GrantAuthorizationCode, GrantDev, GrantClientCredentials)}
 	}
 	c.FiscalCode = strings.ToUpper(strings.TrimSpace(f.Get("fiscal_code")))
 	c.Name = f.Get("name")
