@@ -914,32 +914,68 @@ per-operation dataloaders) instead of being a plain struct field.
 """
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
-"An RFC 3339 timestamp."
+"""
+An instant as an RFC 3339 timestamp with its offset, e.g. 2026-03-10T09:30:00+01:00.
+Other strings are BAD_USER_INPUT.
+"""
 scalar DateTime
 
-"A calendar date, YYYY-MM-DD."
+"A calendar date without time zone, YYYY-MM-DD (ISO 8601). Other strings are BAD_USER_INPUT."
 scalar Date
 
+"""
+The root of queries. Fields needing a scope answer null with UNAUTHORIZED_FIELD_OR_TYPE
+to anonymous callers and to third-party apps whose token lacks the scope; the
+portal's own (first-party) tokens hold every scope.
+"""
 type Query {
   "The person of the authenticated caller. UNAUTHENTICATED without a principal; null when the caller's fiscal code is not registered."
   me: Person @authenticated
-  "A person by id: anyone may read the public fields; personal data follows the rules on Person."
-  person(id: ID!): Person
-  "An organization by id (public registry data)."
-  organization(id: ID!): Organization
+  "A person by id; null for an unknown id. Anyone may read the public fields; personal data follows the rules on Person."
+  person("The person's id." id: ID!): Person
+  "An organization by id (public business-registry data); null for an unknown id."
+  organization("The organization's id." id: ID!): Organization
 }
 
+"""
+The root of mutations. The actor is always the person of the token: no argument names
+the caller. Through the gateway a token without the mutation's scope gets
+UNAUTHORIZED_FIELD_OR_TYPE.
+"""
 type Mutation {
-  "Updates the caller's own e-mail and phone (the person of the token: no argument names the person). Invalid syntax is BAD_USER_INPUT."
-  updateContacts(input: UpdateContactsInput!): Person! @requiresScopes(scopes: [["profile:write"]])
-  "Updates the caller's own notification preferences."
-  updateNotificationPreferences(input: NotificationPreferencesInput!): Person! @requiresScopes(scopes: [["profile:write"]])
-  "Grants a delegation from the caller (or from an organization the caller legally represents) to another person."
-  grantDelegation(input: GrantDelegationInput!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
-  "Revokes a delegation. Only the delegator person, or the legal representative of the delegating organization, may (the delegate gets FORBIDDEN, anyone else NOT_FOUND, as for an unknown id). Revoking a revoked delegation returns it unchanged."
-  revokeDelegation(id: ID!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
-  "Marks one of the caller's messages (or, for a delegate whose delegation covers MESSAGES, the delegator's) as read. Idempotent: readAt is set once. Anyone else's message is NOT_FOUND, as a missing one."
-  markMessageRead(id: ID!): Message! @requiresScopes(scopes: [["messages:write"]])
+  """
+  Updates the caller's own e-mail and phone (the person of the token: no argument names the person).
+  Invalid syntax, or removing the e-mail or phone while e-mail or SMS notices are on, is BAD_USER_INPUT;
+  a caller not in the registry gets NOT_FOUND. Scope: profile:write.
+  """
+  updateContacts("The new contacts." input: UpdateContactsInput!): Person! @requiresScopes(scopes: [["profile:write"]])
+  """
+  Replaces the caller's own notification preferences. E-mail or SMS notices without an e-mail
+  address or phone on record, or a language outside it, en, de, fr, es, are BAD_USER_INPUT.
+  Scope: profile:write.
+  """
+  updateNotificationPreferences("The preferences, all of them." input: NotificationPreferencesInput!): Person! @requiresScopes(scopes: [["profile:write"]])
+  """
+  Grants a delegation from the caller (or from an organization the caller legally represents) to
+  another registered person. An unknown delegate or organization is NOT_FOUND; an organization the
+  caller does not represent is FORBIDDEN; a delegation to oneself, a validFrom in the past or more
+  than 50 services is BAD_USER_INPUT; a delegation between the same parties overlapping in time is
+  CONFLICT. Scope: delegations:write.
+  """
+  grantDelegation("What to delegate, to whom and for how long." input: GrantDelegationInput!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
+  """
+  Revokes a delegation at once. Only the delegator person, or the legal representative of the
+  delegating organization, may (the delegate gets FORBIDDEN, anyone else NOT_FOUND, as for an unknown
+  id). Revoking a revoked delegation returns it unchanged; an expired one is ILLEGAL_TRANSITION.
+  Scope: delegations:write.
+  """
+  revokeDelegation("The delegation's id." id: ID!): Delegation! @requiresScopes(scopes: [["delegations:write"]])
+  """
+  Marks one of the caller's messages (or, for a delegate whose delegation covers MESSAGES, the
+  delegator's) as read. Idempotent: readAt is set once. Anyone else's message is NOT_FOUND, as a
+  missing one. Scope: messages:write.
+  """
+  markMessageRead("The message's id." id: ID!): Message! @requiresScopes(scopes: [["messages:write"]])
 }
 
 """
@@ -951,40 +987,66 @@ Every other field is personal data, visible only to the person themself
 profile:read, delegations:read or messages:read), to administrators and to
 operators of a comune the person has a practice with (not every resident);
 messages also to a delegate whose delegation covers MESSAGES. Anonymous
-callers get null with UNAUTHENTICATED, other callers null with FORBIDDEN.
+callers and apps without the field's scope get null with
+UNAUTHORIZED_FIELD_OR_TYPE, other callers who may not read it null with
+FORBIDDEN.
 """
 type Person @key(fields: "id") {
+  "Opaque, stable identifier of the person (a UUID). Public."
   id: ID!
+  "Given name(s) as in the registry. Public."
   givenName: String!
+  "Family name as in the registry. Public."
   familyName: String!
-  "Given name followed by family name."
+  "Given name followed by family name. Public."
   displayName: String!
-  "Codice fiscale (16 characters), from the registry."
+  "Codice fiscale (16 upper-case characters), from the registry. Personal data (scope profile:read); null when not visible."
   fiscalCode: String @requiresScopes(scopes: [["profile:read"]])
+  "Date of birth. Personal data (scope profile:read); null when not visible."
   birthDate: Date @requiresScopes(scopes: [["profile:read"]])
+  "The comune of birth. Personal data (scope profile:read); null when not visible."
   birthplace: Birthplace @requiresScopes(scopes: [["profile:read"]])
+  "Sex as recorded in the registry and the fiscal code. Personal data (scope profile:read); null when not visible."
   sex: Sex @requiresScopes(scopes: [["profile:read"]])
-  "Provenance of the registry-sourced data: fiscal code, names, birth data and sex."
+  "Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data (scope profile:read)."
   registry: RegistryRecord @requiresScopes(scopes: [["profile:read"]])
-  "Residence from the national registry (read-only)."
+  """
+  Residence from the national registry (read-only). Personal data (scope profile:read); null when
+  not visible or when the person is not resident in a registered comune.
+  """
   residence: Residence @requiresScopes(scopes: [["profile:read"]])
-  "Citizen-editable contact e-mail."
+  "Citizen-editable contact e-mail (updateContacts). Personal data (scope profile:read); null when unknown or not visible."
   email: String @requiresScopes(scopes: [["profile:read"]])
-  "Citizen-editable contact phone, E.164."
+  "Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data (scope profile:read); null when unknown or not visible."
   phone: String @requiresScopes(scopes: [["profile:read"]])
+  "How the person wants to be notified (updateNotificationPreferences). Personal data (scope profile:read); null when not visible."
   notificationPreferences: NotificationPreferences @requiresScopes(scopes: [["profile:read"]])
-  "Organizations the person legally represents (public business-registry data)."
+  "Organizations the person legally represents (public business-registry data); empty when none."
   organizations: [Organization!]! @goField(forceResolver: true)
-  "Delegations the person gave, newest first."
+  "Delegations the person gave (in any status), newest first. Personal data (scope delegations:read); null when not visible."
   delegationsGiven: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
-  "Delegations the person received, newest first."
+  "Delegations the person received (in any status), newest first. Personal data (scope delegations:read); null when not visible."
   delegationsReceived: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
-  "The person's IO-style messages, newest first."
-  messages(unreadOnly: Boolean = false, first: Int = 20, after: String): MessageConnection @goField(forceResolver: true) @requiresScopes(scopes: [["messages:read"]])
+  """
+  The person's IO-style messages, newest first, one page at a time. Personal data (scope
+  messages:read), also visible to a delegate whose delegation covers MESSAGES; null when not visible.
+  first outside 1..100 or a malformed after is BAD_USER_INPUT.
+  """
+  messages(
+    "Only the messages not yet read."
+    unreadOnly: Boolean = false
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): MessageConnection @goField(forceResolver: true) @requiresScopes(scopes: [["messages:read"]])
 }
 
+"Sex as recorded in the registry."
 enum Sex {
+  "Female."
   F
+  "Male."
   M
 }
 
@@ -1000,6 +1062,7 @@ enum RegistrySource {
 
 "Provenance of registry-sourced, read-only data."
 type RegistryRecord {
+  "The registry the data comes from."
   source: RegistrySource!
   "When the data was last checked against the source."
   verifiedAt: DateTime!
@@ -1009,6 +1072,7 @@ type RegistryRecord {
 type Birthplace {
   "ISTAT code of the comune."
   istatCode: String!
+  "Name of the comune (or foreign country for people born abroad), as in the registry."
   name: String!
   "Province abbreviation, e.g. MI."
   province: String!
@@ -1018,14 +1082,21 @@ type Birthplace {
 
 "A residence from the national registry."
 type Residence {
+  "The comune of residence."
   comune: Comune!
+  "Street address; null when the registry gives none."
   address: String
+  "The registry the residence comes from."
   source: RegistrySource!
+  "When the residence was last checked against the source."
   verifiedAt: DateTime!
 }
 
+"The channels and language of a person's notices."
 type NotificationPreferences {
+  "Notices by e-mail (needs an e-mail address on record)."
   email: Boolean!
+  "Notices by SMS (needs a phone number on record)."
   sms: Boolean!
   "Notices on the IO app."
   io: Boolean!
@@ -1035,26 +1106,44 @@ type NotificationPreferences {
 
 "A business or association of the registry of companies."
 type Organization @key(fields: "id") {
+  "Opaque, stable identifier of the organization (a UUID)."
   id: ID!
   "Partita IVA: 11 digits with a valid check digit."
   vatNumber: String!
+  "Codice fiscale: the VAT number (11 digits), or for a sole proprietorship the owner's 16-character fiscal code."
   fiscalCode: String!
+  "Registered name."
   name: String!
+  "Legal form in the registry of companies."
   legalForm: LegalForm!
+  "The person who legally represents the organization and acts for it in every area and service."
   legalRepresentative: Person! @goField(forceResolver: true)
+  "The comune of the registered seat; its operators may read the organization's delegations."
   seat: Comune!
+  "Provenance of the registry data."
   registry: RegistryRecord!
-  "Delegations the organization gave; visible to its legal representative, administrators and operators of its seat."
+  """
+  Delegations the organization gave, newest first; visible to its legal representative,
+  administrators and operators of its seat (others get FORBIDDEN). Scope: delegations:read.
+  """
   delegations: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
 }
 
+"The legal form of an organization."
 enum LegalForm {
+  "Società a responsabilità limitata."
   SRL
+  "Società per azioni."
   SPA
+  "Società in nome collettivo."
   SNC
+  "Società in accomandita semplice."
   SAS
+  "Ditta individuale: its fiscal code is the owner's."
   SOLE_PROPRIETORSHIP
+  "Società cooperativa."
   COOPERATIVE
+  "Association."
   ASSOCIATION
 }
 
@@ -1071,11 +1160,15 @@ enum DelegationArea {
   MESSAGES
 }
 
+"Where a delegation stands, derived at read time from validFrom, validTo and revokedAt."
 enum DelegationStatus {
   "validFrom is in the future."
   SCHEDULED
+  "In force: the delegate may act now."
   ACTIVE
+  "validTo has passed."
   EXPIRED
+  "Revoked by the delegator (revokedAt is set); takes precedence over the other statuses."
   REVOKED
 }
 
@@ -1085,8 +1178,11 @@ the delegator (or the organization's legal representative), the delegate,
 administrators and operators.
 """
 type Delegation {
+  "Opaque identifier of the delegation (a UUID)."
   id: ID!
+  "Who gave the delegation: a person, or an organization through its legal representative."
   delegator: Delegator! @goField(forceResolver: true)
+  "The person who may act for the delegator."
   delegate: Person! @goField(forceResolver: true)
   "Ids of the services (practices subgraph) covered; empty means every service."
   services: [ID!]!
@@ -1096,9 +1192,13 @@ type Delegation {
   for every service covers them.
   """
   areas: [DelegationArea!]!
+  "When the delegation starts to apply."
   validFrom: DateTime!
+  "When it stops applying (exclusive); null when open-ended."
   validTo: DateTime
+  "When it was revoked; null unless revoked."
   revokedAt: DateTime
+  "When it was granted."
   createdAt: DateTime!
   "Derived from validFrom, validTo and revokedAt at read time."
   status: DelegationStatus!
@@ -1106,35 +1206,53 @@ type Delegation {
 
 "An IO-style notice to a person."
 type Message {
+  "Opaque identifier of the message (a UUID)."
   id: ID!
+  "The person the message is addressed to."
   recipient: Person! @goField(forceResolver: true)
   "10 to 120 characters."
   subject: String!
   "Markdown body, 80 to 10,000 characters."
   markdown: String!
+  "When the message was sent."
   createdAt: DateTime!
+  "When the recipient (or a delegate) first marked it read; null while unread."
   readAt: DateTime
+  "The deadline the message is about (e.g. a payment's due date); null when none."
   dueDate: DateTime
+  "The practice the message is about; null when unrelated to a practice."
   practice: Practice
-  "pagoPA notice number (18 digits) to pay, when the message asks for a payment."
+  "pagoPA notice number (codice avviso, 18 digits) to pay, when the message asks for a payment; else null."
   paymentNoticeNumber: String
+  "The debt position the message is about; null when none."
   paymentPosition: PaymentPosition
 }
 
+"A page of messages, newest first."
 type MessageConnection {
+  "The messages of the page, each with its cursor."
   edges: [MessageEdge!]!
+  "The messages of the page, as in edges."
   nodes: [Message!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of messages matching the filter (unreadOnly) across all pages."
   totalCount: Int!
 }
 
+"One message of a page, with its position."
 type MessageEdge {
+  "Opaque cursor: pass it as after to get the messages that follow."
   cursor: String!
+  "The message."
   node: Message!
 }
 
+"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
+  "True when more items follow this page."
   hasNextPage: Boolean!
+  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
@@ -1150,6 +1268,7 @@ type PaymentPosition @key(fields: "iupd", resolvable: false) {
   iupd: ID!
 }
 
+"New contact details of the caller."
 input UpdateContactsInput {
   "A syntactically valid e-mail address. Omitted or null leaves it unchanged; an empty string clears it."
   email: String
@@ -1157,24 +1276,29 @@ input UpdateContactsInput {
   phone: String
 }
 
+"The caller's notification preferences, replacing the current ones."
 input NotificationPreferencesInput {
+  "Notices by e-mail; needs an e-mail address on record."
   email: Boolean!
+  "Notices by SMS; needs a phone number on record."
   sms: Boolean!
+  "Notices on the IO app."
   io: Boolean!
-  "One of it, en, de, fr, es."
+  "ISO 639-1 language of notices: one of it, en, de, fr, es (case-insensitive)."
   language: String!
 }
 
+"A delegation to grant."
 input GrantDelegationInput {
-  "Fiscal code of the person receiving the delegation."
+  "Codice fiscale (16 characters, case-insensitive) of the registered person receiving the delegation."
   delegateFiscalCode: String!
   "When set, the delegation is given by this organization; the caller must be its legal representative."
   organizationId: ID
-  "Service ids covered; empty or null means every service."
+  "Ids of the services (practices subgraph) covered, at most 50; empty or null means every service."
   services: [ID!]
   "Areas covered; empty or null means every area."
   areas: [DelegationArea!]
-  "Defaults to now."
+  "When the delegation starts; defaults to now. It may not be in the past (a few minutes of clock skew are tolerated)."
   validFrom: DateTime
   "Open-ended when null; must follow validFrom."
   validTo: DateTime

@@ -19,7 +19,8 @@ type Delegator interface {
 type Birthplace struct {
 	// ISTAT code of the comune.
 	IstatCode string `json:"istatCode"`
-	Name      string `json:"name"`
+	// Name of the comune (or foreign country for people born abroad), as in the registry.
+	Name string `json:"name"`
 	// Province abbreviation, e.g. MI.
 	Province string `json:"province"`
 	// Cadastral (Belfiore) code used in the fiscal code.
@@ -36,33 +37,41 @@ func (Comune) IsEntity() {}
 // the delegator (or the organization's legal representative), the delegate,
 // administrators and operators.
 type Delegation struct {
-	ID        string    `json:"id"`
+	// Opaque identifier of the delegation (a UUID).
+	ID string `json:"id"`
+	// Who gave the delegation: a person, or an organization through its legal representative.
 	Delegator Delegator `json:"delegator"`
-	Delegate  *Person   `json:"delegate"`
+	// The person who may act for the delegator.
+	Delegate *Person `json:"delegate"`
 	// Ids of the services (practices subgraph) covered; empty means every service.
 	Services []string `json:"services"`
 	// The areas the delegate may act in for the delegator: practices (of the services covered),
 	// payments and messages. Payments and messages belong to no single service, so only a delegation
 	// for every service covers them.
-	Areas     []DelegationArea `json:"areas"`
-	ValidFrom time.Time        `json:"validFrom"`
-	ValidTo   *time.Time       `json:"validTo,omitempty"`
-	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
-	CreatedAt time.Time        `json:"createdAt"`
+	Areas []DelegationArea `json:"areas"`
+	// When the delegation starts to apply.
+	ValidFrom time.Time `json:"validFrom"`
+	// When it stops applying (exclusive); null when open-ended.
+	ValidTo *time.Time `json:"validTo,omitempty"`
+	// When it was revoked; null unless revoked.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// When it was granted.
+	CreatedAt time.Time `json:"createdAt"`
 	// Derived from validFrom, validTo and revokedAt at read time.
 	Status DelegationStatus `json:"status"`
 }
 
+// A delegation to grant.
 type GrantDelegationInput struct {
-	// Fiscal code of the person receiving the delegation.
+	// Codice fiscale (16 characters, case-insensitive) of the registered person receiving the delegation.
 	DelegateFiscalCode string `json:"delegateFiscalCode"`
 	// When set, the delegation is given by this organization; the caller must be its legal representative.
 	OrganizationID *string `json:"organizationId,omitempty"`
-	// Service ids covered; empty or null means every service.
+	// Ids of the services (practices subgraph) covered, at most 50; empty or null means every service.
 	Services []string `json:"services,omitempty"`
 	// Areas covered; empty or null means every area.
 	Areas []DelegationArea `json:"areas,omitempty"`
-	// Defaults to now.
+	// When the delegation starts; defaults to now. It may not be in the past (a few minutes of clock skew are tolerated).
 	ValidFrom *time.Time `json:"validFrom,omitempty"`
 	// Open-ended when null; must follow validFrom.
 	ValidTo *time.Time `json:"validTo,omitempty"`
@@ -70,65 +79,98 @@ type GrantDelegationInput struct {
 
 // An IO-style notice to a person.
 type Message struct {
-	ID        string  `json:"id"`
+	// Opaque identifier of the message (a UUID).
+	ID string `json:"id"`
+	// The person the message is addressed to.
 	Recipient *Person `json:"recipient"`
 	// 10 to 120 characters.
 	Subject string `json:"subject"`
 	// Markdown body, 80 to 10,000 characters.
-	Markdown  string     `json:"markdown"`
-	CreatedAt time.Time  `json:"createdAt"`
-	ReadAt    *time.Time `json:"readAt,omitempty"`
-	DueDate   *time.Time `json:"dueDate,omitempty"`
-	Practice  *Practice  `json:"practice,omitempty"`
-	// pagoPA notice number (18 digits) to pay, when the message asks for a payment.
-	PaymentNoticeNumber *string          `json:"paymentNoticeNumber,omitempty"`
-	PaymentPosition     *PaymentPosition `json:"paymentPosition,omitempty"`
+	Markdown string `json:"markdown"`
+	// When the message was sent.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the recipient (or a delegate) first marked it read; null while unread.
+	ReadAt *time.Time `json:"readAt,omitempty"`
+	// The deadline the message is about (e.g. a payment's due date); null when none.
+	DueDate *time.Time `json:"dueDate,omitempty"`
+	// The practice the message is about; null when unrelated to a practice.
+	Practice *Practice `json:"practice,omitempty"`
+	// pagoPA notice number (codice avviso, 18 digits) to pay, when the message asks for a payment; else null.
+	PaymentNoticeNumber *string `json:"paymentNoticeNumber,omitempty"`
+	// The debt position the message is about; null when none.
+	PaymentPosition *PaymentPosition `json:"paymentPosition,omitempty"`
 }
 
+// A page of messages, newest first.
 type MessageConnection struct {
-	Edges      []*MessageEdge `json:"edges"`
-	Nodes      []*Message     `json:"nodes"`
-	PageInfo   *PageInfo      `json:"pageInfo"`
-	TotalCount int            `json:"totalCount"`
+	// The messages of the page, each with its cursor.
+	Edges []*MessageEdge `json:"edges"`
+	// The messages of the page, as in edges.
+	Nodes []*Message `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of messages matching the filter (unreadOnly) across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One message of a page, with its position.
 type MessageEdge struct {
-	Cursor string   `json:"cursor"`
-	Node   *Message `json:"node"`
+	// Opaque cursor: pass it as after to get the messages that follow.
+	Cursor string `json:"cursor"`
+	// The message.
+	Node *Message `json:"node"`
 }
 
+// The root of mutations. The actor is always the person of the token: no argument names
+// the caller. Through the gateway a token without the mutation's scope gets
+// UNAUTHORIZED_FIELD_OR_TYPE.
 type Mutation struct {
 }
 
+// The channels and language of a person's notices.
 type NotificationPreferences struct {
+	// Notices by e-mail (needs an e-mail address on record).
 	Email bool `json:"email"`
-	Sms   bool `json:"sms"`
+	// Notices by SMS (needs a phone number on record).
+	Sms bool `json:"sms"`
 	// Notices on the IO app.
 	Io bool `json:"io"`
 	// ISO 639-1 language of notices: it, en, de, fr, es.
 	Language string `json:"language"`
 }
 
+// The caller's notification preferences, replacing the current ones.
 type NotificationPreferencesInput struct {
+	// Notices by e-mail; needs an e-mail address on record.
 	Email bool `json:"email"`
-	Sms   bool `json:"sms"`
-	Io    bool `json:"io"`
-	// One of it, en, de, fr, es.
+	// Notices by SMS; needs a phone number on record.
+	Sms bool `json:"sms"`
+	// Notices on the IO app.
+	Io bool `json:"io"`
+	// ISO 639-1 language of notices: one of it, en, de, fr, es (case-insensitive).
 	Language string `json:"language"`
 }
 
 // A business or association of the registry of companies.
 type Organization struct {
+	// Opaque, stable identifier of the organization (a UUID).
 	ID string `json:"id"`
 	// Partita IVA: 11 digits with a valid check digit.
-	VatNumber           string          `json:"vatNumber"`
-	FiscalCode          string          `json:"fiscalCode"`
-	Name                string          `json:"name"`
-	LegalForm           LegalForm       `json:"legalForm"`
-	LegalRepresentative *Person         `json:"legalRepresentative"`
-	Seat                *Comune         `json:"seat"`
-	Registry            *RegistryRecord `json:"registry"`
-	// Delegations the organization gave; visible to its legal representative, administrators and operators of its seat.
+	VatNumber string `json:"vatNumber"`
+	// Codice fiscale: the VAT number (11 digits), or for a sole proprietorship the owner's 16-character fiscal code.
+	FiscalCode string `json:"fiscalCode"`
+	// Registered name.
+	Name string `json:"name"`
+	// Legal form in the registry of companies.
+	LegalForm LegalForm `json:"legalForm"`
+	// The person who legally represents the organization and acts for it in every area and service.
+	LegalRepresentative *Person `json:"legalRepresentative"`
+	// The comune of the registered seat; its operators may read the organization's delegations.
+	Seat *Comune `json:"seat"`
+	// Provenance of the registry data.
+	Registry *RegistryRecord `json:"registry"`
+	// Delegations the organization gave, newest first; visible to its legal representative,
+	// administrators and operators of its seat (others get FORBIDDEN). Scope: delegations:read.
 	Delegations []*Delegation `json:"delegations,omitempty"`
 }
 
@@ -140,9 +182,12 @@ type OrganizationByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 type PaymentPosition struct {
@@ -159,34 +204,46 @@ func (PaymentPosition) IsEntity() {}
 // profile:read, delegations:read or messages:read), to administrators and to
 // operators of a comune the person has a practice with (not every resident);
 // messages also to a delegate whose delegation covers MESSAGES. Anonymous
-// callers get null with UNAUTHENTICATED, other callers null with FORBIDDEN.
+// callers and apps without the field's scope get null with
+// UNAUTHORIZED_FIELD_OR_TYPE, other callers who may not read it null with
+// FORBIDDEN.
 type Person struct {
-	ID         string `json:"id"`
-	GivenName  string `json:"givenName"`
+	// Opaque, stable identifier of the person (a UUID). Public.
+	ID string `json:"id"`
+	// Given name(s) as in the registry. Public.
+	GivenName string `json:"givenName"`
+	// Family name as in the registry. Public.
 	FamilyName string `json:"familyName"`
-	// Given name followed by family name.
+	// Given name followed by family name. Public.
 	DisplayName string `json:"displayName"`
-	// Codice fiscale (16 characters), from the registry.
-	FiscalCode *string     `json:"fiscalCode,omitempty"`
-	BirthDate  *string     `json:"birthDate,omitempty"`
+	// Codice fiscale (16 upper-case characters), from the registry. Personal data (scope profile:read); null when not visible.
+	FiscalCode *string `json:"fiscalCode,omitempty"`
+	// Date of birth. Personal data (scope profile:read); null when not visible.
+	BirthDate *string `json:"birthDate,omitempty"`
+	// The comune of birth. Personal data (scope profile:read); null when not visible.
 	Birthplace *Birthplace `json:"birthplace,omitempty"`
-	Sex        *Sex        `json:"sex,omitempty"`
-	// Provenance of the registry-sourced data: fiscal code, names, birth data and sex.
+	// Sex as recorded in the registry and the fiscal code. Personal data (scope profile:read); null when not visible.
+	Sex *Sex `json:"sex,omitempty"`
+	// Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data (scope profile:read).
 	Registry *RegistryRecord `json:"registry,omitempty"`
-	// Residence from the national registry (read-only).
+	// Residence from the national registry (read-only). Personal data (scope profile:read); null when
+	// not visible or when the person is not resident in a registered comune.
 	Residence *Residence `json:"residence,omitempty"`
-	// Citizen-editable contact e-mail.
+	// Citizen-editable contact e-mail (updateContacts). Personal data (scope profile:read); null when unknown or not visible.
 	Email *string `json:"email,omitempty"`
-	// Citizen-editable contact phone, E.164.
-	Phone                   *string                  `json:"phone,omitempty"`
+	// Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data (scope profile:read); null when unknown or not visible.
+	Phone *string `json:"phone,omitempty"`
+	// How the person wants to be notified (updateNotificationPreferences). Personal data (scope profile:read); null when not visible.
 	NotificationPreferences *NotificationPreferences `json:"notificationPreferences,omitempty"`
-	// Organizations the person legally represents (public business-registry data).
+	// Organizations the person legally represents (public business-registry data); empty when none.
 	Organizations []*Organization `json:"organizations"`
-	// Delegations the person gave, newest first.
+	// Delegations the person gave (in any status), newest first. Personal data (scope delegations:read); null when not visible.
 	DelegationsGiven []*Delegation `json:"delegationsGiven,omitempty"`
-	// Delegations the person received, newest first.
+	// Delegations the person received (in any status), newest first. Personal data (scope delegations:read); null when not visible.
 	DelegationsReceived []*Delegation `json:"delegationsReceived,omitempty"`
-	// The person's IO-style messages, newest first.
+	// The person's IO-style messages, newest first, one page at a time. Personal data (scope
+	// messages:read), also visible to a delegate whose delegation covers MESSAGES; null when not visible.
+	// first outside 1..100 or a malformed after is BAD_USER_INPUT.
 	Messages *MessageConnection `json:"messages,omitempty"`
 }
 
@@ -204,11 +261,15 @@ type Practice struct {
 
 func (Practice) IsEntity() {}
 
+// The root of queries. Fields needing a scope answer null with UNAUTHORIZED_FIELD_OR_TYPE
+// to anonymous callers and to third-party apps whose token lacks the scope; the
+// portal's own (first-party) tokens hold every scope.
 type Query struct {
 }
 
 // Provenance of registry-sourced, read-only data.
 type RegistryRecord struct {
+	// The registry the data comes from.
 	Source RegistrySource `json:"source"`
 	// When the data was last checked against the source.
 	VerifiedAt time.Time `json:"verifiedAt"`
@@ -216,12 +277,17 @@ type RegistryRecord struct {
 
 // A residence from the national registry.
 type Residence struct {
-	Comune     *Comune        `json:"comune"`
-	Address    *string        `json:"address,omitempty"`
-	Source     RegistrySource `json:"source"`
-	VerifiedAt time.Time      `json:"verifiedAt"`
+	// The comune of residence.
+	Comune *Comune `json:"comune"`
+	// Street address; null when the registry gives none.
+	Address *string `json:"address,omitempty"`
+	// The registry the residence comes from.
+	Source RegistrySource `json:"source"`
+	// When the residence was last checked against the source.
+	VerifiedAt time.Time `json:"verifiedAt"`
 }
 
+// New contact details of the caller.
 type UpdateContactsInput struct {
 	// A syntactically valid e-mail address. Omitted or null leaves it unchanged; an empty string clears it.
 	Email *string `json:"email,omitempty"`
@@ -290,14 +356,18 @@ func (e DelegationArea) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a delegation stands, derived at read time from validFrom, validTo and revokedAt.
 type DelegationStatus string
 
 const (
 	// validFrom is in the future.
 	DelegationStatusScheduled DelegationStatus = "SCHEDULED"
-	DelegationStatusActive    DelegationStatus = "ACTIVE"
-	DelegationStatusExpired   DelegationStatus = "EXPIRED"
-	DelegationStatusRevoked   DelegationStatus = "REVOKED"
+	// In force: the delegate may act now.
+	DelegationStatusActive DelegationStatus = "ACTIVE"
+	// validTo has passed.
+	DelegationStatusExpired DelegationStatus = "EXPIRED"
+	// Revoked by the delegator (revokedAt is set); takes precedence over the other statuses.
+	DelegationStatusRevoked DelegationStatus = "REVOKED"
 )
 
 var AllDelegationStatus = []DelegationStatus{
@@ -350,16 +420,24 @@ func (e DelegationStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The legal form of an organization.
 type LegalForm string
 
 const (
-	LegalFormSrl                LegalForm = "SRL"
-	LegalFormSpa                LegalForm = "SPA"
-	LegalFormSnc                LegalForm = "SNC"
-	LegalFormSas                LegalForm = "SAS"
+	// Società a responsabilità limitata.
+	LegalFormSrl LegalForm = "SRL"
+	// Società per azioni.
+	LegalFormSpa LegalForm = "SPA"
+	// Società in nome collettivo.
+	LegalFormSnc LegalForm = "SNC"
+	// Società in accomandita semplice.
+	LegalFormSas LegalForm = "SAS"
+	// Ditta individuale: its fiscal code is the owner's.
 	LegalFormSoleProprietorship LegalForm = "SOLE_PROPRIETORSHIP"
-	LegalFormCooperative        LegalForm = "COOPERATIVE"
-	LegalFormAssociation        LegalForm = "ASSOCIATION"
+	// Società cooperativa.
+	LegalFormCooperative LegalForm = "COOPERATIVE"
+	// Association.
+	LegalFormAssociation LegalForm = "ASSOCIATION"
 )
 
 var AllLegalForm = []LegalForm{
@@ -476,10 +554,13 @@ func (e RegistrySource) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Sex as recorded in the registry.
 type Sex string
 
 const (
+	// Female.
 	SexF Sex = "F"
+	// Male.
 	SexM Sex = "M"
 )
 
