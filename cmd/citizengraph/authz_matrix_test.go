@@ -242,6 +242,18 @@ func matrixOps(f *fixture) []*matrixOp {
 			query: `mutation($id: ID!) { completePractice(id: $id) { id status } }`, vars: fresh("IN_PROGRESS"), expect: operatorAction},
 		{name: "Mutation.rejectPractice", field: "rejectPractice", subgraph: "practices", scope: auth.ScopePracticesWrite,
 			query: `mutation($id: ID!) { rejectPractice(id: $id, note: "requisiti mancanti") { id status } }`, vars: fresh("REGISTERED"), expect: operatorAction},
+		{name: "Query.workQueue", field: "workQueue", subgraph: "practices",
+			query: `{ workQueue(first: 5, filter: {statuses: [SUBMITTED, COMPLETED]}) { totalCount countsByStatus { status count } nodes { id assignment { operatorId } } } }`, vars: none,
+			expect: expect(forbid, anon, unauth, opComune, ok, opOther, ok, admin, ok)},
+		{name: "Mutation.takePractice", field: "takePractice", subgraph: "practices", scope: auth.ScopePracticesWrite,
+			query: `mutation($id: ID!) { takePractice(id: $id) { id assignment { operatorId } } }`, vars: fresh("SUBMITTED"), expect: operatorAction},
+		{name: "Mutation.releasePractice", field: "releasePractice", subgraph: "practices", scope: auth.ScopePracticesWrite,
+			query: `mutation($id: ID!) { releasePractice(id: $id) { id assignment { operatorId } } }`,
+			vars: func(t *testing.T, f *fixture) map[string]any {
+				id := f.draft(t, "SUBMITTED")
+				f.must(t, opComune, `mutation($id: ID!) { takePractice(id: $id) { id } }`, map[string]any{"id": id})
+				return map[string]any{"id": id}
+			}, expect: expect(nf, anon, unauth, citizen, forbid, delIn, forbid, opComune, ok, admin, ok, appAll, forbid, appMissing, forbid, appNone, forbid)},
 		{name: "Subscription.practiceStatusChanged", field: "practiceStatusChanged", subgraph: "practices", scope: auth.ScopePracticesRead, sub: true,
 			query: `subscription($id: ID!) { practiceStatusChanged(id: $id) { cursor status } }`, vars: id(f.practice), expect: personalRead},
 		{name: "_entities practices Practice", field: "_entities", subgraph: "practices", direct: true, scope: auth.ScopePracticesRead,

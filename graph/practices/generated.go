@@ -87,8 +87,10 @@ type ComplexityRoot struct {
 		CreatePractice         func(childComplexity int, input CreatePracticeInput) int
 		RegisterPractice       func(childComplexity int, id string) int
 		RejectPractice         func(childComplexity int, id string, note string) int
+		ReleasePractice        func(childComplexity int, id string) int
 		RequestIntegration     func(childComplexity int, id string, note string) int
 		SubmitPractice         func(childComplexity int, id string) int
+		TakePractice           func(childComplexity int, id string) int
 		TakePracticeInCharge   func(childComplexity int, id string) int
 		WithdrawPractice       func(childComplexity int, id string, note *string) int
 	}
@@ -110,6 +112,7 @@ type ComplexityRoot struct {
 	Practice struct {
 		Applicant           func(childComplexity int) int
 		ApplicantFiscalCode func(childComplexity int) int
+		Assignment          func(childComplexity int) int
 		Comune              func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		DecidedAt           func(childComplexity int) int
@@ -126,6 +129,12 @@ type ComplexityRoot struct {
 		SubmittedAt         func(childComplexity int) int
 		TakenInChargeAt     func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
+	}
+
+	PracticeAssignment struct {
+		At           func(childComplexity int) int
+		OperatorID   func(childComplexity int) int
+		OperatorName func(childComplexity int) int
 	}
 
 	PracticeConnection struct {
@@ -155,6 +164,7 @@ type ComplexityRoot struct {
 		Service            func(childComplexity int, id string) int
 		ServiceStats       func(childComplexity int, service *string, comune *string, from *time.Time, to *time.Time) int
 		Services           func(childComplexity int, filter *ServiceFilter, first *int, after *string) int
+		WorkQueue          func(childComplexity int, filter *WorkQueueFilter, orderBy *WorkQueueOrder, first *int, after *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -222,8 +232,26 @@ type ComplexityRoot struct {
 		Status func(childComplexity int) int
 	}
 
+	StatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	Subscription struct {
 		PracticeStatusChanged func(childComplexity int, id string, after *string) int
+	}
+
+	WorkQueueConnection struct {
+		CountsByStatus func(childComplexity int) int
+		Edges          func(childComplexity int) int
+		Nodes          func(childComplexity int) int
+		PageInfo       func(childComplexity int) int
+		TotalCount     func(childComplexity int) int
+	}
+
+	WorkQueueEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -256,6 +284,8 @@ type MutationResolver interface {
 	CompletePractice(ctx context.Context, id string, note *string) (*Practice, error)
 	RejectPractice(ctx context.Context, id string, note string) (*Practice, error)
 	AddDocument(ctx context.Context, practiceID string, input DocumentInput) (*Document, error)
+	TakePractice(ctx context.Context, id string) (*Practice, error)
+	ReleasePractice(ctx context.Context, id string) (*Practice, error)
 }
 type PersonResolver interface {
 	Practices(ctx context.Context, obj *Person, status *PracticeStatus, first *int, after *string) (*PracticeConnection, error)
@@ -265,6 +295,7 @@ type PracticeResolver interface {
 
 	History(ctx context.Context, obj *Practice) ([]*StatusChange, error)
 	Documents(ctx context.Context, obj *Practice) ([]*Document, error)
+	Assignment(ctx context.Context, obj *Practice) (*PracticeAssignment, error)
 }
 type PracticeStatusEventResolver interface {
 	Practice(ctx context.Context, obj *PracticeStatusEvent) (*Practice, error)
@@ -274,6 +305,7 @@ type QueryResolver interface {
 	Service(ctx context.Context, id string) (*Service, error)
 	Services(ctx context.Context, filter *ServiceFilter, first *int, after *string) (*ServiceConnection, error)
 	ServiceStats(ctx context.Context, service *string, comune *string, from *time.Time, to *time.Time) (*ServiceStats, error)
+	WorkQueue(ctx context.Context, filter *WorkQueueFilter, orderBy *WorkQueueOrder, first *int, after *string) (*WorkQueueConnection, error)
 }
 type ServiceResolver interface {
 	Comuni(ctx context.Context, obj *Service) ([]*Comune, error)
@@ -516,6 +548,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectPractice(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.releasePractice":
+		if e.ComplexityRoot.Mutation.ReleasePractice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releasePractice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleasePractice(childComplexity, args["id"].(string)), true
 	case "Mutation.requestIntegration":
 		if e.ComplexityRoot.Mutation.RequestIntegration == nil {
 			break
@@ -538,6 +581,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitPractice(childComplexity, args["id"].(string)), true
+	case "Mutation.takePractice":
+		if e.ComplexityRoot.Mutation.TakePractice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takePractice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakePractice(childComplexity, args["id"].(string)), true
 	case "Mutation.takePracticeInCharge":
 		if e.ComplexityRoot.Mutation.TakePracticeInCharge == nil {
 			break
@@ -611,6 +665,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Practice.ApplicantFiscalCode(childComplexity), true
+	case "Practice.assignment":
+		if e.ComplexityRoot.Practice.Assignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Practice.Assignment(childComplexity), true
 	case "Practice.comune":
 		if e.ComplexityRoot.Practice.Comune == nil {
 			break
@@ -707,6 +767,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Practice.UpdatedAt(childComplexity), true
+
+	case "PracticeAssignment.at":
+		if e.ComplexityRoot.PracticeAssignment.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeAssignment.At(childComplexity), true
+	case "PracticeAssignment.operatorId":
+		if e.ComplexityRoot.PracticeAssignment.OperatorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeAssignment.OperatorID(childComplexity), true
+	case "PracticeAssignment.operatorName":
+		if e.ComplexityRoot.PracticeAssignment.OperatorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PracticeAssignment.OperatorName(childComplexity), true
 
 	case "PracticeConnection.edges":
 		if e.ComplexityRoot.PracticeConnection.Edges == nil {
@@ -833,6 +912,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Services(childComplexity, args["filter"].(*ServiceFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.workQueue":
+		if e.ComplexityRoot.Query.WorkQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkQueue(childComplexity, args["filter"].(*WorkQueueFilter), args["orderBy"].(*WorkQueueOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -1110,6 +1200,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatusChange.Status(childComplexity), true
 
+	case "StatusCount.count":
+		if e.ComplexityRoot.StatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Count(childComplexity), true
+	case "StatusCount.status":
+		if e.ComplexityRoot.StatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Status(childComplexity), true
+
 	case "Subscription.practiceStatusChanged":
 		if e.ComplexityRoot.Subscription.PracticeStatusChanged == nil {
 			break
@@ -1121,6 +1224,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PracticeStatusChanged(childComplexity, args["id"].(string), args["after"].(*string)), true
+
+	case "WorkQueueConnection.countsByStatus":
+		if e.ComplexityRoot.WorkQueueConnection.CountsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueConnection.CountsByStatus(childComplexity), true
+	case "WorkQueueConnection.edges":
+		if e.ComplexityRoot.WorkQueueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueConnection.Edges(childComplexity), true
+	case "WorkQueueConnection.nodes":
+		if e.ComplexityRoot.WorkQueueConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueConnection.Nodes(childComplexity), true
+	case "WorkQueueConnection.pageInfo":
+		if e.ComplexityRoot.WorkQueueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueConnection.PageInfo(childComplexity), true
+	case "WorkQueueConnection.totalCount":
+		if e.ComplexityRoot.WorkQueueConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueConnection.TotalCount(childComplexity), true
+
+	case "WorkQueueEdge.cursor":
+		if e.ComplexityRoot.WorkQueueEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueEdge.Cursor(childComplexity), true
+	case "WorkQueueEdge.node":
+		if e.ComplexityRoot.WorkQueueEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueueEdge.Node(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -1145,6 +1292,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PracticeByIDsInput", ec.unmarshalInputPracticeByIDsInput),
 			graphql.NewInputUnmarshaler("ServiceByIDsInput", ec.unmarshalInputServiceByIDsInput),
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
+			graphql.NewInputUnmarshaler("WorkQueueFilter", ec.unmarshalInputWorkQueueFilter),
 		)
 	}
 	first := true
@@ -1238,6 +1386,136 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/practices/desk.graphqls", Input: `# The operators' desk: the work queue and taking practices.
+
+extend type Query {
+  """
+  The operator's work queue: the practices addressed to the comuni the caller works for (every
+  comune for admins), as the token says — no argument names the operator or widens their comuni.
+  Drafts are never listed: the citizen has not submitted them yet. Citizens, third-party apps and
+  client-credentials tokens get FORBIDDEN; anonymous callers UNAUTHENTICATED.
+
+  Pages follow the keyset cursors of the edges: pass pageInfo.endCursor as after, with the same
+  filter and order, for the next page. totalCount and countsByStatus count the whole filtered
+  queue (not the page) and cost a query only when selected.
+  """
+  workQueue(
+    "Which practices; without it, the open ones (PAYMENT_PENDING to INTEGRATION_REQUESTED) of all the caller's comuni."
+    filter: WorkQueueFilter
+    "The order of the queue; practices awaiting payment, which have neither a submission nor a due date, come last."
+    orderBy: WorkQueueOrder = DUE_DATE
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page, obtained with the same orderBy; a cursor of another order is BAD_USER_INPUT."
+    after: String
+  ): WorkQueueConnection! @authenticated
+}
+
+extend type Mutation {
+  """
+  Takes a practice: assigns it to the caller, an operator of its comune (or an admin), who is
+  named by the token. Taking a practice one already holds returns it unchanged. When two
+  operators take the same practice at once exactly one wins; the other gets CONFLICT, as does
+  anyone taking a practice another operator holds (releasePractice first). Drafts and closed
+  practices cannot be taken (ILLEGAL_TRANSITION). A practice the caller may not see is NOT_FOUND;
+  a citizen's or an app's token is FORBIDDEN. Taking does not change the status: see
+  takePracticeInCharge.
+  """
+  takePractice("The practice to take." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Releases a practice: the operator who took it (or an admin) leaves it unassigned, back in the
+  queue of its comune. Releasing an unassigned practice returns it unchanged; another operator's
+  practice is FORBIDDEN. Assigning a practice to a colleague is releasing it for them to take:
+  the graph knows operators only from their own tokens, so it cannot vouch for anyone else's comuni.
+  """
+  releasePractice("The practice to release." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+}
+
+extend type Practice {
+  """
+  The operator who took the practice at the desk; null when nobody has. Shown only to operators
+  of the practice's comune and admins: for anyone else it is null.
+  """
+  assignment: PracticeAssignment @goField(forceResolver: true)
+}
+
+"Who took a practice at the desk, and when."
+type PracticeAssignment {
+  "The operator: their fiscal code, or sub: followed by their token's subject when they signed in without one."
+  operatorId: String!
+  "The operator's name as their token gave it when they took the practice; empty when it gave none."
+  operatorName: String!
+  "When the practice was taken."
+  at: DateTime!
+}
+
+"Which practices of the work queue to list. Every condition given must hold."
+input WorkQueueFilter {
+  "Any of these statuses (empty or null: the open ones, PAYMENT_PENDING to INTEGRATION_REQUESTED). DRAFT is BAD_USER_INPUT."
+  statuses: [PracticeStatus!]
+  "Only the practices of this service (an id of the catalogue)."
+  service: ID
+  "Only the practices addressed to this comune (ISTAT code): one the caller works for, else FORBIDDEN."
+  comune: ID
+  """
+  true: only the overdue practices (Practice.overdue: decided after dueBy, or still undecided past
+  it); false: only those that are not.
+  """
+  overdue: Boolean
+  "Only the practices whose dueBy is after now and at most this many days (1 to 366) from now: the deadlines coming up."
+  dueWithinDays: Int
+  "Whose practices: anyone's (default), the caller's own, or nobody's yet."
+  assigned: WorkQueueAssignment = ANY
+}
+
+"The assignment filter of the work queue."
+enum WorkQueueAssignment {
+  "Taken or not, by anyone."
+  ANY
+  "Taken by the caller (takePractice)."
+  MINE
+  "Taken by nobody yet."
+  UNASSIGNED
+}
+
+"The order of the work queue; ties are broken by practice id."
+enum WorkQueueOrder {
+  "Earliest dueBy first (the term of L. 241/1990): what is most urgent."
+  DUE_DATE
+  "Earliest submittedAt first: first come, first served."
+  SUBMITTED
+}
+
+"A page of the work queue."
+type WorkQueueConnection {
+  "The practices of the page, each with its cursor."
+  edges: [WorkQueueEdge!]!
+  "The practices of the page, as in edges."
+  nodes: [Practice!]!
+  "Whether more practices follow, and the cursor to ask for them."
+  pageInfo: PageInfo!
+  "How many practices the whole filtered queue holds (all pages)."
+  totalCount: Int!
+  "How many practices of the whole filtered queue are in each status of the filter, in lifecycle order (zeros included); they add up to totalCount."
+  countsByStatus: [StatusCount!]!
+}
+
+"A practice of the work queue and its position."
+type WorkQueueEdge {
+  "Pass it as after to continue after this practice."
+  cursor: String!
+  "The practice."
+  node: Practice!
+}
+
+"How many practices are in one status."
+type StatusCount {
+  "The status."
+  status: PracticeStatus!
+  "How many practices are in it."
+  count: Int!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/practices/practices.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
@@ -1778,8 +2056,22 @@ func (ec *executionContext) childFields_Practice(ctx context.Context, field grap
 		return ec.fieldContext_Practice_history(ctx, field)
 	case "documents":
 		return ec.fieldContext_Practice_documents(ctx, field)
+	case "assignment":
+		return ec.fieldContext_Practice_assignment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Practice", field.Name)
+}
+
+func (ec *executionContext) childFields_PracticeAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operatorId":
+		return ec.fieldContext_PracticeAssignment_operatorId(ctx, field)
+	case "operatorName":
+		return ec.fieldContext_PracticeAssignment_operatorName(ctx, field)
+	case "at":
+		return ec.fieldContext_PracticeAssignment_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PracticeAssignment", field.Name)
 }
 
 func (ec *executionContext) childFields_PracticeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1950,6 +2242,42 @@ func (ec *executionContext) childFields_StatusChange(ctx context.Context, field 
 		return ec.fieldContext_StatusChange_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatusChange", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_StatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkQueueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WorkQueueConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WorkQueueConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WorkQueueConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WorkQueueConnection_totalCount(ctx, field)
+	case "countsByStatus":
+		return ec.fieldContext_WorkQueueConnection_countsByStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkQueueConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkQueueEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_WorkQueueEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_WorkQueueEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkQueueEdge", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2270,6 +2598,20 @@ func (ec *executionContext) field_Mutation_rejectPractice_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_releasePractice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2307,6 +2649,20 @@ func (ec *executionContext) field_Mutation_submitPractice_args(ctx context.Conte
 }
 
 func (ec *executionContext) field_Mutation_takePracticeInCharge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_takePractice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -2493,6 +2849,44 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*WorkQueueFilter, error) {
+			return ec.unmarshalOWorkQueueFilter2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*WorkQueueOrder, error) {
+			return ec.unmarshalOWorkQueueOrder2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -3615,6 +4009,94 @@ func (ec *executionContext) fieldContext_Mutation_addDocument(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_takePractice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takePractice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakePractice(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Practice) graphql.Marshaler {
+			return ec.marshalNPractice2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPractice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takePractice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Practice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takePractice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releasePractice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releasePractice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleasePractice(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Practice) graphql.Marshaler {
+			return ec.marshalNPractice2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPractice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releasePractice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Practice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releasePractice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4219,6 +4701,107 @@ func (ec *executionContext) fieldContext_Practice_documents(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Practice_assignment(ctx context.Context, field graphql.CollectedField, obj *Practice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Practice_assignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Practice().Assignment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PracticeAssignment) graphql.Marshaler {
+			return ec.marshalOPracticeAssignment2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeAssignment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Practice_assignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Practice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PracticeAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PracticeAssignment_operatorId(ctx context.Context, field graphql.CollectedField, obj *PracticeAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeAssignment_operatorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperatorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeAssignment_operatorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeAssignment", field, false, false, "String")
+}
+
+func (ec *executionContext) _PracticeAssignment_operatorName(ctx context.Context, field graphql.CollectedField, obj *PracticeAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeAssignment_operatorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperatorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeAssignment_operatorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeAssignment", field, false, false, "String")
+}
+
+func (ec *executionContext) _PracticeAssignment_at(ctx context.Context, field graphql.CollectedField, obj *PracticeAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PracticeAssignment_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PracticeAssignment_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PracticeAssignment", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _PracticeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *PracticeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4742,6 +5325,50 @@ func (ec *executionContext) fieldContext_Query_serviceStats(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_serviceStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkQueue(ctx, fc.Args["filter"].(*WorkQueueFilter), fc.Args["orderBy"].(*WorkQueueOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *WorkQueueConnection) graphql.Marshaler {
+			return ec.marshalNWorkQueueConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkQueueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5947,6 +6574,52 @@ func (ec *executionContext) fieldContext_StatusChange_note(_ context.Context, fi
 	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "String")
 }
 
+func (ec *executionContext) _StatusCount_status(ctx context.Context, field graphql.CollectedField, obj *StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PracticeStatus) graphql.Marshaler {
+			return ec.marshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "PracticeStatus")
+}
+
+func (ec *executionContext) _StatusCount_count(ctx context.Context, field graphql.CollectedField, obj *StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Subscription_practiceStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -5987,6 +6660,212 @@ func (ec *executionContext) fieldContext_Subscription_practiceStatusChanged(ctx 
 	if fc.Args, err = ec.field_Subscription_practiceStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*WorkQueueEdge) graphql.Marshaler {
+			return ec.marshalNWorkQueueEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkQueueEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueueConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Practice) graphql.Marshaler {
+			return ec.marshalNPractice2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Practice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueueConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkQueueConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkQueueConnection_countsByStatus(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueConnection_countsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountsByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*StatusCount) graphql.Marshaler {
+			return ec.marshalNStatusCount2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueConnection_countsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *WorkQueueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkQueueEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkQueueEdge_node(ctx context.Context, field graphql.CollectedField, obj *WorkQueueEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueueEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Practice) graphql.Marshaler {
+			return ec.marshalNPractice2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPractice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueueEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueueEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Practice(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -7437,6 +8316,87 @@ func UnmarshalServiceFilter(ctx context.Context, raw any) (ServiceFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWorkQueueFilter(ctx context.Context, obj any) (WorkQueueFilter, error) {
+	var it WorkQueueFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["assigned"]; !present {
+		asMap["assigned"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"statuses", "service", "comune", "overdue", "dueWithinDays", "assigned"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOPracticeStatus2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "service":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("service"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Service = data
+		case "comune":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comune"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comune = data
+		case "overdue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overdue = data
+		case "dueWithinDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueWithinDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueWithinDays = data
+		case "assigned":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigned"))
+			data, err := ec.unmarshalOWorkQueueAssignment2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueAssignment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Assigned = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkQueueFilter unmarshals raw into the WorkQueueFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkQueueFilter(ctx context.Context, raw any) (WorkQueueFilter, error) {
+	var out WorkQueueFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkQueueFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -7837,6 +8797,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "takePractice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takePractice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releasePractice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releasePractice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8068,6 +9042,55 @@ func (ec *executionContext) _Practice(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Practice_documents(ctx, field, obj)
 				})
+		case "assignment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Practice_assignment(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var practiceAssignmentImplementors = []string{"PracticeAssignment"}
+
+func (ec *executionContext) _PracticeAssignment(ctx context.Context, sel ast.SelectionSet, obj *PracticeAssignment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, practiceAssignmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PracticeAssignment")
+		case "operatorId":
+			out.Values[i] = ec._PracticeAssignment_operatorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operatorName":
+			out.Values[i] = ec._PracticeAssignment_operatorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._PracticeAssignment_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8277,6 +9300,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceStats(ctx, field)
+				})
+		case "workQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workQueue(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -8728,6 +9757,44 @@ func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var statusCountImplementors = []string{"StatusCount"}
+
+func (ec *executionContext) _StatusCount(ctx context.Context, sel ast.SelectionSet, obj *StatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusCount")
+		case "status":
+			out.Values[i] = ec._StatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._StatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -8746,6 +9813,97 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var workQueueConnectionImplementors = []string{"WorkQueueConnection"}
+
+func (ec *executionContext) _WorkQueueConnection(ctx context.Context, sel ast.SelectionSet, obj *WorkQueueConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workQueueConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkQueueConnection")
+		case "edges":
+			out.Values[i] = ec._WorkQueueConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._WorkQueueConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._WorkQueueConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._WorkQueueConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countsByStatus":
+			out.Values[i] = ec._WorkQueueConnection_countsByStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workQueueEdgeImplementors = []string{"WorkQueueEdge"}
+
+func (ec *executionContext) _WorkQueueEdge(ctx context.Context, sel ast.SelectionSet, obj *WorkQueueEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workQueueEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkQueueEdge")
+		case "cursor":
+			out.Values[i] = ec._WorkQueueEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._WorkQueueEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var _ServiceImplementors = []string{"_Service"}
@@ -9643,6 +10801,30 @@ func (ec *executionContext) marshalNStatusChange2ᚖgithubᚗcomᚋcitizengraph�
 	return ec._StatusChange(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNStatusCount2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*StatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusCount2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusCount2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐStatusCount(ctx context.Context, sel ast.SelectionSet, v *StatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatusCount!")
+		return graphql.Null
+	}
+	return ec._StatusCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9684,6 +10866,38 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNWorkQueueConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueConnection(ctx context.Context, sel ast.SelectionSet, v *WorkQueueConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkQueueConnection!")
+		return graphql.Null
+	}
+	return ec._WorkQueueConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkQueueEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*WorkQueueEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkQueueEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkQueueEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueEdge(ctx context.Context, sel ast.SelectionSet, v *WorkQueueEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkQueueEdge!")
+		return graphql.Null
+	}
+	return ec._WorkQueueEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
@@ -10217,12 +11431,55 @@ func (ec *executionContext) marshalOPractice2ᚖgithubᚗcomᚋcitizengraphᚋci
 	return ec._Practice(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPracticeAssignment2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeAssignment(ctx context.Context, sel ast.SelectionSet, v *PracticeAssignment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PracticeAssignment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPracticeByIDsInput2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeByIDsInput(ctx context.Context, v any) (*PracticeByIDsInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputPracticeByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPracticeStatus2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatusᚄ(ctx context.Context, v any) ([]PracticeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]PracticeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPracticeStatus2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []PracticeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOPracticeStatus2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx context.Context, v any) (*PracticeStatus, error) {
@@ -10340,6 +11597,46 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOWorkQueueAssignment2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueAssignment(ctx context.Context, v any) (*WorkQueueAssignment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(WorkQueueAssignment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWorkQueueAssignment2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueAssignment(ctx context.Context, sel ast.SelectionSet, v *WorkQueueAssignment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOWorkQueueFilter2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueFilter(ctx context.Context, v any) (*WorkQueueFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputWorkQueueFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOWorkQueueOrder2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueOrder(ctx context.Context, v any) (*WorkQueueOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(WorkQueueOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWorkQueueOrder2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueOrder(ctx context.Context, sel ast.SelectionSet, v *WorkQueueOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {

@@ -120,9 +120,22 @@ type Practice struct {
 	Overdue   bool            `json:"overdue"`
 	History   []*StatusChange `json:"history"`
 	Documents []*Document     `json:"documents"`
+	// The operator who took the practice at the desk; null when nobody has. Shown only to operators
+	// of the practice's comune and admins: for anyone else it is null.
+	Assignment *PracticeAssignment `json:"assignment,omitempty"`
 }
 
 func (Practice) IsEntity() {}
+
+// Who took a practice at the desk, and when.
+type PracticeAssignment struct {
+	// The operator: their fiscal code, or sub: followed by their token's subject when they signed in without one.
+	OperatorID string `json:"operatorId"`
+	// The operator's name as their token gave it when they took the practice; empty when it gave none.
+	OperatorName string `json:"operatorName"`
+	// When the practice was taken.
+	At time.Time `json:"at"`
+}
 
 type PracticeByIDsInput struct {
 	ID string `json:"ID"`
@@ -245,7 +258,54 @@ type StatusChange struct {
 	Note   *string        `json:"note,omitempty"`
 }
 
+// How many practices are in one status.
+type StatusCount struct {
+	// The status.
+	Status PracticeStatus `json:"status"`
+	// How many practices are in it.
+	Count int `json:"count"`
+}
+
 type Subscription struct {
+}
+
+// A page of the work queue.
+type WorkQueueConnection struct {
+	// The practices of the page, each with its cursor.
+	Edges []*WorkQueueEdge `json:"edges"`
+	// The practices of the page, as in edges.
+	Nodes []*Practice `json:"nodes"`
+	// Whether more practices follow, and the cursor to ask for them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many practices the whole filtered queue holds (all pages).
+	TotalCount int `json:"totalCount"`
+	// How many practices of the whole filtered queue are in each status of the filter, in lifecycle order (zeros included); they add up to totalCount.
+	CountsByStatus []*StatusCount `json:"countsByStatus"`
+}
+
+// A practice of the work queue and its position.
+type WorkQueueEdge struct {
+	// Pass it as after to continue after this practice.
+	Cursor string `json:"cursor"`
+	// The practice.
+	Node *Practice `json:"node"`
+}
+
+// Which practices of the work queue to list. Every condition given must hold.
+type WorkQueueFilter struct {
+	// Any of these statuses (empty or null: the open ones, PAYMENT_PENDING to INTEGRATION_REQUESTED). DRAFT is BAD_USER_INPUT.
+	Statuses []PracticeStatus `json:"statuses,omitempty"`
+	// Only the practices of this service (an id of the catalogue).
+	Service *string `json:"service,omitempty"`
+	// Only the practices addressed to this comune (ISTAT code): one the caller works for, else FORBIDDEN.
+	Comune *string `json:"comune,omitempty"`
+	// true: only the overdue practices (Practice.overdue: decided after dueBy, or still undecided past
+	// it); false: only those that are not.
+	Overdue *bool `json:"overdue,omitempty"`
+	// Only the practices whose dueBy is after now and at most this many days (1 to 366) from now: the deadlines coming up.
+	DueWithinDays *int `json:"dueWithinDays,omitempty"`
+	// Whose practices: anyone's (default), the caller's own, or nobody's yet.
+	Assigned *WorkQueueAssignment `json:"assigned,omitempty"`
 }
 
 type ActorKind string
@@ -668,6 +728,125 @@ func (e *ServiceState) UnmarshalJSON(b []byte) error {
 }
 
 func (e ServiceState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The assignment filter of the work queue.
+type WorkQueueAssignment string
+
+const (
+	// Taken or not, by anyone.
+	WorkQueueAssignmentAny WorkQueueAssignment = "ANY"
+	// Taken by the caller (takePractice).
+	WorkQueueAssignmentMine WorkQueueAssignment = "MINE"
+	// Taken by nobody yet.
+	WorkQueueAssignmentUnassigned WorkQueueAssignment = "UNASSIGNED"
+)
+
+var AllWorkQueueAssignment = []WorkQueueAssignment{
+	WorkQueueAssignmentAny,
+	WorkQueueAssignmentMine,
+	WorkQueueAssignmentUnassigned,
+}
+
+func (e WorkQueueAssignment) IsValid() bool {
+	switch e {
+	case WorkQueueAssignmentAny, WorkQueueAssignmentMine, WorkQueueAssignmentUnassigned:
+		return true
+	}
+	return false
+}
+
+func (e WorkQueueAssignment) String() string {
+	return string(e)
+}
+
+func (e *WorkQueueAssignment) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkQueueAssignment(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkQueueAssignment", str)
+	}
+	return nil
+}
+
+func (e WorkQueueAssignment) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkQueueAssignment) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkQueueAssignment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The order of the work queue; ties are broken by practice id.
+type WorkQueueOrder string
+
+const (
+	// Earliest dueBy first (the term of L. 241/1990): what is most urgent.
+	WorkQueueOrderDueDate WorkQueueOrder = "DUE_DATE"
+	// Earliest submittedAt first: first come, first served.
+	WorkQueueOrderSubmitted WorkQueueOrder = "SUBMITTED"
+)
+
+var AllWorkQueueOrder = []WorkQueueOrder{
+	WorkQueueOrderDueDate,
+	WorkQueueOrderSubmitted,
+}
+
+func (e WorkQueueOrder) IsValid() bool {
+	switch e {
+	case WorkQueueOrderDueDate, WorkQueueOrderSubmitted:
+		return true
+	}
+	return false
+}
+
+func (e WorkQueueOrder) String() string {
+	return string(e)
+}
+
+func (e *WorkQueueOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkQueueOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkQueueOrder", str)
+	}
+	return nil
+}
+
+func (e WorkQueueOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkQueueOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkQueueOrder) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -101,6 +101,7 @@ func (r *Resolver) practice(p *practices.Practice, now time.Time) *practicesgql.
 		DueBy:               p.DueBy,
 		DecidedAt:           p.DecidedAt,
 		Overdue:             p.Overdue(now),
+		Assignment:          assignment(p),
 	}
 	if p.OrganizationID != "" {
 		out.Organization = &practicesgql.Organization{ID: p.OrganizationID}

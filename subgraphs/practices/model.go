@@ -120,6 +120,12 @@ type Practice struct {
 	TakenInChargeAt     *time.Time
 	DueBy               *time.Time
 	DecidedAt           *time.Time
+	// Assignee is the operator who took the practice at the desk ("" when
+	// nobody has): see [OperatorID]. AssigneeName is the name their token
+	// gave then.
+	Assignee     string
+	AssigneeName string
+	AssignedAt   *time.Time
 }
 
 // Overdue reports whether the administration missed the term: decided after

@@ -158,13 +158,15 @@ func (s *Store) ServicesOfComuni(ctx context.Context, codes []string) (map[strin
 }
 
 const practiceCols = `p.id, p.service_id, p.applicant_id, p.applicant_fiscal_code, p.organization_id, p.comune, p.status,
-	p.protocol_number, p.protocol_date, p.created_at, p.updated_at, p.submitted_at, p.taken_in_charge_at, p.due_by, p.decided_at`
+	p.protocol_number, p.protocol_date, p.created_at, p.updated_at, p.submitted_at, p.taken_in_charge_at, p.due_by, p.decided_at,
+	p.assignee, p.assignee_name, p.assigned_at`
 
 func scanPractice(row pgx.Row, extra ...any) (Practice, error) {
 	var p Practice
-	var org, proto *string
+	var org, proto, assignee *string
 	dest := append([]any{&p.ID, &p.ServiceID, &p.ApplicantID, &p.ApplicantFiscalCode, &org, &p.Comune, &p.Status,
-		&proto, &p.ProtocolDate, &p.CreatedAt, &p.UpdatedAt, &p.SubmittedAt, &p.TakenInChargeAt, &p.DueBy, &p.DecidedAt}, extra...)
+		&proto, &p.ProtocolDate, &p.CreatedAt, &p.UpdatedAt, &p.SubmittedAt, &p.TakenInChargeAt, &p.DueBy, &p.DecidedAt,
+		&assignee, &p.AssigneeName, &p.AssignedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return Practice{}, err
 	}
@@ -173,6 +175,9 @@ func scanPractice(row pgx.Row, extra ...any) (Practice, error) {
 	}
 	if proto != nil {
 		p.ProtocolNumber = *proto
+	}
+	if assignee != nil {
+		p.Assignee = *assignee
 	}
 	return p, nil
 }
