@@ -16,6 +16,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/guard"
+	"github.com/citizengraph/citizengraph/internal/web"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -54,6 +55,10 @@ func runServe(ctx context.Context, args []string) error {
 	defer stopConsumers()
 	mux := http.NewServeMux()
 	var v auth.TokenVerifier
+	webOpts := web.Options{Config: web.Config{Issuer: *issuer, Clients: map[string]string{"portal": portalClient, "desk": deskClient}, DevIssuer: *dev, Introspection: hOpts.Introspection}}
+	if *issuer != "" {
+		webOpts.ConnectSources = []string{*issuer}
+	}
 	if *dev {
 		iss, err := devissuer.New("http://"+*addr+"/dev/oidc", *audience,
 			devissuer.WithClients(devClients(*addr)...), devissuer.WithDirectory(seededAccounts{pool}))
@@ -62,6 +67,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		mux.Handle("/dev/oidc/", http.StripPrefix("/dev/oidc", iss.Handler()))
 		v = iss.Verifier()
+		webOpts.Config.Issuer = iss.URL()
 		slog.Warn("DEVELOPMENT issuer enabled: anyone can get a token", "token_endpoint", iss.URL()+"/token", "sign_in", iss.URL()+"/authorize")
 	} else {
 		v = verifier(ctx, *issuer, *audience, *keyRefresh)
@@ -69,6 +75,9 @@ func runServe(ctx context.Context, args []string) error {
 	mux.Handle("/readyz", auth.ReadyHandler(v))
 	g, err := buildGraph(pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: gwOpts.Limits}, sgs, gwOpts, hOpts)
 	if err != nil {
+		return err
+	}
+	if g.faces, err = web.New(webOpts); err != nil {
 		return err
 	}
 	g.mountPublic(mux)
@@ -117,6 +126,7 @@ type graph struct {
 	subgraphs map[string]http.Handler
 	gateway   http.Handler
 	health    http.HandlerFunc
+	faces     *web.Handler // the portal, the desk and the explorer; nil: none
 }
 
 // buildGraph builds every subgraph's handler and the gateway over them
@@ -135,10 +145,14 @@ func buildGraph(pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOp
 }
 
 // mountPublic mounts what the public listener serves: the gateway at
-// /graphql and /healthz.
+// /graphql, /healthz, and the faces (the portal at /, the desk at
+// /operatore, the explorer at /explorer, their assets under /static/).
 func (g *graph) mountPublic(mux *http.ServeMux) {
 	mux.Handle("/graphql", g.gateway)
 	mux.HandleFunc("/healthz", g.health)
+	if g.faces != nil {
+		g.faces.Mount(mux)
+	}
 }
 
 // mountSubgraphs mounts every subgraph at /subgraphs/<name>, for the

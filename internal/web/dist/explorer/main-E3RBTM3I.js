@@ -1,0 +1,1 @@
+document.querySelector("#explorer p").textContent="GraphiQL is on its way.";
