@@ -17,6 +17,7 @@ import (
 type frontFlags struct {
 	origins, trusted, metricsAddr *string
 	requireTrusted, exposePlans   *bool
+	dedupInbound                  *bool
 	introspection                 *bool
 	maxSubscriptions              *int
 	maxSubsPerClient              *int
@@ -64,6 +65,7 @@ func addFrontFlags(fs *flag.FlagSet) frontFlags {
 		introspection:    fs.Bool("introspection", false, "answer introspection (__schema, __type) on /graphql; serve --dev-issuer turns it on"),
 		ratePerSecond:    fs.Float64("rate-limit", guard.DefaultRatePerSecond, "requests per second each client may send, sustained (a verified token's subject, else the remote address; 429 RATE_LIMITED; 0: no limit)"),
 		rateBurst:        fs.Int("rate-burst", guard.DefaultRateBurst, "requests a client may send at once above --rate-limit"),
+		dedupInbound:     fs.Bool("dedup-inbound", true, "identical queries in flight at once share one execution; identical means the same normalized operation, variables, every forwarded header (Authorization included) and caller, so different callers never share an answer; never mutations or subscriptions, and never across a mutation this gateway answered"),
 	}
 }
 
@@ -80,6 +82,7 @@ func (f frontFlags) options(ctx context.Context) (gateway.Options, gateway.Handl
 			MaxSubscriptionsPerClient: *f.maxSubsPerClient,
 			ExposePlans:               *f.exposePlans,
 			Limits:                    f.limits.value(),
+			DedupInbound:              *f.dedupInbound,
 		}, gateway.HandlerOptions{
 			AllowedOrigins:   commaList(*f.origins),
 			RateLimit:        rateLimit(*f.ratePerSecond, *f.rateBurst),

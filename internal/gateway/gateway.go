@@ -86,6 +86,11 @@ type Options struct {
 	// TrustSubgraphs leaves @authenticated and @requiresScopes to the
 	// subgraphs: the gateway fetches protected fields for everyone.
 	TrustSubgraphs bool
+	// DedupInbound shares one execution among identical queries in flight
+	// at once: same normalized operation, variables, forwarded headers and
+	// caller (inbound.go says what the key holds). Never mutations or
+	// subscriptions.
+	DedupInbound bool
 }
 
 // ExposePlanHeader asks for the query plan in extensions.queryPlan, when
@@ -125,6 +130,12 @@ type Gateway struct {
 	// data recycles response data buffers: the JSON POST transport hands
 	// them back once written.
 	data sync.Pool
+	// inbound shares executions of identical queries (DedupInbound).
+	inbound inbound
+	// forwarded are the headers the fetcher passes on to subgraphs
+	// (canonical, sorted), nil when it does not tell: part of the
+	// deduplication key.
+	forwarded []string
 }
 
 type percentLabel struct {
@@ -140,6 +151,9 @@ type entry struct {
 	labels []string
 	err    *gqlerror.Error
 	intro  bool
+	// norm identifies the normalized operation under its labels: the
+	// plan cache's key of the entry.
+	norm string
 }
 
 // New returns a gateway over sg.
@@ -168,6 +182,7 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: metrics: %w", err)
 		}
 	}
+	g.forwarded = forwardedNames(g.fetcher)
 	g.fetcher = observedFetcher{next: g.fetcher, m: g.metrics, log: g.log}
 	g.subscriber = opts.Subscriber
 	if g.subscriber == nil {
@@ -248,7 +263,8 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
-	e := g.plan(oc, g.accessLabels(ctx, oc, g.labels()))
+	labels := g.accessLabels(ctx, oc, g.labels())
+	e := g.plan(oc, labels)
 	if e.err != nil {
 		g.metrics.operation(kind, start, true)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e.err}})
@@ -256,19 +272,23 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if e.intro && oc.DisableIntrospection {
 		return oneError("introspection is disabled", CodeIntrospection)
 	}
-	if h := incomingHeaders(ctx, oc); h != nil {
+	h := incomingHeaders(ctx, oc)
+	if h != nil {
 		ctx = execute.WithForwardHeaders(ctx, h)
 	}
 	if oc.Operation.Operation == ast.Subscription {
 		return g.subscription(ctx, oc, e, start)
 	}
-	var buf []byte
-	if p, _ := g.data.Get().(*[]byte); p != nil {
-		buf = *p
+	res, ok := g.execute(ctx, oc, e, labels, h)
+	if oc.Operation.Operation == ast.Mutation {
+		// Queries sent after this answer no longer join executions
+		// that began before it.
+		g.inbound.writes.Add(1)
 	}
-	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
-		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
-	e.size.Store(int64(len(res.Data)))
+	if !ok {
+		g.metrics.ended(kind, start, outcomeCancelled)
+		return oneError("the request was cancelled", guard.CodeRequestCancelled)
+	}
 	if clientGone(ctx) {
 		g.metrics.ended(kind, start, outcomeCancelled)
 	} else {
@@ -393,6 +413,7 @@ func (g *Gateway) planKeyed(oc *graphql.OperationContext, labels map[string]bool
 		}
 		g.built.Add(1)
 		e := g.build(oc, labels)
+		e.norm = key
 		g.cache.Add(key, e)
 		return e, nil
 	})

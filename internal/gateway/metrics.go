@@ -20,6 +20,8 @@ type metrics struct {
 	fetchDuration *prometheus.HistogramVec // subgraph
 	subscriptions prometheus.GaugeFunc
 	plans         prometheus.CounterFunc
+	inbound       *prometheus.CounterVec // role
+	following     prometheus.GaugeFunc
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -49,8 +51,16 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "plans_built_total",
 			Help: "Query plans built: misses of the plan cache.",
 		}, func() float64 { return float64(g.built.Load()) }),
+		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "inbound_dedup_total",
+			Help: "Queries under inbound deduplication, by role: leader (executed, its answer shared with any identical query that arrived while it ran) or follower (answered by an identical query's execution, nothing executed of its own).",
+		}, []string{"role"}),
+		following: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "inbound_dedup_waiting",
+			Help: "Queries waiting now for an identical query's execution.",
+		}, func() float64 { return float64(g.DedupFollowers()) }),
 	}
-	for _, c := range []prometheus.Collector{m.operations, m.duration, m.fetches, m.fetchDuration, m.subscriptions, m.plans} {
+	for _, c := range []prometheus.Collector{m.operations, m.duration, m.fetches, m.fetchDuration, m.subscriptions, m.plans, m.inbound, m.following} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -65,6 +75,20 @@ func (m *metrics) operation(kind string, start time.Time, failed bool) {
 		outcome = "error"
 	}
 	m.ended(kind, start, outcome)
+}
+
+// Roles of deduplicated queries.
+const (
+	dedupLeader   = "leader"
+	dedupFollower = "follower"
+)
+
+// inboundRequest counts one deduplicated query.
+func (m *metrics) inboundRequest(role string) {
+	if m == nil {
+		return
+	}
+	m.inbound.WithLabelValues(role).Inc()
 }
 
 // outcomeCancelled is the outcome of work whose client went away.
