@@ -133,6 +133,17 @@ func TestServePlaces(t *testing.T) {
 			t.Errorf("%s: %+v", q, res.Errors)
 		}
 	}
+	// A scalar only the subgraph checks: its one coded error explains the
+	// null of the non-null root field, with no codeless error beside it.
+	for _, q := range []string{
+		`{ events(filter: {from: "not a date"}) { nodes { title } } }`,
+		`{ eventsNear(near: {lat: 45.46, lon: 9.19, radiusMeters: 1000}, from: "2026-13-45") { totalCount } }`,
+	} {
+		res := post(t, base+"/graphql", "", q)
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || string(res.Data) != "null" {
+			t.Errorf("%s: want data null and one BAD_USER_INPUT error, got %s %+v", q, res.Data, res.Errors)
+		}
+	}
 
 	// The calendar feed on the public listener.
 	get := func(path string) (int, string, string) {

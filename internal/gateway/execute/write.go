@@ -178,6 +178,12 @@ func (w *writer) nonNull(f *plan.ShapeField, missing bool) {
 			}
 			return
 		}
+		// An error below this position explains its null too: the
+		// subgraph nulled the position for it (a bad argument value at
+		// ["events","filter","from"], a failed non-null descendant).
+		if len(e.Path) > len(w.path) && isPrefix(e.Path[:len(w.path)], w.path) {
+			return
+		}
 		// An error on a sibling field explains a null here too: a
 		// subgraph that fails one non-null field of an entity nulls the
 		// whole entity, and with it the fields fetched alongside.
