@@ -794,15 +794,24 @@ per-operation dataloaders) instead of being a plain struct field.
 """
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
-"An RFC 3339 timestamp."
+"""
+An instant as an RFC 3339 timestamp with its offset, e.g. 2026-03-10T09:30:00+01:00.
+Other strings are BAD_USER_INPUT.
+"""
 scalar DateTime
-"A calendar date, YYYY-MM-DD."
+"A calendar date without time zone, YYYY-MM-DD (ISO 8601). Other strings are BAD_USER_INPUT."
 scalar Date
-"A 64-bit integer; amounts are euro cents."
+"""
+A 64-bit integer, sent as a JSON number (a string of decimal digits is accepted in input, for
+clients whose numbers are doubles). Every amount of the payments subgraph is in euro cents.
+"""
 scalar Int64
 
+"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
+  "True when more items follow this page."
   hasNextPage: Boolean!
+  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
@@ -813,34 +822,47 @@ type Query {
   creditor comune and to admins; anyone else gets NOT_FOUND, as for an
   unknown IUPD. Needs payments:read.
   """
-  paymentPosition(iupd: ID!): PaymentPosition @requiresScopes(scopes: [["payments:read"]])
+  paymentPosition("The position's IUPD, e.g. 99015146993-000000001." iupd: ID!): PaymentPosition @requiresScopes(scopes: [["payments:read"]])
   """
   An installment by its 18-digit notice number (codice avviso). The debtor,
   their delegates, operators of the creditor comune and admins read it in
   full. Anyone else must also give the debtor's fiscal code, as pagoPA's
   checkout asks, and then reads what paying needs: amount, due date, status
   — no receipt, and position null (the debtor's identity stays hidden).
-  Otherwise null, as for an unknown notice. Needs payments:read.
+  Otherwise null, as for an unknown notice. A notice number that is not 18 digits is
+  BAD_USER_INPUT. Needs payments:read.
   """
-  installment(noticeNumber: String!, debtorFiscalCode: String): Installment @requiresScopes(scopes: [["payments:read"]])
-  "The pagoPA collection-service taxonomy for comuni, optionally one macro-area (e.g. TRIBUTI)."
-  paymentTaxonomy(macroArea: String): [TaxonomyEntry!]!
+  installment(
+    "The 18-digit pagoPA notice number (codice avviso), as printed on the notice."
+    noticeNumber: String!
+    "The debtor's codice fiscale (16 characters, or 11 digits for an organization), case-insensitive; needed only by callers who are not the debtor, a delegate, an operator or an admin."
+    debtorFiscalCode: String
+  ): Installment @requiresScopes(scopes: [["payments:read"]])
+  "The pagoPA collection-service taxonomy for comuni (public), in the published order; optionally one macro-area."
+  paymentTaxonomy("A macro-area, case-insensitive, e.g. TRIBUTI; null for every entry." macroArea: String): [TaxonomyEntry!]!
 }
 
 type Mutation {
   """
-  Creates a DRAFT debt position. Operators of the comune and admins only.
-  The IUPD is assigned from the creditor's sequence.
+  Creates a DRAFT debt position. Operators of the comune and admins only (others FORBIDDEN,
+  anonymous callers UNAUTHORIZED_FIELD_OR_TYPE). The IUPD is assigned from the creditor's
+  sequence. Invalid input is BAD_USER_INPUT.
   """
-  createPaymentPosition(input: CreatePaymentPositionInput!): PaymentPosition! @authenticated
+  createPaymentPosition("The position and its installments." input: CreatePaymentPositionInput!): PaymentPosition! @authenticated
   """
   Publishes a DRAFT position: every installment gets its IUV and notice
   number from the creditor's sequence. The position becomes VALID, or
-  PUBLISHED until its validity date.
+  PUBLISHED until its validity date. Operators of the creditor comune and admins only
+  (FORBIDDEN; NOT_FOUND for a position the caller may not see). A position that is not a
+  DRAFT is ILLEGAL_TRANSITION; an installment due in the past is BAD_USER_INPUT.
   """
-  publishPaymentPosition(iupd: ID!): PaymentPosition! @authenticated
-  "Invalidates a position that has no paid installment (GPD invalidate)."
-  invalidatePaymentPosition(iupd: ID!): PaymentPosition! @authenticated
+  publishPaymentPosition("The position's IUPD." iupd: ID!): PaymentPosition! @authenticated
+  """
+  Invalidates a position that has no paid installment (GPD invalidate): the position becomes
+  INVALID and its installments UNPAYABLE. Operators of the creditor comune and admins only.
+  A position PARTIALLY_PAID, PAID or already INVALID is ILLEGAL_TRANSITION.
+  """
+  invalidatePaymentPosition("The position's IUPD." iupd: ID!): PaymentPosition! @authenticated
   """
   Pays an installment through the payment-service provider. Idempotent by
   idempotencyKey: a retry with the same key returns the same receipt and
@@ -848,47 +870,83 @@ type Mutation {
   creditor and admins may pay it; anyone else holding the notice may pay it
   too, as on pagoPA, giving the debtor's fiscal code (else NOT_FOUND, as for
   an unknown notice). The payer, from the token, is recorded on the
-  receipt. Needs payments:write.
+  receipt. An installment already paid is CONFLICT (so is a key reused for another notice); one
+  that is not UNPAID, or a position not yet valid or closed, is ILLEGAL_TRANSITION; a refusal
+  of the provider is SERVICE_UNAVAILABLE (nothing charged). Needs payments:write.
   """
-  payInstallment(noticeNumber: String!, idempotencyKey: String!, method: PaymentMethod!, debtorFiscalCode: String): PaymentResult! @requiresScopes(scopes: [["payments:write"]])
+  payInstallment(
+    "The 18-digit pagoPA notice number (codice avviso)."
+    noticeNumber: String!
+    "A key of 1 to 128 characters chosen by the client for this payment attempt: retries with the same key charge once."
+    idempotencyKey: String!
+    "How the payer pays; it selects the provider and its fee."
+    method: PaymentMethod!
+    "The debtor's codice fiscale; needed only by payers who are not the debtor, a delegate, an operator or an admin."
+    debtorFiscalCode: String
+  ): PaymentResult! @requiresScopes(scopes: [["payments:write"]])
 }
 
-"A pagoPA debt position (GPD posizione debitoria)."
+"""
+A pagoPA debt position (GPD posizione debitoria): what a debtor owes a comune, in one or more
+installments. Visible to the debtor, their delegates for PAYMENTS, operators of the creditor
+comune and admins.
+"""
 type PaymentPosition @key(fields: "iupd") {
   "Unique debt-position id of the creditor: <creditor fiscal code>-<n>."
   iupd: ID!
+  "The body owed (ente creditore)."
   creditor: Creditor!
+  "The creditor comune."
   comune: Comune!
+  "The registered person who owes the position."
   debtor: Person!
+  "The debtor's codice fiscale (16 characters, or 11 digits for an organization)."
   debtorFiscalCode: String!
+  "The debtor's name as on the notice."
   debtorName: String!
+  "The practice the position pays for (e.g. a service fee); null when unrelated to a practice."
   practice: Practice
+  "What the position is for, as on the notice (1 to 140 characters)."
   description: String!
+  "Where the position stands in its life cycle."
   status: PaymentPositionStatus!
+  "When the position was created (as a DRAFT)."
   createdAt: DateTime!
+  "When it was published; null while a DRAFT."
   publishedAt: DateTime
   "From when the position can be paid; null means as soon as it is published."
   validityDate: DateTime
+  "The installments, in order."
   installments: [Installment!]! @goField(forceResolver: true)
+  "The sum of the installments' amounts, in euro cents."
   totalCents: Int64!
+  "The amount paid so far, in euro cents (provider fees excluded)."
   paidCents: Int64!
 }
 
 "The creditor body (ente creditore)."
 type Creditor {
-  "The body's 11-digit fiscal code."
+  "The body's 11-digit fiscal code, as the creditor is registered (a documented placeholder in the seeded data, not the comune's real one)."
   fiscalCode: String!
+  "The body's name."
   name: String!
 }
 
 "Debt-position status, after the pagoPA GPD model."
 enum PaymentPositionStatus {
+  "Created, not yet published: no notice numbers, not payable."
   DRAFT
+  "Published, but its validity date lies ahead: not payable yet."
   PUBLISHED
+  "Published and payable."
   VALID
+  "Some installments paid, some still due."
   PARTIALLY_PAID
+  "Fully paid."
   PAID
+  "Past its due date unpaid: a practice's fee position expires and the practice is withdrawn."
   EXPIRED
+  "Invalidated by the creditor; its installments are UNPAYABLE."
   INVALID
 }
 
@@ -898,22 +956,33 @@ type Installment {
   noticeNumber: String
   "Identificativo Univoco di Versamento, 15 digits ending in two check digits."
   iuv: String
+  "The amount due, in euro cents."
   amountCents: Int64!
+  "What the installment is for (1 to 140 characters)."
   description: String!
+  "The date by which it is to be paid."
   dueDate: Date!
+  "Whether it is paid, payable or no longer payable."
   status: InstallmentStatus!
+  "The pagoPA taxonomy entry of the collection; null when its code is not in the published taxonomy."
   taxonomy: TaxonomyEntry
+  "The receipt once paid; null while unpaid, and for callers who may pay the notice but not see its debtor."
   receipt: Receipt
-  "The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>."
+  "The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>; null while the position is a draft."
   qrCodePayload: String
   "The position; null for callers who may pay the notice but not see its debtor."
   position: PaymentPosition @goField(forceResolver: true)
 }
 
+"Whether an installment can still be paid."
 enum InstallmentStatus {
+  "Due: payable once the position is VALID or PARTIALLY_PAID."
   UNPAID
+  "Paid; see the receipt."
   PAID
+  "Past its due date unpaid and no longer payable."
   EXPIRED
+  "Not payable: its position was invalidated."
   UNPAYABLE
 }
 
@@ -921,68 +990,107 @@ enum InstallmentStatus {
 type TaxonomyEntry {
   "Dati specifici di incasso, e.g. 9/0101101IM/."
   code: String!
+  "The macro-area, e.g. TRIBUTI."
   macroArea: String!
+  "The type of service within the macro-area."
   serviceType: String!
+  "The legal reason for the collection (motivo giuridico)."
   legalReason: String!
+  "What the collection is for."
   description: String!
 }
 
 "The receipt of a paid installment."
 type Receipt {
+  "The provider's receipt id (a UUID)."
   receiptId: ID!
+  "The payment-service provider's id (PSP)."
   pspId: String!
+  "The payment-service provider's name."
   pspName: String!
+  "How the installment was paid."
   method: PaymentMethod!
+  "When the provider authorized the payment."
   paidAt: DateTime!
+  "The amount of the installment paid, in euro cents."
   amountCents: Int64!
+  "The provider's fee charged to the payer on top of the amount, in euro cents."
   feeCents: Int64!
 }
 
+"How a payer pays an installment through pagoPA."
 enum PaymentMethod {
+  "Credit, debit or prepaid card."
   CARD
+  "Bank transfer (home banking)."
   BANK_TRANSFER
+  "PayPal."
   PAYPAL
+  "Satispay."
   SATISPAY
+  "Bollettino postale."
   POSTAL
 }
 
+"The outcome of payInstallment."
 type PaymentResult {
+  "The receipt of the payment."
   receipt: Receipt!
+  "The installment, now PAID (its position null for payers who may not see the debtor)."
   installment: Installment!
   "True when the result is the replay of an earlier call with the same idempotency key."
   replayed: Boolean!
 }
 
+"A debt position to create as a DRAFT."
 input CreatePaymentPositionInput {
   "ISTAT code of the creditor comune: the caller must be one of its operators (or an admin)."
   comune: ID!
   "The debtor's person id; with debtorFiscalCode it must name the same registered person (else BAD_USER_INPUT)."
   debtorId: ID!
+  "The debtor's codice fiscale (16 characters, or 11 digits for an organization), case-insensitive."
   debtorFiscalCode: String!
+  "The debtor's name as it will appear on the notice, 1 to 140 characters."
   debtorName: String!
+  "The practice the position pays for: it must be the debtor's, addressed to the comune (else BAD_USER_INPUT); null for none."
   practiceId: ID
+  "What the position is for, 1 to 140 characters."
   description: String!
+  "From when the position can be paid; null means as soon as it is published. Not after an installment's due date."
   validityDate: DateTime
+  "1 to 100 installments; the total may not exceed 9,999,999,999 cents."
   installments: [InstallmentInput!]!
 }
 
+"One installment of a position to create."
 input InstallmentInput {
+  "The amount, in positive euro cents."
   amountCents: Int64!
+  "What the installment is for, 1 to 140 characters."
   description: String!
+  "The date by which it is to be paid; not in the past."
   dueDate: Date!
   "A code of the pagoPA taxonomy for comuni, e.g. 9/0101101IM/."
   taxonomyCode: String!
 }
 
+"A page of debt positions, newest first."
 type PaymentPositionConnection {
+  "The positions of the page, each with its cursor."
   edges: [PaymentPositionEdge!]!
+  "The positions of the page, as in edges."
   nodes: [PaymentPosition!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of positions matching the filter that the caller may see, across all pages."
   totalCount: Int!
 }
 
+"One debt position of a page, with its position in the list."
 type PaymentPositionEdge {
+  "Opaque cursor: pass it as after to get the positions that follow."
   cursor: String!
+  "The debt position."
   node: PaymentPosition!
 }
 
@@ -993,16 +1101,24 @@ type Comune @key(fields: "istatCode", resolvable: false) {
 type Person @key(fields: "id") {
   id: ID!
   """
-  The person's debt positions, newest first. A caller sees the positions
-  where they are the debtor, those of the comuni they operate in, or all as
-  admin; anonymous callers get UNAUTHENTICATED.
+  The person's debt positions that the caller may see, newest first: all of them for the person
+  themself, a delegate whose delegation covers PAYMENTS (for every service) and admins; for an
+  operator, those owed to their comuni; none for anyone else. first outside 1..100 or a
+  malformed after is BAD_USER_INPUT. Scope: payments:read.
   """
-  payments(status: PaymentPositionStatus, first: Int = 20, after: String): PaymentPositionConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["payments:read"]])
+  payments(
+    "Only positions in this status; null for all."
+    status: PaymentPositionStatus
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): PaymentPositionConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["payments:read"]])
 }
 
 type Practice @key(fields: "id") {
   id: ID!
-  "The debt positions attached to the practice that the caller may see."
+  "The debt positions attached to the practice that the caller may see, oldest first. Scope: payments:read."
   payments: [PaymentPosition!]! @goField(forceResolver: true) @requiresScopes(scopes: [["payments:read"]])
 }
 `, BuiltIn: false},

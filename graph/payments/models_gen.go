@@ -16,24 +16,32 @@ type Comune struct {
 
 func (Comune) IsEntity() {}
 
+// A debt position to create as a DRAFT.
 type CreatePaymentPositionInput struct {
 	// ISTAT code of the creditor comune: the caller must be one of its operators (or an admin).
 	Comune string `json:"comune"`
 	// The debtor's person id; with debtorFiscalCode it must name the same registered person (else BAD_USER_INPUT).
-	DebtorID         string              `json:"debtorId"`
-	DebtorFiscalCode string              `json:"debtorFiscalCode"`
-	DebtorName       string              `json:"debtorName"`
-	PracticeID       *string             `json:"practiceId,omitempty"`
-	Description      string              `json:"description"`
-	ValidityDate     *time.Time          `json:"validityDate,omitempty"`
-	Installments     []*InstallmentInput `json:"installments"`
+	DebtorID string `json:"debtorId"`
+	// The debtor's codice fiscale (16 characters, or 11 digits for an organization), case-insensitive.
+	DebtorFiscalCode string `json:"debtorFiscalCode"`
+	// The debtor's name as it will appear on the notice, 1 to 140 characters.
+	DebtorName string `json:"debtorName"`
+	// The practice the position pays for: it must be the debtor's, addressed to the comune (else BAD_USER_INPUT); null for none.
+	PracticeID *string `json:"practiceId,omitempty"`
+	// What the position is for, 1 to 140 characters.
+	Description string `json:"description"`
+	// From when the position can be paid; null means as soon as it is published. Not after an installment's due date.
+	ValidityDate *time.Time `json:"validityDate,omitempty"`
+	// 1 to 100 installments; the total may not exceed 9,999,999,999 cents.
+	Installments []*InstallmentInput `json:"installments"`
 }
 
 // The creditor body (ente creditore).
 type Creditor struct {
-	// The body's 11-digit fiscal code.
+	// The body's 11-digit fiscal code, as the creditor is registered (a documented placeholder in the seeded data, not the comune's real one).
 	FiscalCode string `json:"fiscalCode"`
-	Name       string `json:"name"`
+	// The body's name.
+	Name string `json:"name"`
 }
 
 // One payable installment (GPD payment option) of a position.
@@ -41,23 +49,33 @@ type Installment struct {
 	// 18 digits: aux digit 3, segregation code, IUV. Null while the position is a draft.
 	NoticeNumber *string `json:"noticeNumber,omitempty"`
 	// Identificativo Univoco di Versamento, 15 digits ending in two check digits.
-	Iuv         *string           `json:"iuv,omitempty"`
-	AmountCents int64             `json:"amountCents"`
-	Description string            `json:"description"`
-	DueDate     string            `json:"dueDate"`
-	Status      InstallmentStatus `json:"status"`
-	Taxonomy    *TaxonomyEntry    `json:"taxonomy,omitempty"`
-	Receipt     *Receipt          `json:"receipt,omitempty"`
-	// The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>.
+	Iuv *string `json:"iuv,omitempty"`
+	// The amount due, in euro cents.
+	AmountCents int64 `json:"amountCents"`
+	// What the installment is for (1 to 140 characters).
+	Description string `json:"description"`
+	// The date by which it is to be paid.
+	DueDate string `json:"dueDate"`
+	// Whether it is paid, payable or no longer payable.
+	Status InstallmentStatus `json:"status"`
+	// The pagoPA taxonomy entry of the collection; null when its code is not in the published taxonomy.
+	Taxonomy *TaxonomyEntry `json:"taxonomy,omitempty"`
+	// The receipt once paid; null while unpaid, and for callers who may pay the notice but not see its debtor.
+	Receipt *Receipt `json:"receipt,omitempty"`
+	// The pagoPA QR code payload: PAGOPA|002|<notice number>|<creditor fiscal code>|<amount in cents>; null while the position is a draft.
 	QRCodePayload *string `json:"qrCodePayload,omitempty"`
 	// The position; null for callers who may pay the notice but not see its debtor.
 	Position *PaymentPosition `json:"position,omitempty"`
 }
 
+// One installment of a position to create.
 type InstallmentInput struct {
-	AmountCents int64  `json:"amountCents"`
+	// The amount, in positive euro cents.
+	AmountCents int64 `json:"amountCents"`
+	// What the installment is for, 1 to 140 characters.
 	Description string `json:"description"`
-	DueDate     string `json:"dueDate"`
+	// The date by which it is to be paid; not in the past.
+	DueDate string `json:"dueDate"`
 	// A code of the pagoPA taxonomy for comuni, e.g. 9/0101101IM/.
 	TaxonomyCode string `json:"taxonomyCode"`
 }
@@ -65,30 +83,48 @@ type InstallmentInput struct {
 type Mutation struct {
 }
 
+// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
-// A pagoPA debt position (GPD posizione debitoria).
+// A pagoPA debt position (GPD posizione debitoria): what a debtor owes a comune, in one or more
+// installments. Visible to the debtor, their delegates for PAYMENTS, operators of the creditor
+// comune and admins.
 type PaymentPosition struct {
 	// Unique debt-position id of the creditor: <creditor fiscal code>-<n>.
-	Iupd             string                `json:"iupd"`
-	Creditor         *Creditor             `json:"creditor"`
-	Comune           *Comune               `json:"comune"`
-	Debtor           *Person               `json:"debtor"`
-	DebtorFiscalCode string                `json:"debtorFiscalCode"`
-	DebtorName       string                `json:"debtorName"`
-	Practice         *Practice             `json:"practice,omitempty"`
-	Description      string                `json:"description"`
-	Status           PaymentPositionStatus `json:"status"`
-	CreatedAt        time.Time             `json:"createdAt"`
-	PublishedAt      *time.Time            `json:"publishedAt,omitempty"`
+	Iupd string `json:"iupd"`
+	// The body owed (ente creditore).
+	Creditor *Creditor `json:"creditor"`
+	// The creditor comune.
+	Comune *Comune `json:"comune"`
+	// The registered person who owes the position.
+	Debtor *Person `json:"debtor"`
+	// The debtor's codice fiscale (16 characters, or 11 digits for an organization).
+	DebtorFiscalCode string `json:"debtorFiscalCode"`
+	// The debtor's name as on the notice.
+	DebtorName string `json:"debtorName"`
+	// The practice the position pays for (e.g. a service fee); null when unrelated to a practice.
+	Practice *Practice `json:"practice,omitempty"`
+	// What the position is for, as on the notice (1 to 140 characters).
+	Description string `json:"description"`
+	// Where the position stands in its life cycle.
+	Status PaymentPositionStatus `json:"status"`
+	// When the position was created (as a DRAFT).
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was published; null while a DRAFT.
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
 	// From when the position can be paid; null means as soon as it is published.
-	ValidityDate *time.Time     `json:"validityDate,omitempty"`
+	ValidityDate *time.Time `json:"validityDate,omitempty"`
+	// The installments, in order.
 	Installments []*Installment `json:"installments"`
-	TotalCents   int64          `json:"totalCents"`
-	PaidCents    int64          `json:"paidCents"`
+	// The sum of the installments' amounts, in euro cents.
+	TotalCents int64 `json:"totalCents"`
+	// The amount paid so far, in euro cents (provider fees excluded).
+	PaidCents int64 `json:"paidCents"`
 }
 
 func (PaymentPosition) IsEntity() {}
@@ -97,20 +133,31 @@ type PaymentPositionByIupdsInput struct {
 	Iupd string `json:"Iupd"`
 }
 
+// A page of debt positions, newest first.
 type PaymentPositionConnection struct {
-	Edges      []*PaymentPositionEdge `json:"edges"`
-	Nodes      []*PaymentPosition     `json:"nodes"`
-	PageInfo   *PageInfo              `json:"pageInfo"`
-	TotalCount int                    `json:"totalCount"`
+	// The positions of the page, each with its cursor.
+	Edges []*PaymentPositionEdge `json:"edges"`
+	// The positions of the page, as in edges.
+	Nodes []*PaymentPosition `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of positions matching the filter that the caller may see, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One debt position of a page, with its position in the list.
 type PaymentPositionEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *PaymentPosition `json:"node"`
+	// Opaque cursor: pass it as after to get the positions that follow.
+	Cursor string `json:"cursor"`
+	// The debt position.
+	Node *PaymentPosition `json:"node"`
 }
 
+// The outcome of payInstallment.
 type PaymentResult struct {
-	Receipt     *Receipt     `json:"receipt"`
+	// The receipt of the payment.
+	Receipt *Receipt `json:"receipt"`
+	// The installment, now PAID (its position null for payers who may not see the debtor).
 	Installment *Installment `json:"installment"`
 	// True when the result is the replay of an earlier call with the same idempotency key.
 	Replayed bool `json:"replayed"`
@@ -118,9 +165,10 @@ type PaymentResult struct {
 
 type Person struct {
 	ID string `json:"id"`
-	// The person's debt positions, newest first. A caller sees the positions
-	// where they are the debtor, those of the comuni they operate in, or all as
-	// admin; anonymous callers get UNAUTHENTICATED.
+	// The person's debt positions that the caller may see, newest first: all of them for the person
+	// themself, a delegate whose delegation covers PAYMENTS (for every service) and admins; for an
+	// operator, those owed to their comuni; none for anyone else. first outside 1..100 or a
+	// malformed after is BAD_USER_INPUT. Scope: payments:read.
 	Payments *PaymentPositionConnection `json:"payments"`
 }
 
@@ -132,7 +180,7 @@ type PersonByIDsInput struct {
 
 type Practice struct {
 	ID string `json:"id"`
-	// The debt positions attached to the practice that the caller may see.
+	// The debt positions attached to the practice that the caller may see, oldest first. Scope: payments:read.
 	Payments []*PaymentPosition `json:"payments"`
 }
 
@@ -147,31 +195,47 @@ type Query struct {
 
 // The receipt of a paid installment.
 type Receipt struct {
-	ReceiptID   string        `json:"receiptId"`
-	PspID       string        `json:"pspId"`
-	PspName     string        `json:"pspName"`
-	Method      PaymentMethod `json:"method"`
-	PaidAt      time.Time     `json:"paidAt"`
-	AmountCents int64         `json:"amountCents"`
-	FeeCents    int64         `json:"feeCents"`
+	// The provider's receipt id (a UUID).
+	ReceiptID string `json:"receiptId"`
+	// The payment-service provider's id (PSP).
+	PspID string `json:"pspId"`
+	// The payment-service provider's name.
+	PspName string `json:"pspName"`
+	// How the installment was paid.
+	Method PaymentMethod `json:"method"`
+	// When the provider authorized the payment.
+	PaidAt time.Time `json:"paidAt"`
+	// The amount of the installment paid, in euro cents.
+	AmountCents int64 `json:"amountCents"`
+	// The provider's fee charged to the payer on top of the amount, in euro cents.
+	FeeCents int64 `json:"feeCents"`
 }
 
 // An entry of the pagoPA collection-service taxonomy (tassonomia dei servizi di incasso).
 type TaxonomyEntry struct {
 	// Dati specifici di incasso, e.g. 9/0101101IM/.
-	Code        string `json:"code"`
-	MacroArea   string `json:"macroArea"`
+	Code string `json:"code"`
+	// The macro-area, e.g. TRIBUTI.
+	MacroArea string `json:"macroArea"`
+	// The type of service within the macro-area.
 	ServiceType string `json:"serviceType"`
+	// The legal reason for the collection (motivo giuridico).
 	LegalReason string `json:"legalReason"`
+	// What the collection is for.
 	Description string `json:"description"`
 }
 
+// Whether an installment can still be paid.
 type InstallmentStatus string
 
 const (
-	InstallmentStatusUnpaid    InstallmentStatus = "UNPAID"
-	InstallmentStatusPaid      InstallmentStatus = "PAID"
-	InstallmentStatusExpired   InstallmentStatus = "EXPIRED"
+	// Due: payable once the position is VALID or PARTIALLY_PAID.
+	InstallmentStatusUnpaid InstallmentStatus = "UNPAID"
+	// Paid; see the receipt.
+	InstallmentStatusPaid InstallmentStatus = "PAID"
+	// Past its due date unpaid and no longer payable.
+	InstallmentStatusExpired InstallmentStatus = "EXPIRED"
+	// Not payable: its position was invalidated.
 	InstallmentStatusUnpayable InstallmentStatus = "UNPAYABLE"
 )
 
@@ -225,14 +289,20 @@ func (e InstallmentStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a payer pays an installment through pagoPA.
 type PaymentMethod string
 
 const (
-	PaymentMethodCard         PaymentMethod = "CARD"
+	// Credit, debit or prepaid card.
+	PaymentMethodCard PaymentMethod = "CARD"
+	// Bank transfer (home banking).
 	PaymentMethodBankTransfer PaymentMethod = "BANK_TRANSFER"
-	PaymentMethodPaypal       PaymentMethod = "PAYPAL"
-	PaymentMethodSatispay     PaymentMethod = "SATISPAY"
-	PaymentMethodPostal       PaymentMethod = "POSTAL"
+	// PayPal.
+	PaymentMethodPaypal PaymentMethod = "PAYPAL"
+	// Satispay.
+	PaymentMethodSatispay PaymentMethod = "SATISPAY"
+	// Bollettino postale.
+	PaymentMethodPostal PaymentMethod = "POSTAL"
 )
 
 var AllPaymentMethod = []PaymentMethod{
@@ -290,13 +360,20 @@ func (e PaymentMethod) MarshalJSON() ([]byte, error) {
 type PaymentPositionStatus string
 
 const (
-	PaymentPositionStatusDraft         PaymentPositionStatus = "DRAFT"
-	PaymentPositionStatusPublished     PaymentPositionStatus = "PUBLISHED"
-	PaymentPositionStatusValid         PaymentPositionStatus = "VALID"
+	// Created, not yet published: no notice numbers, not payable.
+	PaymentPositionStatusDraft PaymentPositionStatus = "DRAFT"
+	// Published, but its validity date lies ahead: not payable yet.
+	PaymentPositionStatusPublished PaymentPositionStatus = "PUBLISHED"
+	// Published and payable.
+	PaymentPositionStatusValid PaymentPositionStatus = "VALID"
+	// Some installments paid, some still due.
 	PaymentPositionStatusPartiallyPaid PaymentPositionStatus = "PARTIALLY_PAID"
-	PaymentPositionStatusPaid          PaymentPositionStatus = "PAID"
-	PaymentPositionStatusExpired       PaymentPositionStatus = "EXPIRED"
-	PaymentPositionStatusInvalid       PaymentPositionStatus = "INVALID"
+	// Fully paid.
+	PaymentPositionStatusPaid PaymentPositionStatus = "PAID"
+	// Past its due date unpaid: a practice's fee position expires and the practice is withdrawn.
+	PaymentPositionStatusExpired PaymentPositionStatus = "EXPIRED"
+	// Invalidated by the creditor; its installments are UNPAYABLE.
+	PaymentPositionStatusInvalid PaymentPositionStatus = "INVALID"
 )
 
 var AllPaymentPositionStatus = []PaymentPositionStatus{
