@@ -42,6 +42,13 @@ func runServe(ctx context.Context, args []string) error {
 	if *dev {
 		hOpts.Introspection = true // GraphiQL and codegen against a development server
 	}
+	// The faces' own operations are always trusted documents: the pages
+	// send them by id.
+	faceDocs, err := web.TrustedDocuments()
+	if err != nil {
+		return err
+	}
+	hOpts.TrustedDocuments = mergeTrusted(faceDocs, hOpts.TrustedDocuments)
 	sgs := registry()
 	pool, err := openDB(ctx, sgs)
 	if err != nil {
@@ -201,4 +208,16 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// mergeTrusted is the union of trusted document sets (ids are the SHA-256
+// of the text, so the same id is the same document).
+func mergeTrusted(sets ...gateway.TrustedDocuments) gateway.TrustedDocuments {
+	out := gateway.TrustedDocuments{}
+	for _, s := range sets {
+		for id, text := range s {
+			out[id] = text
+		}
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { graphqlPlugin, writeManifest } from './operations.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 process.chdir(here);
@@ -43,6 +44,7 @@ function apps() {
 async function build() {
   ensureModules();
   const esbuild = await import('esbuild');
+  const graphql = await import('graphql');
   const list = apps();
   rmSync('dist', { recursive: true, force: true });
   const result = await esbuild.build({
@@ -59,6 +61,7 @@ async function build() {
     legalComments: 'linked',
     charset: 'utf8',
     metafile: true,
+    plugins: [graphqlPlugin(graphql)],
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
     loader: {
@@ -83,6 +86,8 @@ async function build() {
     writeFileSync(join('dist', a.name, 'index.html'), html);
   }
   writeFileSync(join('dist', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The apps' operations (src/**/*.graphql), registered by serve as trusted documents.
+  writeManifest(graphql, 'src', join('dist', 'trusted-documents.json'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
