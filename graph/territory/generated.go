@@ -707,33 +707,53 @@ MapLibre, OpenLayers) take it as is: {"type": "MultiPolygon",
 """
 scalar GeoJSON
 
+"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
+  "True when more items follow this page."
   hasNextPage: Boolean!
+  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
+"A point on the ground, WGS84 decimal degrees."
 type GeoPoint @shareable {
+  "Latitude in decimal degrees, -90 to 90."
   lat: Float!
+  "Longitude in decimal degrees, -180 to 180."
   lon: Float!
 }
 
 type Query {
-  "A comune of the Città metropolitana di Milano by its 6-digit ISTAT code (e.g. \"015146\" for Milano)."
-  comune(istatCode: ID!): Comune
+  """
+  A comune of the Città metropolitana di Milano by its 6-digit ISTAT code (e.g. \"015146\" for
+  Milano). Public. Null with NOT_FOUND for an unknown code; a code that is not 6 digits is BAD_USER_INPUT.
+  """
+  comune("The 6-digit ISTAT code, zero-padded." istatCode: ID!): Comune
   """
   The comuni of the metropolitan city, ordered by name (case- and
-  accent-insensitive) then ISTAT code. first: 1..100.
+  accent-insensitive) then ISTAT code. Public. first outside 1..100, a malformed after or a
+  non-numeric zona id is BAD_USER_INPUT.
   """
-  comuni(filter: ComuneFilter, first: Int = 20, after: String): ComuneConnection!
+  comuni(
+    "Narrows the list; null for every comune."
+    filter: ComuneFilter
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): ComuneConnection!
   "The zone omogenee of the metropolitan city, Milano (id \"0\") included, ordered by id."
   zoneOmogenee: [ZonaOmogenea!]!
-  zonaOmogenea(id: ID!): ZonaOmogenea
+  "A zona omogenea by id (\"0\" to \"7\"); null with NOT_FOUND for an unknown id, BAD_USER_INPUT for a non-numeric one."
+  zonaOmogenea("The zone's id, e.g. \"0\" for Milano." id: ID!): ZonaOmogenea
   "Milan's nine municipi, ordered by id."
   municipi: [Municipio!]!
-  municipio(id: ID!): Municipio
+  "One of Milan's municipi by id (\"1\" to \"9\"); null with NOT_FOUND for an unknown id, BAD_USER_INPUT for a non-numeric one."
+  municipio("The municipio's number, e.g. \"1\"." id: ID!): Municipio
   "Milan's 88 Nuclei di Identità Locale (PGT 2030), ordered by id."
   nil: [Nil!]!
-  nilById(id: ID!): Nil
+  "A NIL by id; null with NOT_FOUND for an unknown id, BAD_USER_INPUT for a non-numeric one."
+  nilById("The NIL's number as published by the Comune di Milano, e.g. \"1\"." id: ID!): Nil
   """
   Where a point lies: its comune of the metropolitan city and, in Milano,
   its NIL and municipio. Null outside the metropolitan city. latitude in
@@ -742,13 +762,19 @@ type Query {
   for the NIL): a point inside a NIL is in Milano, and a point in a sliver
   between two outlines goes to the nearest one within about 25 m.
   """
-  placeAt(latitude: Float!, longitude: Float!): PlaceAt
+  placeAt(
+    "Latitude in WGS84 decimal degrees, -90 to 90."
+    latitude: Float!
+    "Longitude in WGS84 decimal degrees, -180 to 180."
+    longitude: Float!
+  ): PlaceAt
 }
 
 "Where a point lies (see Query.placeAt)."
 type PlaceAt {
   "The point asked about."
   location: GeoPoint!
+  "The comune of the metropolitan city containing the point."
   comune: Comune!
   "The Milan NIL containing the point; null outside Milano."
   nil: Nil
@@ -760,22 +786,31 @@ type PlaceAt {
   municipio: Municipio
 }
 
+"Narrows Query.comuni; the conditions given all apply."
 input ComuneFilter {
   "Prefix of the name, case- and accent-insensitive (\"cern\" matches Cernusco sul Naviglio)."
   namePrefix: String
-  "Only the known members of this zona omogenea."
+  "Only the known members of this zona omogenea (its id, \"0\" to \"7\")."
   zona: ID
 }
 
+"A page of comuni, ordered by name then ISTAT code."
 type ComuneConnection {
+  "The comuni of the page, each with its cursor."
   edges: [ComuneEdge!]!
+  "The comuni of the page, as in edges."
   nodes: [Comune!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of comuni matching the filter, across all pages."
   totalCount: Int!
 }
 
+"One comune of a page, with its position in the list."
 type ComuneEdge {
+  "Opaque cursor: pass it as after to get the comuni that follow."
   cursor: String!
+  "The comune."
   node: Comune!
 }
 
@@ -786,6 +821,7 @@ Source: ISTAT, openpolis (CC BY).
 type Comune @key(fields: "istatCode") {
   "6-digit ISTAT code, zero-padded (\"015146\")."
   istatCode: ID!
+  "Official name, e.g. Cernusco sul Naviglio."
   name: String!
   "Cadastral (Belfiore) code, as used in the codice fiscale (\"F205\")."
   cadastralCode: String!
@@ -793,6 +829,7 @@ type Comune @key(fields: "istatCode") {
   province: String!
   "True only for Milano, the capital of the metropolitan city."
   capital: Boolean!
+  "The comune's postal codes (CAP, 5 digits; several for Milano); empty when the source lists none."
   postalCodes: [String!]!
   "ISTAT resident population at 1 January 2021."
   population: Int!
@@ -820,12 +857,17 @@ A zona omogenea of the Città metropolitana di Milano (7 zones, plus Milano
 as id "0"). Declared figures are the Città metropolitana's own.
 """
 type ZonaOmogenea @key(fields: "id") {
+  "\"0\" (Milano) to \"7\"."
   id: ID!
+  "The zone's name, e.g. Adda Martesana."
   name: String!
   "The zone's theme in the Piano Strategico Metropolitano."
   theme: String!
+  "The number of member comuni the Città metropolitana declares."
   declaredComuniCount: Int!
+  "The population the Città metropolitana declares for the zone."
   declaredPopulation: Int!
+  "The area the Città metropolitana declares for the zone, in km²."
   declaredAreaKm2: Float!
   "The known member comuni, ordered by name. May be fewer than declared: see complete."
   comuni: [Comune!]! @goField(forceResolver: true)
@@ -839,7 +881,9 @@ NIL of a municipio are the ones it prevails in, an approximate link derived
 from reference points (PGT 2030 NIL are not nested inside the municipi).
 """
 type Municipio @key(fields: "id") {
+  "The municipio's number, \"1\" to \"9\"."
   id: ID!
+  "The municipio's name, as published by the Comune di Milano."
   name: String!
   """
   The NIL whose prevalent municipio this is, ordered by id. Approximate:
@@ -852,9 +896,11 @@ type Municipio @key(fields: "id") {
 A Nucleo di Identità Locale of Milan (PGT 2030, Comune di Milano, CC BY 4.0).
 """
 type Nil @key(fields: "id") {
+  "The NIL's number as published by the Comune di Milano."
   id: ID!
   "Official name, upper case as published."
   name: String!
+  "Area of the NIL boundary, in km²."
   areaKm2: Float!
   "Area-weighted centroid of the NIL boundary."
   location: GeoPoint!

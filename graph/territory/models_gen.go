@@ -11,13 +11,15 @@ import (
 type Comune struct {
 	// 6-digit ISTAT code, zero-padded ("015146").
 	IstatCode string `json:"istatCode"`
-	Name      string `json:"name"`
+	// Official name, e.g. Cernusco sul Naviglio.
+	Name string `json:"name"`
 	// Cadastral (Belfiore) code, as used in the codice fiscale ("F205").
 	CadastralCode string `json:"cadastralCode"`
 	// Province sigla (always "MI").
 	Province string `json:"province"`
 	// True only for Milano, the capital of the metropolitan city.
-	Capital     bool     `json:"capital"`
+	Capital bool `json:"capital"`
+	// The comune's postal codes (CAP, 5 digits; several for Milano); empty when the source lists none.
 	PostalCodes []string `json:"postalCodes"`
 	// ISTAT resident population at 1 January 2021.
 	Population int `json:"population"`
@@ -42,27 +44,39 @@ type ComuneByIstatCodesInput struct {
 	IstatCode string `json:"IstatCode"`
 }
 
+// A page of comuni, ordered by name then ISTAT code.
 type ComuneConnection struct {
-	Edges      []*ComuneEdge `json:"edges"`
-	Nodes      []*Comune     `json:"nodes"`
-	PageInfo   *PageInfo     `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
+	// The comuni of the page, each with its cursor.
+	Edges []*ComuneEdge `json:"edges"`
+	// The comuni of the page, as in edges.
+	Nodes []*Comune `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of comuni matching the filter, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One comune of a page, with its position in the list.
 type ComuneEdge struct {
-	Cursor string  `json:"cursor"`
-	Node   *Comune `json:"node"`
+	// Opaque cursor: pass it as after to get the comuni that follow.
+	Cursor string `json:"cursor"`
+	// The comune.
+	Node *Comune `json:"node"`
 }
 
+// Narrows Query.comuni; the conditions given all apply.
 type ComuneFilter struct {
 	// Prefix of the name, case- and accent-insensitive ("cern" matches Cernusco sul Naviglio).
 	NamePrefix *string `json:"namePrefix,omitempty"`
-	// Only the known members of this zona omogenea.
+	// Only the known members of this zona omogenea (its id, "0" to "7").
 	Zona *string `json:"zona,omitempty"`
 }
 
+// A point on the ground, WGS84 decimal degrees.
 type GeoPoint struct {
+	// Latitude in decimal degrees, -90 to 90.
 	Lat float64 `json:"lat"`
+	// Longitude in decimal degrees, -180 to 180.
 	Lon float64 `json:"lon"`
 }
 
@@ -70,7 +84,9 @@ type GeoPoint struct {
 // NIL of a municipio are the ones it prevails in, an approximate link derived
 // from reference points (PGT 2030 NIL are not nested inside the municipi).
 type Municipio struct {
-	ID   string `json:"id"`
+	// The municipio's number, "1" to "9".
+	ID string `json:"id"`
+	// The municipio's name, as published by the Comune di Milano.
 	Name string `json:"name"`
 	// The NIL whose prevalent municipio this is, ordered by id. Approximate:
 	// a NIL can straddle several municipi, and 4 NIL are assigned to none.
@@ -85,9 +101,11 @@ type MunicipioByIDsInput struct {
 
 // A Nucleo di Identità Locale of Milan (PGT 2030, Comune di Milano, CC BY 4.0).
 type Nil struct {
+	// The NIL's number as published by the Comune di Milano.
 	ID string `json:"id"`
 	// Official name, upper case as published.
-	Name    string  `json:"name"`
+	Name string `json:"name"`
+	// Area of the NIL boundary, in km².
 	AreaKm2 float64 `json:"areaKm2"`
 	// Area-weighted centroid of the NIL boundary.
 	Location *GeoPoint `json:"location"`
@@ -105,16 +123,20 @@ type NilByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // Where a point lies (see Query.placeAt).
 type PlaceAt struct {
 	// The point asked about.
 	Location *GeoPoint `json:"location"`
-	Comune   *Comune   `json:"comune"`
+	// The comune of the metropolitan city containing the point.
+	Comune *Comune `json:"comune"`
 	// The Milan NIL containing the point; null outside Milano.
 	Nil *Nil `json:"nil,omitempty"`
 	// The municipio of the point's NIL (its prevalent municipio): approximate,
@@ -129,13 +151,18 @@ type Query struct {
 // A zona omogenea of the Città metropolitana di Milano (7 zones, plus Milano
 // as id "0"). Declared figures are the Città metropolitana's own.
 type ZonaOmogenea struct {
-	ID   string `json:"id"`
+	// "0" (Milano) to "7".
+	ID string `json:"id"`
+	// The zone's name, e.g. Adda Martesana.
 	Name string `json:"name"`
 	// The zone's theme in the Piano Strategico Metropolitano.
-	Theme               string  `json:"theme"`
-	DeclaredComuniCount int     `json:"declaredComuniCount"`
-	DeclaredPopulation  int     `json:"declaredPopulation"`
-	DeclaredAreaKm2     float64 `json:"declaredAreaKm2"`
+	Theme string `json:"theme"`
+	// The number of member comuni the Città metropolitana declares.
+	DeclaredComuniCount int `json:"declaredComuniCount"`
+	// The population the Città metropolitana declares for the zone.
+	DeclaredPopulation int `json:"declaredPopulation"`
+	// The area the Città metropolitana declares for the zone, in km².
+	DeclaredAreaKm2 float64 `json:"declaredAreaKm2"`
 	// The known member comuni, ordered by name. May be fewer than declared: see complete.
 	Comuni []*Comune `json:"comuni"`
 	// True when the known members are as many as the declared count.
