@@ -467,3 +467,132 @@ func TestInboundDedupNoCrossCallerAnswers(t *testing.T) {
 	}
 	t.Logf("%v of %d answers shared", w.dedupCount("follower"), workers*each)
 }
+
+// TestRecycledBodiesStayWithTheirRequest: subgraph answers of different
+// sizes, with and without Content-Length, read into recycled buffers by
+// the HTTP fetcher, for concurrent requests with and without inbound
+// deduplication: every client gets exactly its own answer.
+func TestRecycledBodiesStayWithTheirRequest(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Variables map[string]any }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		id, _ := req.Variables["id"].(string)
+		var n int
+		_, _ = fmt.Sscanf(id, "%d", &n)
+		name := strings.Repeat(string(rune('a'+n%26)), n*397%70000) + id
+		b, _ := json.Marshal(map[string]any{"data": map[string]any{"user": map[string]any{"id": id, "name": name}}})
+		w.Header().Set("Content-Type", "application/json")
+		if n%2 == 0 {
+			w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+		}
+		time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
+		_, _ = w.Write(b)
+	}))
+	defer upstream.Close()
+	for _, dedup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dedup=%v", dedup), func(t *testing.T) {
+			sg := mustSupergraph(t)
+			urls := sg.URLs()
+			for name := range urls {
+				urls[name] = upstream.URL
+			}
+			gw, err := gateway.New(sg, gateway.Options{Fetcher: execute.NewHTTPFetcher(urls, execute.HTTPOptions{DedupInflight: dedup}), DedupInbound: dedup})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(gw.Handler(gateway.HandlerOptions{}))
+			defer srv.Close()
+			w := &dedupWorld{gw: gw, srv: srv}
+			var wg sync.WaitGroup
+			var bad atomic.Int64
+			for i := 0; i < 16; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < 25; j++ {
+						n := rand.IntN(60)
+						id := fmt.Sprint(n)
+						a := w.send(context.Background(), userRequest("", id))
+						name := strings.Repeat(string(rune('a'+n%26)), n*397%70000) + id
+						want, _ := json.Marshal(map[string]any{"data": map[string]any{"user": map[string]any{"id": id, "name": name}}})
+						if a.err != nil || a.body != string(want) {
+							if bad.Add(1) < 3 {
+								t.Errorf("request %s: %v, %d bytes, want %d", id, a.err, len(a.body), len(want))
+							}
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if bad.Load() > 0 {
+				t.Fatalf("%d wrong answers", bad.Load())
+			}
+		})
+	}
+}
+
+// poisoning hands out subgraph bodies that are overwritten when released:
+// an answer read after its Release shows the poison.
+type poisoning struct {
+	next     execute.Fetcher
+	released atomic.Int64
+}
+
+func (p *poisoning) Fetch(ctx context.Context, subgraph string, req execute.Request) (execute.Response, error) {
+	resp, err := p.next.Fetch(ctx, subgraph, req)
+	if err != nil {
+		return resp, err
+	}
+	body := bytes.Clone(resp.Body)
+	resp.Body = body
+	resp.Release = func() {
+		p.released.Add(1)
+		for i := range body {
+			body[i] = 'X'
+		}
+	}
+	return resp, nil
+}
+
+// TestReleasedBodiesAreNotRead: the gateway releases a subgraph body only
+// once the client's answer no longer needs it, with and without inbound
+// deduplication.
+func TestReleasedBodiesAreNotRead(t *testing.T) {
+	for _, dedup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dedup=%v", dedup), func(t *testing.T) {
+			f := newGatedFetcher()
+			f.delay = func() time.Duration { return time.Duration(rand.IntN(300)) * time.Microsecond }
+			p := &poisoning{next: forwarding{f}}
+			gw, err := gateway.New(mustSupergraph(t), gateway.Options{Fetcher: p, DedupInbound: dedup})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(gw.Handler(gateway.HandlerOptions{}))
+			defer srv.Close()
+			w := &dedupWorld{gw: gw, srv: srv}
+			var wg sync.WaitGroup
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < 20; j++ {
+						id := fmt.Sprint(rand.IntN(3))
+						a := w.send(context.Background(), userRequest("Bearer a", id))
+						want := fmt.Sprintf(`{"data":{"user":{"id":%q,"name":"Bearer a|"}}}`, id)
+						if a.err != nil || a.body != want {
+							t.Errorf("got %v %s, want %s", a.err, a.body, want)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if p.released.Load() == 0 {
+				t.Fatal("no body was released")
+			}
+		})
+	}
+}

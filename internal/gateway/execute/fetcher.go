@@ -29,6 +29,9 @@ type Response struct {
 	StatusCode int
 	// Body is the raw JSON response body.
 	Body []byte
+	// Release, when set, is called once Body is no longer used (after the
+	// client's response is written), so the fetcher may reuse its memory.
+	Release func()
 }
 
 // Fetcher sends requests to subgraphs.
@@ -103,6 +106,7 @@ type HTTPFetcher struct {
 	opts   HTTPOptions
 	client *http.Client
 	flight singleflight.Group
+	bodies bodyPool
 }
 
 // NewHTTPFetcher returns a fetcher for the subgraphs' routing URLs.
@@ -157,6 +161,10 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (
 	select {
 	case r := <-ch:
 		resp, _ := r.Val.(Response)
+		if r.Shared {
+			// Several callers hold the body: none may recycle it.
+			resp.Release = nil
+		}
 		return resp, r.Err
 	case <-ctx.Done():
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: ctx.Err()}
@@ -195,20 +203,14 @@ func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}
 	defer resp.Body.Close()
-	var body []byte
-	if resp.ContentLength > 0 {
-		body = make([]byte, 0, resp.ContentLength)
-	} else {
-		body = make([]byte, 0, 4096)
-	}
-	buf := bytes.NewBuffer(body)
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	body, err := f.bodies.read(resp.Body, resp.ContentLength)
+	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: fmt.Errorf("timed out after %s", timeout)}
 		}
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}
-	return Response{StatusCode: resp.StatusCode, Body: buf.Bytes()}, nil
+	return Response{StatusCode: resp.StatusCode, Body: body, Release: func() { f.bodies.put(body) }}, nil
 }
 
 func isTimeout(err error) bool {

@@ -118,11 +118,15 @@ func TestHTTPFetcherDeduplicatesOnlyIdenticalInflightQueries(t *testing.T) {
 	}
 	calls := []call{{auth("A"), true}, {auth("A"), true}, {auth("A"), true}, {auth("B"), true}, {auth("A"), false}}
 	done := make(chan error, len(calls))
+	var releasable atomic.Int64
 	for _, c := range calls {
 		go func() {
 			resp, err := f.Fetch(c.ctx, "s", execute.Request{Body: []byte(`{"query":"{a}"}`), Idempotent: c.idempotent})
 			if err == nil && string(resp.Body) != `{"data":{"a":1}}` {
 				err = errors.New("wrong body " + string(resp.Body))
+			}
+			if resp.Release != nil {
+				releasable.Add(1)
 			}
 			done <- err
 		}()
@@ -140,6 +144,11 @@ func TestHTTPFetcherDeduplicatesOnlyIdenticalInflightQueries(t *testing.T) {
 	}
 	if n := hits.Load(); n != 3 {
 		t.Fatalf("%d round trips, want 3", n)
+	}
+	// A body shared by several callers is never recycled: only the two
+	// answers of a single caller may be released.
+	if n := releasable.Load(); n != 2 {
+		t.Fatalf("%d releasable answers, want 2", n)
 	}
 }
 

@@ -79,6 +79,9 @@ type state struct {
 	// respBytes sums the subgraph response sizes: without a size hint it
 	// sizes the client response buffer.
 	respBytes int
+	// releases hand the subgraph response bodies back to their fetcher
+	// (Response.Release), after writing: decoded values alias them.
+	releases []func()
 }
 
 // Run executes p with the coerced variables and returns the response.
@@ -110,6 +113,9 @@ func Run(ctx context.Context, p *plan.Plan, variables map[string]any, fetcher Fe
 	data := w.root()
 	for _, a := range st.arenas {
 		a.release()
+	}
+	for _, r := range st.releases {
+		r()
 	}
 	return &Result{Data: data, Errors: st.errs}
 }
@@ -186,12 +192,15 @@ func (st *state) fetch(f *plan.Fetch) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.arenas = append(st.arenas, a)
+	if resp.Release != nil {
+		st.releases = append(st.releases, resp.Release)
+	}
 	st.respBytes += len(resp.Body)
 	if err != nil {
 		st.fetchFailed(f, batch, err)
 		return
 	}
-	st.merge(f, batch, root)
+	st.merge(f, batch, root, a)
 }
 
 func decodeResponse(a *arena, subgraph string, resp Response) (*Value, error) {
@@ -407,11 +416,12 @@ func appendRepValue(buf []byte, v *Value, sub []*plan.RepField) ([]byte, bool) {
 	return buf, false
 }
 
-func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value) {
+// merge merges a fetch's response, decoded in a, into the data.
+func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value, a *arena) {
 	data := root.Get("data")
 	if f.Kind == plan.Root {
 		if data != nil && data.Kind == Object {
-			merge(st.data, data)
+			merge(a, st.data, data)
 		}
 		st.subgraphErrors(f, root.Get("errors"), func(p ast.Path) []ast.Path { return []ast.Path{p} })
 		if (data == nil || data.Kind != Object) && root.Get("errors") == nil {
@@ -438,9 +448,9 @@ func (st *state) merge(f *plan.Fetch, batch *entityBatch, root *Value) {
 			}
 			for _, obj := range batch.reps[i] {
 				if keepTypename && obj.Get("__typename") != nil {
-					mergeExcept(obj, it, "__typename")
+					mergeExcept(a, obj, it, "__typename")
 				} else {
-					merge(obj, it)
+					merge(a, obj, it)
 				}
 			}
 		}

@@ -81,17 +81,22 @@ func (v *Value) set(key string, val *Value) {
 	v.Fields = append(v.Fields, Member{Key: key, Value: val})
 }
 
-// merge deep-merges src into dst (both objects).
-func merge(dst, src *Value) {
-	for _, m := range src.Fields {
+// merge deep-merges src into dst (both objects). Members added to dst come
+// from a when it is not nil: room for every member src may add, carved at
+// the first one, instead of a heap slice grown member by member.
+func merge(a *arena, dst, src *Value) {
+	for i, m := range src.Fields {
 		cur := dst.Get(m.Key)
 		switch {
 		case cur == nil:
+			if a != nil && len(dst.Fields) == cap(dst.Fields) {
+				dst.Fields = a.growMembers(dst.Fields, len(src.Fields)-i)
+			}
 			dst.Fields = append(dst.Fields, m)
 		case cur.Kind == Object && m.Value.Kind == Object:
-			merge(cur, m.Value)
+			merge(a, cur, m.Value)
 		case cur.Kind == Array && m.Value.Kind == Array && len(cur.Items) == len(m.Value.Items):
-			mergeItems(cur, m.Value)
+			mergeItems(a, cur, m.Value)
 		default:
 			dst.set(m.Key, m.Value)
 		}
@@ -99,24 +104,24 @@ func merge(dst, src *Value) {
 }
 
 // mergeExcept is merge without the top-level key skip.
-func mergeExcept(dst, src *Value, skip string) {
+func mergeExcept(a *arena, dst, src *Value, skip string) {
 	for _, m := range src.Fields {
 		if m.Key == skip {
 			continue
 		}
 		one := Value{Kind: Object, Fields: []Member{m}}
-		merge(dst, &one)
+		merge(a, dst, &one)
 	}
 }
 
-func mergeItems(dst, src *Value) {
+func mergeItems(a *arena, dst, src *Value) {
 	for i, it := range src.Items {
 		c := dst.Items[i]
 		switch {
 		case c.Kind == Object && it.Kind == Object:
-			merge(c, it)
+			merge(a, c, it)
 		case c.Kind == Array && it.Kind == Array && len(c.Items) == len(it.Items):
-			mergeItems(c, it)
+			mergeItems(a, c, it)
 		default:
 			dst.Items[i] = it
 		}
@@ -243,8 +248,16 @@ func (a *arena) alloc() *Value {
 
 // copyMembers returns a copy of ms carved from a chunk; its capacity equals
 // its length, so appending reallocates instead of overwriting a neighbour.
-func (a *arena) copyMembers(ms []Member) []Member {
-	n := len(ms)
+func (a *arena) copyMembers(ms []Member) []Member { return a.carveMembers(ms, len(ms)) }
+
+// growMembers returns a copy of ms with room for extra more members.
+func (a *arena) growMembers(ms []Member, extra int) []Member {
+	out := a.carveMembers(ms, len(ms)+extra)
+	return out[:len(ms)]
+}
+
+// carveMembers returns a copy of ms of capacity n carved from a chunk.
+func (a *arena) carveMembers(ms []Member, n int) []Member {
 	if n > len(a.members) {
 		size := max(n, a.mems, 16)
 		if a.pool == nil {
@@ -258,10 +271,10 @@ func (a *arena) copyMembers(ms []Member) []Member {
 		}
 		a.mems = max(a.mems/2, 64)
 	}
-	out := a.members[:n:n]
+	out := a.members[:len(ms):n]
 	a.members = a.members[n:]
 	copy(out, ms)
-	return out
+	return out[:n]
 }
 
 func (a *arena) copyItems(is []*Value) []*Value {

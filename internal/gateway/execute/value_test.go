@@ -30,7 +30,7 @@ func TestMergeDeep(t *testing.T) {
 	var a arena
 	dst, _ := parse(&a, []byte(`{"a":{"x":1},"l":[{"id":1},{"id":2}],"s":1}`))
 	src, _ := parse(&a, []byte(`{"a":{"y":2},"l":[{"n":"a"},{"n":"b"}],"s":2,"t":3}`))
-	merge(dst, src)
+	merge(&a, dst, src)
 	w := writer{}
 	_ = w
 	out := encode(dst)
