@@ -26,6 +26,11 @@ type Options struct {
 	Variables map[string]any
 	// Authorize refuses the fields the caller may not see (authz.go).
 	Authorize bool
+	// SearchBudget bounds the query-graph search of one operation's
+	// planning (steps: jumps planned, edges and condition fields
+	// examined); zero means DefaultSearchBudget. Planning that needs more
+	// fails with an Error.
+	SearchBudget int
 }
 
 // Error is a planning failure (the operation cannot be resolved by the
@@ -52,6 +57,11 @@ func BuildWithOptions(sg *supergraph.Supergraph, doc *ast.QueryDocument, op *ast
 	}
 	nr := normalize.Operation(sg.API, doc, op, normalize.MapVariables(opts.Variables))
 	b := &builder{sg: sg, api: sg.API, doc: doc, op: nr.Operation, opts: opts, fieldErrs: nr.FieldErrors, renamed: nr.Renamed}
+	b.budgetTotal = opts.SearchBudget
+	if b.budgetTotal <= 0 {
+		b.budgetTotal = DefaultSearchBudget
+	}
+	b.budgetLeft = b.budgetTotal
 	for _, c := range nr.Conditions {
 		if b.labels == nil {
 			b.labels = map[string]bool{}
@@ -130,8 +140,14 @@ type builder struct {
 	opts    Options
 	fetches []*fb
 	err     error
-	depth   int
-	labels  map[string]bool // override labels and condition variables consulted
+	// budgetLeft and budgetTotal are the query-graph search budget
+	// (search.go); routes memoizes searches, inflight lists the jumps
+	// being planned.
+	budgetLeft, budgetTotal int
+	closures                map[closureKey]*closure
+	names                   map[string][]string
+	inflight                []inflight
+	labels                  map[string]bool // override labels and condition variables consulted
 	// fieldErrs are the canonical fields whose selection failed to
 	// collect (normalize.Result.FieldErrors).
 	fieldErrs map[*ast.Field]normalize.FieldError
@@ -683,64 +699,54 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 // jump plans f, which the current subgraph cannot resolve on parent, with
 // an entity fetch to a subgraph that can.
 func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) []*fb {
-	b.depth++
-	defer func() { b.depth-- }()
-	if b.depth > 64 {
-		b.fail("cannot plan %s.%s: entity chain too deep", parent, f.Name)
+	if !b.spend(1) {
 		return nil
 	}
-	cur := ctx.f.subgraph
-	t := b.sg.Types[parent]
 	if b.isAbstract(parent) {
 		return b.jumpAbstract(ctx, parent, f, out, path)
 	}
-	type option struct {
-		g      string
-		key    supergraph.Key
-		direct bool
+	cur := ctx.f.subgraph
+	t := b.sg.Types[parent]
+	pk := strings.Join(path, "\x00")
+	if slices.Contains(b.guardAt(pk), routeKey{parent, cur, f.Name}) {
+		b.fail("cannot plan %s.%s from subgraph %q: its fetches would depend on each other in a cycle", parent, f.Name, cur)
+		return nil
 	}
-	var opts []option
-	for _, g := range b.resolvers(parent, f.Name) {
-		if g == cur {
-			if j := t.Fields[f.Name].Join(g); j == nil || len(j.RequiresSel) == 0 || ctx.entityRoot {
+	var o struct {
+		graph string
+		key   supergraph.Key
+	}
+	if t != nil && t.Kind == ast.Object && t.Fields[f.Name] != nil {
+		c := b.closure(t, cur, ctx.provided, ctx.entityRoot)
+		if c == nil {
+			return nil
+		}
+		prefer := b.childGraphs(ctx.f, path)
+		best := -1
+		for _, g := range t.Graphs {
+			cost, ok := c.jumpCost(b, t, g, f.Name)
+			if !ok {
 				continue
 			}
-		}
-		for _, k := range t.ResolvableKeys(g) {
-			opts = append(opts, option{g: g, key: k, direct: b.canProvide(ctx, t, k.Selection)})
+			if best < 0 || cost < best || cost == best && slices.Contains(prefer, g) && !slices.Contains(prefer, o.graph) {
+				best, o.graph, o.key = cost, g, c.via[g]
+			}
 		}
 	}
-	if len(opts) == 0 {
+	if o.graph == "" {
 		if touched, ok := b.jumpViaInterface(ctx, parent, f, out, path); ok {
 			return touched
 		}
-		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key", parent, f.Name, cur)
+		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key reachable from there", parent, f.Name, cur)
 		return nil
 	}
-	best := -1
-	score := func(o option) int {
-		s := 0
-		if o.direct {
-			s += 2
-		}
-		for _, c := range ctx.f.children {
-			if c.subgraph == o.g && pathEq(c.path, path) {
-				s++
-			}
-		}
-		return s
-	}
-	for i, o := range opts {
-		if best < 0 || score(o) > score(opts[best]) {
-			best = i
-		}
-	}
-	o := opts[best]
+	b.inflight = append(b.inflight, inflight{path: pk, key: routeKey{parent, cur, f.Name}})
+	defer func() { b.inflight = b.inflight[:len(b.inflight)-1] }()
 	var deps []*fb
 	out.field("__typename", "__typename", nil, nil, false)
-	e, fr, in := b.entityFetch(ctx.f, o.g, path, parent, []string{parent}, "")
+	e, fr, in := b.entityFetch(ctx.f, o.graph, path, parent, []string{parent}, "")
 	deps = append(deps, b.provide(ctx, parent, o.key.Selection, out, path, in.rep)...)
-	if j := t.Fields[f.Name].Join(o.g); j != nil && len(j.RequiresSel) > 0 {
+	if j := t.Fields[f.Name].Join(o.graph); j != nil && len(j.RequiresSel) > 0 {
 		deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
 	}
 	for _, d := range deps {
@@ -750,6 +756,38 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 	}
 	inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, parent, f, fr.sel, path)
 	return append([]*fb{e}, append(deps, inner...)...)
+}
+
+// routeKey names a jump: field of typ planned from subgraph from.
+type routeKey struct{ typ, from, field string }
+
+// inflight is a jump being planned at a response position.
+type inflight struct {
+	path string
+	key  routeKey
+}
+
+// guardAt lists the jumps being planned at the position path.
+func (b *builder) guardAt(path string) []routeKey {
+	var out []routeKey
+	for _, in := range b.inflight {
+		if in.path == path {
+			out = append(out, in.key)
+		}
+	}
+	return out
+}
+
+// childGraphs lists the subgraphs of parent's entity fetches at path:
+// among routes of equal cost, one continuing such a fetch is preferred.
+func (b *builder) childGraphs(parent *fb, path []string) []string {
+	var out []string
+	for _, c := range parent.children {
+		if c.kind == Entity && pathEq(c.path, path) && !slices.Contains(out, c.subgraph) {
+			out = append(out, c.subgraph)
+		}
+	}
+	return out
 }
 
 // jumpAbstract plans a field of an interface that the current subgraph

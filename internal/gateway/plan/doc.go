@@ -8,7 +8,13 @@
 // from the subgraph producing its parent object whenever that subgraph can
 // resolve it (directly, as a key, or through @provides); otherwise the
 // planner jumps to an owning subgraph with an _entities fetch keyed by a
-// resolvable @key, fetching @requires fields first. Entity fetches to the
+// resolvable @key, fetching @requires fields first. Which jump is taken is
+// decided by a shortest-path search over the query graph (search.go: the
+// types-per-subgraph nodes of one response position, key jumps as edges
+// whose conditions are the key's fields, costed in fetches), so chains of
+// any length are planned; the search is bounded by Options.SearchBudget,
+// and an operation that needs more, or a field no path reaches, is a
+// planning Error, never a silent null. Entity fetches to the
 // same subgraph that become ready at the same stage are merged into one
 // _entities request, so a deeply nested operation needs one request per
 // subgraph and stage.
