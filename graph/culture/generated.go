@@ -882,25 +882,54 @@ per-operation dataloaders) instead of being a plain struct field.
 """
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
+"""
+An instant as an RFC 3339 timestamp with its offset, e.g. 2026-03-10T09:30:00+01:00.
+Other strings are BAD_USER_INPUT.
+"""
 scalar DateTime
 
+"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
+  "True when more items follow this page."
   hasNextPage: Boolean!
+  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
+"A point on the ground, WGS84 decimal degrees."
 type GeoPoint @shareable {
+  "Latitude in decimal degrees, -90 to 90."
   lat: Float!
+  "Longitude in decimal degrees, -180 to 180."
   lon: Float!
 }
 
 type Query {
-  event(id: ID!): Event
-  "Public events ordered by start, then id. first: 1..100."
-  events(filter: EventFilter, first: Int = 20, after: String): EventConnection!
-  venue(id: ID!): Venue
-  "Cultural venues ordered by name, then id. first: 1..100."
-  venues(filter: VenueFilter, first: Int = 20, after: String): VenueConnection!
+  "A public event by id. Public. Null with NOT_FOUND for an unknown id; an id that is not a UUID is BAD_USER_INPUT."
+  event("The event's id (a UUID)." id: ID!): Event
+  """
+  Public events ordered by start, then id, past ones included unless filter.from excludes them.
+  Public. first outside 1..100, a malformed after or filter value, or to before from is BAD_USER_INPUT.
+  """
+  events(
+    "Narrows the list; null for every event."
+    filter: EventFilter
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): EventConnection!
+  "A cultural venue by id. Public. Null with NOT_FOUND for an unknown id; a non-numeric id is BAD_USER_INPUT."
+  venue("The venue's id (a number)." id: ID!): Venue
+  "Cultural venues ordered by name, then id. Public. first outside 1..100 or a malformed after or filter value is BAD_USER_INPUT."
+  venues(
+    "Narrows the list; null for every venue."
+    filter: VenueFilter
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): VenueConnection!
   "The national vocabulary of public-event types (OntoPiA public-event-types), in vocabulary order."
   eventCategories: [EventCategory!]!
   """
@@ -909,7 +938,20 @@ type Query {
   one of the three, else BAD_USER_INPUT). first: 1..100; after: the cursor
   of the last edge seen.
   """
-  venuesNear(near: NearInput!, comune: ID, nil: ID, kind: String, first: Int = 20, after: String): VenueDistanceConnection!
+  venuesNear(
+    "The point distances are measured from, and an optional radius."
+    near: NearInput!
+    "ISTAT code of a comune: only venues inside it."
+    comune: ID
+    "Id of a Milan NIL: only venues inside it."
+    nil: ID
+    "BIBLIOTECHE or ARCHIVI, as classified by the source; null for both."
+    kind: String
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): VenueDistanceConnection!
   """
   Public events ordered by distance from near (the nearest first, then by
   start and id): those within near.radiusMeters and/or inside a comune or a
@@ -922,14 +964,23 @@ type Query {
   (see the README).
   """
   eventsNear(
+    "The point distances are measured from, and an optional radius."
     near: NearInput!
+    "ISTAT code of a comune: only events inside it."
     comune: ID
+    "Id of a Milan NIL: only events inside it."
     nil: ID
+    "Code of a public-event type: events of that type or its subtypes; an unknown code is BAD_USER_INPUT."
     category: String
+    "Only events still on at this time (ending at or after it)."
     from: DateTime
+    "Only events starting before this time."
     to: DateTime
+    "Include events already over; by default only events ending at or after now."
     includePast: Boolean = false
+    "Page size, 1 to 100."
     first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
     after: String
   ): EventDistanceConnection!
 }
@@ -940,40 +991,59 @@ lon in [-180, 180]) and metres (0 < radiusMeters <= 50000), else
 BAD_USER_INPUT. Distances are geodesic (WGS84 spheroid).
 """
 input NearInput {
+  "Latitude in WGS84 decimal degrees, -90 to 90."
   lat: Float!
+  "Longitude in WGS84 decimal degrees, -180 to 180."
   lon: Float!
-  "Only places at most this far; null for no limit (then give comune or nil)."
+  "Only places at most this far, in metres (more than 0, at most 50000); null for no limit (then give comune or nil)."
   radiusMeters: Float
 }
 
+"A page of venues, nearest first."
 type VenueDistanceConnection {
+  "The venues of the page, each with its cursor."
   edges: [VenueDistanceEdge!]!
+  "The venues of the page, as in edges."
   nodes: [Venue!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of venues matching the arguments, across all pages."
   totalCount: Int!
 }
 
+"One venue of a page, with its distance."
 type VenueDistanceEdge {
+  "Opaque cursor: pass it as after to get the venues that follow."
   cursor: String!
+  "The venue."
   node: Venue!
   "Geodesic distance from the point asked about, in metres."
   distanceMeters: Float!
 }
 
+"A page of events, nearest first."
 type EventDistanceConnection {
+  "The events of the page, each with its cursor."
   edges: [EventDistanceEdge!]!
+  "The events of the page, as in edges."
   nodes: [Event!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of events matching the arguments, across all pages."
   totalCount: Int!
 }
 
+"One event of a page, with its distance."
 type EventDistanceEdge {
+  "Opaque cursor: pass it as after to get the events that follow."
   cursor: String!
+  "The event."
   node: Event!
   "Geodesic distance from the point asked about, in metres."
   distanceMeters: Float!
 }
 
+"Narrows a list of events; the conditions given all apply. Malformed ids or codes are BAD_USER_INPUT."
 input EventFilter {
   "ISTAT code of the comune."
   comune: ID
@@ -982,6 +1052,7 @@ input EventFilter {
   sources assign to no zona never match.
   """
   zona: ID
+  "Id of a venue: the events held there."
   venue: ID
   "Code of a public-event type: events of that type or of any of its subtypes (\"1.1\" matches \"1.1.2\")."
   category: String
@@ -989,10 +1060,11 @@ input EventFilter {
   from: DateTime
   "Events starting before this time."
   to: DateTime
-  "Words searched in title and description, case-insensitive, with Italian stemming."
+  "Words searched in title and description, case-insensitive, with Italian stemming; at most 200 characters."
   text: String
 }
 
+"Narrows a list of venues; the conditions given all apply."
 input VenueFilter {
   "ISTAT code of the comune."
   comune: ID
@@ -1002,37 +1074,59 @@ input VenueFilter {
   kind: String
 }
 
+"A page of events, ordered by start, then id."
 type EventConnection {
+  "The events of the page, each with its cursor."
   edges: [EventEdge!]!
+  "The events of the page, as in edges."
   nodes: [Event!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of events matching the arguments, across all pages."
   totalCount: Int!
 }
 
+"One event of a page."
 type EventEdge {
+  "Opaque cursor: pass it as after to get the events that follow."
   cursor: String!
+  "The event."
   node: Event!
 }
 
+"A page of venues, ordered by name, then id."
 type VenueConnection {
+  "The venues of the page, each with its cursor."
   edges: [VenueEdge!]!
+  "The venues of the page, as in edges."
   nodes: [Venue!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of venues matching the arguments, across all pages."
   totalCount: Int!
 }
 
+"One venue of a page."
 type VenueEdge {
+  "Opaque cursor: pass it as after to get the venues that follow."
   cursor: String!
+  "The venue."
   node: Venue!
 }
 
 "A public event."
 type Event @key(fields: "id") {
+  "Opaque, stable identifier of the event (a UUID)."
   id: ID!
+  "The event's title."
   title: String!
+  "Plain-text description of the event."
   description: String!
+  "The type of event in the national vocabulary."
   category: EventCategory!
+  "When the event starts."
   startsAt: DateTime!
+  "When the event ends (not before startsAt)."
   endsAt: DateTime!
   "Where the event takes place; null for events held around a comune rather than in a venue."
   venue: Venue @goField(forceResolver: true)
@@ -1042,10 +1136,13 @@ type Event @key(fields: "id") {
   without a place.
   """
   location: GeoPoint
+  "The comune the event is held in."
   comune: Comune!
+  "True when the event is free of charge (priceCents is null)."
   free: Boolean!
   "Price in euro cents; null when free."
   priceCents: Int
+  "Who organizes the event; null when unknown."
   organizer: String
 }
 
@@ -1055,10 +1152,15 @@ type EventCategory {
   code: ID!
   "1 to 3."
   level: Int!
+  "Italian name."
   name: String!
+  "English name."
   nameEn: String!
+  "The vocabulary's definition; null when it gives none."
   definition: String
+  "The concept's URI in the OntoPiA vocabulary."
   uri: String!
+  "The broader type; null at level 1."
   parent: EventCategory
 }
 
@@ -1067,7 +1169,9 @@ A cultural venue: one of Milan's libraries and archives (Comune di Milano,
 dataset ds41, CC BY 4.0; contacts date from 2007).
 """
 type Venue @key(fields: "id") {
+  "Identifier of the venue (a number, from the source dataset)."
   id: ID!
+  "The venue's name."
   name: String!
   "The source's classification: BIBLIOTECHE or ARCHIVI."
   kind: String!
@@ -1075,29 +1179,52 @@ type Venue @key(fields: "id") {
   subtype: String!
   "The type of place of cultural interest (OntoPiA), e.g. Biblioteca or Archivio."
   placeType: PlaceType
+  "Who owns or runs the venue; null when unknown."
   owner: String
+  "Street address."
   address: String!
+  "Where the venue is on the map."
   location: GeoPoint!
+  "The comune the venue is in (Milano for every venue of the dataset)."
   comune: Comune!
-  "The Milan NIL the venue is in."
+  "The Milan NIL the venue is in; null when not known."
   nil: Nil
+  "Contact phone, as published; null when unknown."
   phone: String
+  "Contact e-mail, as published; null when unknown."
   email: String
+  "Web site; null when unknown."
   url: String
+  "Whether the venue is accessible to people with disabilities; null when unknown."
   accessible: Boolean
 }
 
 "A concept of the OntoPiA vocabulary of places of cultural interest (CC BY 4.0)."
 type PlaceType {
+  "The concept's code in the vocabulary."
   code: ID!
+  "Italian name, e.g. Biblioteca."
   name: String!
+  "The concept's URI in the OntoPiA vocabulary."
   uri: String!
 }
 
 type Comune @key(fields: "istatCode") {
   istatCode: ID!
-  "The comune's events in [from, to), ordered by start, then id."
-  events(from: DateTime, to: DateTime, first: Int = 20, after: String): EventConnection! @goField(forceResolver: true)
+  """
+  The comune's public events, ordered by start, then id: those still on at from and starting
+  before to. first outside 1..100, a malformed after, or to before from is BAD_USER_INPUT.
+  """
+  events(
+    "Only events ending at or after this time; null for no lower bound."
+    from: DateTime
+    "Only events starting before this time; null for no upper bound."
+    to: DateTime
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): EventConnection! @goField(forceResolver: true)
   "The cultural venues in the comune, ordered by name."
   venues: [Venue!]! @goField(forceResolver: true)
 }

@@ -8,7 +8,8 @@ import (
 
 type Comune struct {
 	IstatCode string `json:"istatCode"`
-	// The comune's events in [from, to), ordered by start, then id.
+	// The comune's public events, ordered by start, then id: those still on at from and starting
+	// before to. first outside 1..100, a malformed after, or to before from is BAD_USER_INPUT.
 	Events *EventConnection `json:"events"`
 	// The cultural venues in the comune, ordered by name.
 	Venues []*Venue `json:"venues"`
@@ -22,23 +23,32 @@ type ComuneByIstatCodesInput struct {
 
 // A public event.
 type Event struct {
-	ID          string         `json:"id"`
-	Title       string         `json:"title"`
-	Description string         `json:"description"`
-	Category    *EventCategory `json:"category"`
-	StartsAt    time.Time      `json:"startsAt"`
-	EndsAt      time.Time      `json:"endsAt"`
+	// Opaque, stable identifier of the event (a UUID).
+	ID string `json:"id"`
+	// The event's title.
+	Title string `json:"title"`
+	// Plain-text description of the event.
+	Description string `json:"description"`
+	// The type of event in the national vocabulary.
+	Category *EventCategory `json:"category"`
+	// When the event starts.
+	StartsAt time.Time `json:"startsAt"`
+	// When the event ends (not before startsAt).
+	EndsAt time.Time `json:"endsAt"`
 	// Where the event takes place; null for events held around a comune rather than in a venue.
 	Venue *Venue `json:"venue,omitempty"`
 	// Where the event is on the map: its venue's location, or its comune's
 	// centroid for an event held around a comune. Null only for events recorded
 	// without a place.
 	Location *GeoPoint `json:"location,omitempty"`
-	Comune   *Comune   `json:"comune"`
-	Free     bool      `json:"free"`
+	// The comune the event is held in.
+	Comune *Comune `json:"comune"`
+	// True when the event is free of charge (priceCents is null).
+	Free bool `json:"free"`
 	// Price in euro cents; null when free.
-	PriceCents *int    `json:"priceCents,omitempty"`
-	Organizer  *string `json:"organizer,omitempty"`
+	PriceCents *int `json:"priceCents,omitempty"`
+	// Who organizes the event; null when unknown.
+	Organizer *string `json:"organizer,omitempty"`
 }
 
 func (Event) IsEntity() {}
@@ -52,46 +62,69 @@ type EventCategory struct {
 	// Hierarchical code, e.g. "1.1.2".
 	Code string `json:"code"`
 	// 1 to 3.
-	Level      int            `json:"level"`
-	Name       string         `json:"name"`
-	NameEn     string         `json:"nameEn"`
-	Definition *string        `json:"definition,omitempty"`
-	URI        string         `json:"uri"`
-	Parent     *EventCategory `json:"parent,omitempty"`
+	Level int `json:"level"`
+	// Italian name.
+	Name string `json:"name"`
+	// English name.
+	NameEn string `json:"nameEn"`
+	// The vocabulary's definition; null when it gives none.
+	Definition *string `json:"definition,omitempty"`
+	// The concept's URI in the OntoPiA vocabulary.
+	URI string `json:"uri"`
+	// The broader type; null at level 1.
+	Parent *EventCategory `json:"parent,omitempty"`
 }
 
+// A page of events, ordered by start, then id.
 type EventConnection struct {
-	Edges      []*EventEdge `json:"edges"`
-	Nodes      []*Event     `json:"nodes"`
-	PageInfo   *PageInfo    `json:"pageInfo"`
-	TotalCount int          `json:"totalCount"`
+	// The events of the page, each with its cursor.
+	Edges []*EventEdge `json:"edges"`
+	// The events of the page, as in edges.
+	Nodes []*Event `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of events matching the arguments, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// A page of events, nearest first.
 type EventDistanceConnection struct {
-	Edges      []*EventDistanceEdge `json:"edges"`
-	Nodes      []*Event             `json:"nodes"`
-	PageInfo   *PageInfo            `json:"pageInfo"`
-	TotalCount int                  `json:"totalCount"`
+	// The events of the page, each with its cursor.
+	Edges []*EventDistanceEdge `json:"edges"`
+	// The events of the page, as in edges.
+	Nodes []*Event `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of events matching the arguments, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One event of a page, with its distance.
 type EventDistanceEdge struct {
+	// Opaque cursor: pass it as after to get the events that follow.
 	Cursor string `json:"cursor"`
-	Node   *Event `json:"node"`
+	// The event.
+	Node *Event `json:"node"`
 	// Geodesic distance from the point asked about, in metres.
 	DistanceMeters float64 `json:"distanceMeters"`
 }
 
+// One event of a page.
 type EventEdge struct {
+	// Opaque cursor: pass it as after to get the events that follow.
 	Cursor string `json:"cursor"`
-	Node   *Event `json:"node"`
+	// The event.
+	Node *Event `json:"node"`
 }
 
+// Narrows a list of events; the conditions given all apply. Malformed ids or codes are BAD_USER_INPUT.
 type EventFilter struct {
 	// ISTAT code of the comune.
 	Comune *string `json:"comune,omitempty"`
 	// Id of a zona omogenea: events in its known member comuni. Comuni the
 	// sources assign to no zona never match.
-	Zona  *string `json:"zona,omitempty"`
+	Zona *string `json:"zona,omitempty"`
+	// Id of a venue: the events held there.
 	Venue *string `json:"venue,omitempty"`
 	// Code of a public-event type: events of that type or of any of its subtypes ("1.1" matches "1.1.2").
 	Category *string `json:"category,omitempty"`
@@ -99,12 +132,15 @@ type EventFilter struct {
 	From *time.Time `json:"from,omitempty"`
 	// Events starting before this time.
 	To *time.Time `json:"to,omitempty"`
-	// Words searched in title and description, case-insensitive, with Italian stemming.
+	// Words searched in title and description, case-insensitive, with Italian stemming; at most 200 characters.
 	Text *string `json:"text,omitempty"`
 }
 
+// A point on the ground, WGS84 decimal degrees.
 type GeoPoint struct {
+	// Latitude in decimal degrees, -90 to 90.
 	Lat float64 `json:"lat"`
+	// Longitude in decimal degrees, -180 to 180.
 	Lon float64 `json:"lon"`
 }
 
@@ -112,9 +148,11 @@ type GeoPoint struct {
 // lon in [-180, 180]) and metres (0 < radiusMeters <= 50000), else
 // BAD_USER_INPUT. Distances are geodesic (WGS84 spheroid).
 type NearInput struct {
+	// Latitude in WGS84 decimal degrees, -90 to 90.
 	Lat float64 `json:"lat"`
+	// Longitude in WGS84 decimal degrees, -180 to 180.
 	Lon float64 `json:"lon"`
-	// Only places at most this far; null for no limit (then give comune or nil).
+	// Only places at most this far, in metres (more than 0, at most 50000); null for no limit (then give comune or nil).
 	RadiusMeters *float64 `json:"radiusMeters,omitempty"`
 }
 
@@ -124,16 +162,22 @@ type Nil struct {
 
 func (Nil) IsEntity() {}
 
+// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // A concept of the OntoPiA vocabulary of places of cultural interest (CC BY 4.0).
 type PlaceType struct {
+	// The concept's code in the vocabulary.
 	Code string `json:"code"`
+	// Italian name, e.g. Biblioteca.
 	Name string `json:"name"`
-	URI  string `json:"uri"`
+	// The concept's URI in the OntoPiA vocabulary.
+	URI string `json:"uri"`
 }
 
 type Query struct {
@@ -142,7 +186,9 @@ type Query struct {
 // A cultural venue: one of Milan's libraries and archives (Comune di Milano,
 // dataset ds41, CC BY 4.0; contacts date from 2007).
 type Venue struct {
-	ID   string `json:"id"`
+	// Identifier of the venue (a number, from the source dataset).
+	ID string `json:"id"`
+	// The venue's name.
 	Name string `json:"name"`
 	// The source's classification: BIBLIOTECHE or ARCHIVI.
 	Kind string `json:"kind"`
@@ -150,16 +196,24 @@ type Venue struct {
 	Subtype string `json:"subtype"`
 	// The type of place of cultural interest (OntoPiA), e.g. Biblioteca or Archivio.
 	PlaceType *PlaceType `json:"placeType,omitempty"`
-	Owner     *string    `json:"owner,omitempty"`
-	Address   string     `json:"address"`
-	Location  *GeoPoint  `json:"location"`
-	Comune    *Comune    `json:"comune"`
-	// The Milan NIL the venue is in.
-	Nil        *Nil    `json:"nil,omitempty"`
-	Phone      *string `json:"phone,omitempty"`
-	Email      *string `json:"email,omitempty"`
-	URL        *string `json:"url,omitempty"`
-	Accessible *bool   `json:"accessible,omitempty"`
+	// Who owns or runs the venue; null when unknown.
+	Owner *string `json:"owner,omitempty"`
+	// Street address.
+	Address string `json:"address"`
+	// Where the venue is on the map.
+	Location *GeoPoint `json:"location"`
+	// The comune the venue is in (Milano for every venue of the dataset).
+	Comune *Comune `json:"comune"`
+	// The Milan NIL the venue is in; null when not known.
+	Nil *Nil `json:"nil,omitempty"`
+	// Contact phone, as published; null when unknown.
+	Phone *string `json:"phone,omitempty"`
+	// Contact e-mail, as published; null when unknown.
+	Email *string `json:"email,omitempty"`
+	// Web site; null when unknown.
+	URL *string `json:"url,omitempty"`
+	// Whether the venue is accessible to people with disabilities; null when unknown.
+	Accessible *bool `json:"accessible,omitempty"`
 }
 
 func (Venue) IsEntity() {}
@@ -168,32 +222,49 @@ type VenueByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// A page of venues, ordered by name, then id.
 type VenueConnection struct {
-	Edges      []*VenueEdge `json:"edges"`
-	Nodes      []*Venue     `json:"nodes"`
-	PageInfo   *PageInfo    `json:"pageInfo"`
-	TotalCount int          `json:"totalCount"`
+	// The venues of the page, each with its cursor.
+	Edges []*VenueEdge `json:"edges"`
+	// The venues of the page, as in edges.
+	Nodes []*Venue `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of venues matching the arguments, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// A page of venues, nearest first.
 type VenueDistanceConnection struct {
-	Edges      []*VenueDistanceEdge `json:"edges"`
-	Nodes      []*Venue             `json:"nodes"`
-	PageInfo   *PageInfo            `json:"pageInfo"`
-	TotalCount int                  `json:"totalCount"`
+	// The venues of the page, each with its cursor.
+	Edges []*VenueDistanceEdge `json:"edges"`
+	// The venues of the page, as in edges.
+	Nodes []*Venue `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of venues matching the arguments, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One venue of a page, with its distance.
 type VenueDistanceEdge struct {
+	// Opaque cursor: pass it as after to get the venues that follow.
 	Cursor string `json:"cursor"`
-	Node   *Venue `json:"node"`
+	// The venue.
+	Node *Venue `json:"node"`
 	// Geodesic distance from the point asked about, in metres.
 	DistanceMeters float64 `json:"distanceMeters"`
 }
 
+// One venue of a page.
 type VenueEdge struct {
+	// Opaque cursor: pass it as after to get the venues that follow.
 	Cursor string `json:"cursor"`
-	Node   *Venue `json:"node"`
+	// The venue.
+	Node *Venue `json:"node"`
 }
 
+// Narrows a list of venues; the conditions given all apply.
 type VenueFilter struct {
 	// ISTAT code of the comune.
 	Comune *string `json:"comune,omitempty"`
