@@ -14,9 +14,11 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/gateway"
+	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/internal/guard"
 	"github.com/citizengraph/citizengraph/internal/web"
+	"github.com/citizengraph/citizengraph/schema"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -83,6 +85,14 @@ func runServe(ctx context.Context, args []string) error {
 	g, err := buildGraph(pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: gwOpts.Limits}, sgs, gwOpts, hOpts)
 	if err != nil {
 		return err
+	}
+	if hOpts.Introspection {
+		sg, err := supergraph.Parse(schema.Supergraph())
+		if err != nil {
+			return err
+		}
+		owners := web.OwnersOf(sg)
+		webOpts.Owners = &owners
 	}
 	if g.faces, err = web.New(webOpts); err != nil {
 		return err

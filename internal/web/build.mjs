@@ -41,6 +41,22 @@ function apps() {
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
+/**
+ * copyAsset copies a source file (named by a page as {{asset:shared/x.svg}},
+ * relative to src/) to dist/assets/ under a content-hashed name, and returns
+ * its URL.
+ */
+function copyAsset(file) {
+  const body = readFileSync(file);
+  const hash = createHash('sha256').update(body).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toUpperCase();
+  const base = file.split('/').pop();
+  const dot = base.lastIndexOf('.');
+  const name = `${base.slice(0, dot)}-${hash}${base.slice(dot)}`;
+  mkdirSync(join('dist', 'assets'), { recursive: true });
+  writeFileSync(join('dist', 'assets', name), body);
+  return `/static/assets/${name}`;
+}
+
 async function build() {
   ensureModules();
   const esbuild = await import('esbuild');
@@ -77,6 +93,7 @@ async function build() {
     if (meta.cssBundle) files.css = '/static/' + meta.cssBundle.slice('dist/'.length);
     manifest[a.name] = files;
     let html = readFileSync(join('src', a.name, 'index.html'), 'utf8');
+    html = html.replace(/\{\{asset:([A-Za-z0-9_./-]+)\}\}/g, (_, file) => copyAsset(join('src', file)));
     for (const [key, url] of Object.entries({ 'main.js': files.js, 'main.css': files.css })) {
       const token = `{{${key}}}`;
       if (html.includes(token) && !url) throw new Error(`src/${a.name}/index.html: ${token} but the app has no CSS`);

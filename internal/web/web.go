@@ -42,6 +42,10 @@ type Config struct {
 // Options configure the handler.
 type Options struct {
 	Config Config
+	// Owners, when not nil, are served to the explorer at
+	// /explorer/owners.json (leave it nil when introspection is off: it
+	// describes the schema).
+	Owners *Owners
 	// ConnectSources are origins, besides the page's own, that pages may
 	// connect to (the OIDC issuer's, for discovery and the token
 	// exchange).
@@ -69,6 +73,7 @@ type Handler struct {
 	assets map[string]*asset // by path under /static/
 	pages  map[string]*asset // by app name
 	config []byte
+	owners []byte // nil: not served
 	csp    string
 }
 
@@ -85,6 +90,11 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("web: config: %w", err)
 	}
 	h := &Handler{assets: map[string]*asset{}, pages: map[string]*asset{}, config: cfg, csp: csp(opts.ConnectSources)}
+	if opts.Owners != nil {
+		if h.owners, err = json.Marshal(opts.Owners); err != nil {
+			return nil, fmt.Errorf("web: owners: %w", err)
+		}
+	}
 	root, err := fs.Sub(dist, "dist")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -166,7 +176,7 @@ func csp(connect []string) string {
 		"script-src 'self'",
 		"style-src 'self'",
 		"img-src 'self' data:",
-		"font-src 'self'",
+		"font-src 'self' data:", // GraphiQL's stylesheet embeds its fonts
 		"connect-src " + strings.Join(src, " "),
 		"worker-src 'self'",
 		"object-src 'none'",
@@ -186,6 +196,16 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(h.config) //nolint:errcheck
+	})
+	mux.HandleFunc("GET /explorer/owners.json", func(w http.ResponseWriter, r *http.Request) {
+		h.headers(w)
+		if h.owners == nil {
+			http.Error(w, "the schema is not published: introspection is off", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(h.owners) //nolint:errcheck
 	})
 	for _, a := range apps() {
 		if a.path == "/" {

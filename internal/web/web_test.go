@@ -184,3 +184,16 @@ func TestConfigAndConnectSources(t *testing.T) {
 		t.Errorf("CSP %q", csp)
 	}
 }
+
+// The owners map is served only when given (introspection on).
+func TestOwnersEndpoint(t *testing.T) {
+	if resp, _ := get(t, testServer(t, Options{}).URL+"/explorer/owners.json"); resp.StatusCode != 404 {
+		t.Errorf("without owners: %d", resp.StatusCode)
+	}
+	o := &Owners{Subgraphs: []string{"a"}, Types: map[string]TypeOwners{"Query": {Subgraphs: []string{"a"}, Fields: map[string][]string{"x": {"a"}}}}}
+	resp, body := get(t, testServer(t, Options{Owners: o}).URL+"/explorer/owners.json")
+	var got Owners
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 || got.Types["Query"].Fields["x"][0] != "a" {
+		t.Errorf("%d %s (%v)", resp.StatusCode, body, err)
+	}
+}

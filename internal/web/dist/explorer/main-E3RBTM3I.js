@@ -1,1 +1,0 @@
-document.querySelector("#explorer p").textContent="GraphiQL is on its way.";
