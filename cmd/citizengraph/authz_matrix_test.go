@@ -39,6 +39,7 @@ type matrixOp struct {
 	vars    func(t *testing.T, f *fixture) map[string]any
 	expect  map[string]string
 	sub     bool // a subscription
+	upload  bool // a multipart request with a file for $file (uploadMutation)
 	gateway bool // through the gateway only (it spans subgraphs)
 	direct  bool // directly against the subgraph only (_entities)
 	// classify, when set, refines "ok" (e.g. empty lists, limited views).
@@ -230,6 +231,9 @@ func matrixOps(f *fixture) []*matrixOp {
 			vars: func(t *testing.T, f *fixture) map[string]any {
 				return map[string]any{"id": f.draft(t, "DRAFT"), "in": doc}
 			}, expect: expect(nf, anon, unauth, citizen, ok, delIn, ok, opComune, confl, admin, confl, appAll, ok, appMissing, forbid, appNone, forbid)},
+		{name: "Mutation.uploadDocument", field: "uploadDocument", subgraph: "practices", scope: auth.ScopePracticesWrite, upload: true,
+			query: uploadMutation, vars: fresh("DRAFT"),
+			expect: expect(nf, anon, unauth, citizen, ok, delIn, ok, opComune, confl, admin, confl, appAll, ok, appMissing, forbid, appNone, forbid)},
 		{name: "Mutation.confirmPracticePayment", field: "confirmPracticePayment", subgraph: "practices", scope: auth.ScopePracticesWrite,
 			query: `mutation($id: ID!) { confirmPracticePayment(id: $id) { id status } }`, vars: fresh("PAYMENT_PENDING"), expect: operatorAction},
 		{name: "Mutation.registerPractice", field: "registerPractice", subgraph: "practices", scope: auth.ScopePracticesWrite,
@@ -384,9 +388,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Run(op.name+"/"+path+"/"+a, func(t *testing.T) {
 					vars := op.vars(t, f)
 					var r gqlResult
-					if op.sub {
+					switch {
+					case op.sub:
 						r = firstEvent(t, paths[path], f.token(t, a, op.scope), op.query, vars)
-					} else {
+					case op.upload:
+						id, _ := vars["id"].(string)
+						_, r = callUpload(t, paths[path], f.token(t, a, op.scope), id, "allegato.pdf", "application/pdf", []byte("%PDF-1.7\n%%EOF\n"))
+					default:
 						r = call(t, paths[path], f.token(t, a, op.scope), op.query, vars)
 					}
 					want := op.expect[a]

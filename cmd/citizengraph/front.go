@@ -29,13 +29,14 @@ type frontFlags struct {
 // limitFlags are the request limits, the same on the gateway and the
 // subgraphs (internal/guard).
 type limitFlags struct {
-	body                                                       *int64
+	body, upload                                               *int64
 	tokens, depth, aliases, fields, cost, fragments, fragDepth *int
 }
 
 func addLimitFlags(fs *flag.FlagSet) limitFlags {
 	return limitFlags{
 		body:      fs.Int64("max-body-bytes", guard.DefaultMaxBodyBytes, "largest request body in bytes (413 REQUEST_TOO_LARGE; -1: no limit)"),
+		upload:    fs.Int64("max-upload-bytes", guard.DefaultMaxUploadBytes, "largest files of one multipart upload request together, in bytes (its operations and map are bounded by --max-body-bytes; 413 REQUEST_TOO_LARGE; -1: no limit)"),
 		tokens:    fs.Int("max-tokens", guard.DefaultMaxTokens, "most lexical tokens in a query document (MAX_TOKENS_EXCEEDED; -1: no limit)"),
 		depth:     fs.Int("max-depth", guard.DefaultMaxDepth, "deepest field nesting, fragments expanded (MAX_DEPTH_EXCEEDED; -1: no limit)"),
 		aliases:   fs.Int("max-aliases", guard.DefaultMaxAliases, "most aliases per operation, fragments expanded (MAX_ALIASES_EXCEEDED; -1: no limit)"),
@@ -49,7 +50,8 @@ func addLimitFlags(fs *flag.FlagSet) limitFlags {
 // value returns the limits the flags set (a flag set to 0 means its default).
 func (f limitFlags) value() guard.Limits {
 	return guard.Limits{MaxBodyBytes: *f.body, MaxTokens: *f.tokens, MaxDepth: *f.depth, MaxAliases: *f.aliases,
-		MaxFields: *f.fields, MaxCost: *f.cost, MaxFragments: *f.fragments, MaxFragmentDepth: *f.fragDepth}
+		MaxFields: *f.fields, MaxCost: *f.cost, MaxFragments: *f.fragments, MaxFragmentDepth: *f.fragDepth,
+		MaxUploadBytes: *f.upload}
 }
 
 func addFrontFlags(fs *flag.FlagSet) frontFlags {

@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 	keyRefresh := addKeyRefreshFlag(fs)
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set)")
 	front := addFrontFlags(fs)
+	docFlags := addDocumentFlags(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long subgraph dataloaders gather keys before each batch (0: 1ms)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
 	dev := fs.Bool("dev-issuer", false, "DEVELOPMENT ONLY: serve an OIDC issuer at /dev/oidc that signs tokens for any fiscal code")
@@ -51,7 +52,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	hOpts.TrustedDocuments = mergeTrusted(faceDocs, hOpts.TrustedDocuments)
-	sgs := registry()
+	docs, err := docFlags.config()
+	if err != nil {
+		return err
+	}
+	sgs := registryWith(docs)
 	pool, err := openDB(ctx, sgs)
 	if err != nil {
 		return err
@@ -144,14 +149,25 @@ type graph struct {
 	gateway   http.Handler
 	health    http.HandlerFunc
 	faces     *web.Handler // the portal, the desk and the explorer; nil: none
+	// routes are the subgraphs' public routes, by path, under the rate
+	// limit.
+	routes map[string]http.Handler
 }
 
 // buildGraph builds every subgraph's handler and the gateway over them
 // (with gwOpts and hOpts); opts.Verifier authenticates both.
 func buildGraph(pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOpts gateway.Options, hOpts gateway.HandlerOptions) (*graph, error) {
-	g := &graph{subgraphs: make(map[string]http.Handler, len(sgs)), health: healthz(pool)}
+	g := &graph{subgraphs: make(map[string]http.Handler, len(sgs)), health: healthz(pool), routes: map[string]http.Handler{}}
 	for _, s := range sgs {
 		g.subgraphs[s.name] = subgraphHandler(s, pool, opts)
+		if s.public != nil {
+			for path, h := range s.public(pool, opts) {
+				if hOpts.RateLimit != nil {
+					h = hOpts.RateLimit(h)
+				}
+				g.routes[path] = h
+			}
+		}
 	}
 	gw, err := gatewayHandler(g.subgraphs, opts.Verifier, gwOpts, hOpts)
 	if err != nil {
@@ -162,11 +178,15 @@ func buildGraph(pool *pgxpool.Pool, opts gqlserver.Options, sgs []subgraph, gwOp
 }
 
 // mountPublic mounts what the public listener serves: the gateway at
-// /graphql, /healthz, and the faces (the portal at /, the desk at
-// /operatore, the explorer at /explorer, their assets under /static/).
+// /graphql, /healthz, the subgraphs' public routes (document downloads)
+// and the faces (the portal at /, the desk at /operatore, the explorer at
+// /explorer, their assets under /static/).
 func (g *graph) mountPublic(mux *http.ServeMux) {
 	mux.Handle("/graphql", g.gateway)
 	mux.HandleFunc("/healthz", g.health)
+	for path, h := range g.routes {
+		mux.Handle(path, h)
+	}
 	if g.faces != nil {
 		g.faces.Mount(mux)
 	}
@@ -184,7 +204,8 @@ func (g *graph) mountSubgraphs(mux *http.ServeMux) {
 // (methods, CSRF prevention, content types, the body limit) and token
 // verification.
 func subgraphHandler(s subgraph, pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	return guard.Front(guard.FrontOptions{MaxBodyBytes: opts.Limits.Defaults().MaxBodyBytes}, auth.Middleware(opts.Verifier, s.handler(pool, opts)))
+	limits := opts.Limits.Defaults()
+	return guard.Front(guard.FrontOptions{MaxBodyBytes: limits.MaxBodyBytes, MaxUploadBytes: limits.MaxUploadBytes}, auth.Middleware(opts.Verifier, s.handler(pool, opts)))
 }
 
 // verifier starts verifying issuer's tokens: an issuer that is down is

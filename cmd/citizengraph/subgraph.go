@@ -21,6 +21,7 @@ func runSubgraph(ctx context.Context, args []string) error {
 	keyRefresh := addKeyRefreshFlag(fs)
 	loaderWait := fs.Duration("loader-wait", 0, "how long dataloaders gather keys before each batch (0: 1ms)")
 	limits := addLimitFlags(fs)
+	docFlags := addDocumentFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -30,6 +31,13 @@ func runSubgraph(ctx context.Context, args []string) error {
 	sgs, err := lookup(fs.Args())
 	if err != nil {
 		return err
+	}
+	if sgs[0].public != nil {
+		docs, err := docFlags.config()
+		if err != nil {
+			return err
+		}
+		sgs = []subgraph{practicesEntry(docs)}
 	}
 	pool, err := openDB(ctx, sgs)
 	if err != nil {
@@ -44,7 +52,13 @@ func runSubgraph(ctx context.Context, args []string) error {
 	v := verifier(ctx, *issuer, *audience, *keyRefresh)
 	mux := http.NewServeMux()
 	mux.Handle("/readyz", auth.ReadyHandler(v))
-	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: limits.value()}))
+	opts := gqlserver.Options{Verifier: v, LoaderWait: *loaderWait, Limits: limits.value()}
+	mux.Handle("/graphql", subgraphHandler(sgs[0], pool, opts))
+	if sgs[0].public != nil {
+		// The download links point here (--public-url): route them from
+		// the public network to this path.
+		mountRoutes(mux, sgs[0].public(pool, opts), nil)
+	}
 	mux.HandleFunc("/healthz", healthz(pool))
 	slog.Info("subgraph listening", "name", sgs[0].name, "url", "http://"+*addr+"/graphql")
 	return listenAndServe(ctx, *addr, mux)

@@ -17,7 +17,6 @@ import (
 	"github.com/citizengraph/citizengraph/subgraphs/culture"
 	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
-	"github.com/citizengraph/citizengraph/subgraphs/practices"
 	"github.com/citizengraph/citizengraph/subgraphs/territory"
 
 	"github.com/citizengraph/citizengraph/internal/db"
@@ -33,16 +32,23 @@ type subgraph struct {
 	migrations fs.FS
 	seed       func(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error
 	handler    func(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler
+	// public, when set, returns the routes the subgraph serves on the
+	// public listener, by path (practices: the document downloads).
+	public func(pool *pgxpool.Pool, opts gqlserver.Options) map[string]http.Handler
 }
 
-// registry lists the subgraphs in seeding order (places first).
-func registry() []subgraph {
+// registry lists the subgraphs in seeding order (places first), with the
+// default documents (download links signed by a random key).
+func registry() []subgraph { return registryWith(practicesres.Documents{}) }
+
+// registryWith is registry with the practices subgraph's documents.
+func registryWith(docs practicesres.Documents) []subgraph {
 	return []subgraph{
-		{"territory", territory.Migrations(), territory.Seed, territoryres.NewHandler},
-		{"identity", identity.Migrations(), identity.Seed, identityres.NewHandler},
-		{"practices", practices.Migrations(), practices.Seed, practicesres.NewHandler},
-		{"payments", payments.Migrations(), payments.Seed, paymentsres.NewHandler},
-		{"culture", culture.Migrations(), culture.Seed, cultureres.NewHandler},
+		{name: "territory", migrations: territory.Migrations(), seed: territory.Seed, handler: territoryres.NewHandler},
+		{name: "identity", migrations: identity.Migrations(), seed: identity.Seed, handler: identityres.NewHandler},
+		practicesEntry(docs),
+		{name: "payments", migrations: payments.Migrations(), seed: payments.Seed, handler: paymentsres.NewHandler},
+		{name: "culture", migrations: culture.Migrations(), seed: culture.Seed, handler: cultureres.NewHandler},
 	}
 }
 

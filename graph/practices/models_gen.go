@@ -55,6 +55,10 @@ type Document struct {
 	Size       int       `json:"size"`
 	Sha256     string    `json:"sha256"`
 	UploadedAt time.Time `json:"uploadedAt"`
+	// A short-lived signed link that downloads the content (GET, no token needed: the link is the
+	// permission, so do not share it); null for a document registered without content. Ask again for
+	// a fresh link once it has expired.
+	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
 type DocumentInput struct {

@@ -25,6 +25,7 @@ const (
 	Conflict                      // CONFLICT
 	IllegalTransition             // ILLEGAL_TRANSITION
 	Unavailable                   // SERVICE_UNAVAILABLE
+	TooLarge                      // PAYLOAD_TOO_LARGE
 )
 
 var codes = [...]string{
@@ -36,6 +37,7 @@ var codes = [...]string{
 	Conflict:          "CONFLICT",
 	IllegalTransition: "ILLEGAL_TRANSITION",
 	Unavailable:       "SERVICE_UNAVAILABLE",
+	TooLarge:          "PAYLOAD_TOO_LARGE",
 }
 
 // Code is the GraphQL extensions.code of the kind.

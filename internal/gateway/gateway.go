@@ -183,7 +183,7 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 		}
 	}
 	g.forwarded = forwardedNames(g.fetcher)
-	g.fetcher = observedFetcher{next: g.fetcher, m: g.metrics, log: g.log}
+	g.fetcher = observedFetcher{next: uploadFetcher{next: g.fetcher}, m: g.metrics, log: g.log}
 	g.subscriber = opts.Subscriber
 	if g.subscriber == nil {
 		g.subscriber = subscribe.NewHTTP(sg.URLs(), subscribe.HTTPOptions{})
@@ -521,6 +521,11 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(guard.GET{})
 	srv.AddTransport(transport.POST{})
+	if g.sg.API.Types["Upload"] != nil {
+		// The GraphQL multipart request spec: files are forwarded to the
+		// subgraphs whose fetches take them (uploadFetcher).
+		srv.AddTransport(guard.Multipart{Limits: g.limits})
+	}
 	queries := guard.NewQueryCache[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetValidationRulesFn(guard.Rules)
@@ -553,7 +558,7 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 	if opts.Inner != nil {
 		h = opts.Inner(h)
 	}
-	h = guard.Front(guard.FrontOptions{MaxBodyBytes: g.limits.MaxBodyBytes, AllowedOrigins: opts.AllowedOrigins}, h)
+	h = guard.Front(guard.FrontOptions{MaxBodyBytes: g.limits.MaxBodyBytes, MaxUploadBytes: g.limits.MaxUploadBytes, AllowedOrigins: opts.AllowedOrigins}, h)
 	if len(opts.AllowedOrigins) == 0 {
 		return h
 	}

@@ -234,7 +234,13 @@ func (g *Gateway) run(ctx context.Context, oc *graphql.OperationContext, e *entr
 	if p, _ := g.data.Get().(*[]byte); p != nil {
 		buf = *p
 	}
-	res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
+	// Files of a multipart request go to the fetches that take them
+	// (uploadFetcher); such a request is never shared (appendCanonical).
+	vars, files := takeUploads(oc.Variables)
+	if files != nil {
+		ctx = context.WithValue(ctx, uploadsKey{}, files)
+	}
+	res := execute.Run(ctx, e.plan, vars, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
 		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
 	e.size.Store(int64(len(res.Data)))
 	return res

@@ -69,6 +69,10 @@ func New(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.AddTransport(guard.GET{})
 	srv.AddTransport(guard.POST{Bufs: &sync.Pool{New: func() any { return new(bytes.Buffer) }}})
 	limits := opts.Limits.Defaults()
+	if es.Schema().Types["Upload"] != nil {
+		// The GraphQL multipart request spec, for schemas taking files.
+		srv.AddTransport(guard.Multipart{Limits: limits})
+	}
 	queries := guard.NewQueryCache[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetValidationRulesFn(guard.Rules)

@@ -31,6 +31,13 @@ var simpleContentTypes = map[string]bool{
 type FrontOptions struct {
 	// MaxBodyBytes bounds the body (0: the default; negative: none).
 	MaxBodyBytes int64
+	// MaxUploadBytes, when not 0, admits multipart/form-data POSTs (the
+	// GraphQL multipart request spec, served by the Multipart transport)
+	// with a body of at most MaxUploadBytes plus twice MaxBodyBytes (the
+	// files, the operations and the map) and 64 KiB of part headers;
+	// negative: no limit. 0: multipart POSTs are refused like any other
+	// content type but JSON.
+	MaxUploadBytes int64
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
 	// to open WebSockets across origins; "*" allows any. Same-host origins
 	// are always allowed.
@@ -46,6 +53,7 @@ type FrontOptions struct {
 // else 400 CSRF_PREVENTION), content types (POST bodies are JSON: else
 // 415 UNSUPPORTED_MEDIA_TYPE), then the body limit.
 func Front(opts FrontOptions, next http.Handler) http.Handler {
+	upload := uploadFront(opts, next)
 	next = LimitBody(opts.MaxBodyBytes, next)
 	allowed := map[string]bool{}
 	any := false
@@ -88,6 +96,10 @@ func Front(opts FrontOptions, next http.Handler) http.Handler {
 			WriteError(w, http.StatusBadRequest, CodeCSRF, "this operation has been blocked as a potential Cross-Site Request Forgery (CSRF): send Content-Type: application/json, or a non-empty header "+strings.Join(RequiredPreflightHeaders, " or "))
 			return
 		}
+		if r.Method == http.MethodPost && mt == "multipart/form-data" && upload != nil {
+			upload.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodPost && mt != "application/json" {
 			WriteError(w, http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "POST bodies must be application/json GraphQL requests")
 			return
@@ -102,6 +114,19 @@ func Front(opts FrontOptions, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// uploadFront is next behind the body limit of multipart requests, nil
+// when they are not admitted.
+func uploadFront(opts FrontOptions, next http.Handler) http.Handler {
+	if opts.MaxUploadBytes == 0 {
+		return nil
+	}
+	body := limitOf(opts.MaxBodyBytes)
+	if opts.MaxUploadBytes < 0 || body < 0 {
+		return LimitBody(-1, next)
+	}
+	return LimitBody(opts.MaxUploadBytes+2*body+64<<10, next)
 }
 
 func hasPreflightHeader(r *http.Request) bool {

@@ -38,6 +38,11 @@ const (
 	DefaultMaxFields        = 2000
 	DefaultMaxFragments     = 256
 	DefaultMaxFragmentDepth = 32
+	// DefaultMaxUploadBytes bounds the files of one multipart request
+	// together (the GraphQL multipart request spec).
+	DefaultMaxUploadBytes = 50 << 20
+	// DefaultMaxUploadFiles bounds the files of one multipart request.
+	DefaultMaxUploadFiles = 10
 )
 
 // ListCostFactor multiplies the cost of the selections under a list field.
@@ -67,6 +72,13 @@ type Limits struct {
 	MaxFragments int
 	// MaxFragmentDepth bounds chains of fragments spreading fragments.
 	MaxFragmentDepth int
+	// MaxUploadBytes bounds the files of one multipart request together
+	// (413 REQUEST_TOO_LARGE); its operations and map are bounded by
+	// MaxBodyBytes each.
+	MaxUploadBytes int64
+	// MaxUploadFiles bounds the files of one multipart request (413
+	// REQUEST_TOO_LARGE).
+	MaxUploadFiles int
 }
 
 // Defaults returns l with every zero field set to its default.
@@ -86,6 +98,10 @@ func (l Limits) Defaults() Limits {
 	def(&l.MaxFields, DefaultMaxFields)
 	def(&l.MaxFragments, DefaultMaxFragments)
 	def(&l.MaxFragmentDepth, DefaultMaxFragmentDepth)
+	if l.MaxUploadBytes == 0 {
+		l.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	def(&l.MaxUploadFiles, DefaultMaxUploadFiles)
 	return l
 }
 

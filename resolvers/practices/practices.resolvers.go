@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
 	"github.com/citizengraph/citizengraph/internal/apperr"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
@@ -85,7 +86,19 @@ func (r *mutationResolver) AddDocument(ctx context.Context, practiceID string, i
 	if err != nil {
 		return nil, err
 	}
-	return document(*d), nil
+	return r.document(*d), nil
+}
+
+func (r *mutationResolver) UploadDocument(ctx context.Context, practiceID string, file graphql.Upload, name *string) (*practicesgql.Document, error) {
+	up := practices.Upload{Filename: file.Filename, ContentType: file.ContentType, Size: file.Size, Content: file.File}
+	if name != nil {
+		up.Name = *name
+	}
+	d, err := r.svc.UploadDocument(ctx, practiceID, up)
+	if err != nil {
+		return nil, err
+	}
+	return r.document(*d), nil
 }
 
 func (r *personResolver) Practices(ctx context.Context, obj *practicesgql.Person, status *practicesgql.PracticeStatus, first *int, after *string) (*practicesgql.PracticeConnection, error) {
@@ -138,7 +151,7 @@ func (r *practiceResolver) Documents(ctx context.Context, obj *practicesgql.Prac
 	}
 	out := make([]*practicesgql.Document, len(docs))
 	for i, d := range docs {
-		out[i] = document(d)
+		out[i] = r.document(d)
 	}
 	return out, nil
 }

@@ -180,6 +180,9 @@ type Document struct {
 	Size       int64
 	SHA256     string
 	UploadedAt time.Time
+	// Stored is set when the content is in the ContentStore (not for
+	// documents registered by their metadata alone).
+	Stored bool
 }
 
 // StatusEvent is an outbox row: one status change, as published to live

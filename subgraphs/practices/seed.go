@@ -182,7 +182,7 @@ func clearGenerated(ctx context.Context, tx pgx.Tx) (truncated bool, err error) 
 	if err := tx.QueryRow(ctx, `select exists (select 1 from practices.practice where not generated)`).Scan(&others); err != nil {
 		return false, fmt.Errorf("practices seed: %w", err)
 	}
-	q := `truncate practices.practice, practices.status_change, practices.document, practices.status_event`
+	q := `truncate practices.practice, practices.status_change, practices.document, practices.document_chunk, practices.status_event`
 	if others {
 		q = `delete from practices.status_event e using practices.practice p where p.id = e.practice_id and p.generated;
 			delete from practices.practice where generated`

@@ -53,6 +53,7 @@ type Service struct {
 	lifeEvents map[LifeEventRef]opendata.LifeEvent
 	hub        *hub
 	registry   Registry
+	docs       documents
 }
 
 // Option configures a Service.
@@ -94,8 +95,14 @@ func NewService(store *Store, opts ...Option) (*Service, error) {
 			s.lifeEvents[LifeEventRef{Scope: e.Scope, Code: code}] = e
 		}
 	}
+	s.docs = documents{policy: DocumentPolicy{}.withDefaults(), content: NewPGContent(store.pool)}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.docs.links == nil {
+		if s.docs.links, err = NewLinks(nil, 0, ""); err != nil {
+			return nil, fmt.Errorf("practices: %w", err)
+		}
 	}
 	return s, nil
 }

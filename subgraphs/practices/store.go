@@ -323,7 +323,7 @@ func (s *Store) HistoryOf(ctx context.Context, ids []string) (map[string][]Statu
 
 // DocumentsOf returns the documents of each practice, oldest first.
 func (s *Store) DocumentsOf(ctx context.Context, ids []string) (map[string][]Document, error) {
-	rows, err := s.pool.Query(ctx, `select id, practice_id, name, media_type, size_bytes, sha256, uploaded_at
+	rows, err := s.pool.Query(ctx, `select id, practice_id, name, media_type, size_bytes, sha256, uploaded_at, stored
 		from practices.document where practice_id = any($1::uuid[]) order by practice_id, uploaded_at, id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("documents: %w", err)
@@ -332,7 +332,7 @@ func (s *Store) DocumentsOf(ctx context.Context, ids []string) (map[string][]Doc
 	out := make(map[string][]Document, len(ids))
 	for rows.Next() {
 		var d Document
-		if err := rows.Scan(&d.ID, &d.PracticeID, &d.Name, &d.MediaType, &d.Size, &d.SHA256, &d.UploadedAt); err != nil {
+		if err := rows.Scan(&d.ID, &d.PracticeID, &d.Name, &d.MediaType, &d.Size, &d.SHA256, &d.UploadedAt, &d.Stored); err != nil {
 			return nil, fmt.Errorf("scan document: %w", err)
 		}
 		out[d.PracticeID] = append(out[d.PracticeID], d)

@@ -21,6 +21,9 @@ type Request struct {
 	// Idempotent marks a query (not a mutation): identical in-flight
 	// requests may share one answer.
 	Idempotent bool
+	// Files, when any, make the request a multipart one (the GraphQL
+	// multipart request spec), Body its operations part.
+	Files []File
 }
 
 // Response is a subgraph's answer.
@@ -141,7 +144,7 @@ func NewHTTPFetcher(urls map[string]string, opts HTTPOptions) *HTTPFetcher {
 
 // Fetch implements Fetcher.
 func (f *HTTPFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
-	if !f.opts.DedupInflight || !req.Idempotent {
+	if !f.opts.DedupInflight || !req.Idempotent || len(req.Files) > 0 {
 		return f.fetch(ctx, subgraph, req)
 	}
 	var key strings.Builder
@@ -182,11 +185,16 @@ func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(req.Body))
+	reqBody, contentType := req.body()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, reqBody)
 	if err != nil {
+		reqBody.Close()
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}
-	hr.Header["Content-Type"] = []string{"application/json"}
+	hr.Header["Content-Type"] = []string{contentType}
+	if len(req.Files) > 0 {
+		hr.Header.Set(PreflightHeader, "true")
+	}
 	hr.Header["Accept"] = []string{"application/graphql-response+json, application/json"}
 	if in := IncomingHeaders(ctx); in != nil {
 		for _, h := range f.opts.ForwardHeaders {
@@ -239,11 +247,16 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 	if !ok {
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeUnknownSubgraph, Err: errors.New("no handler")}
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(req.Body))
+	body, contentType := req.body()
+	defer body.Close() // ends a multipart writer the handler did not read to its end
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, "/graphql", body)
 	if err != nil {
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}
-	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Content-Type", contentType)
+	if len(req.Files) > 0 {
+		hr.Header.Set(PreflightHeader, "true")
+	}
 	if in := IncomingHeaders(ctx); in != nil {
 		for _, n := range DefaultForwardHeaders() {
 			if v := in.Get(n); v != "" {
