@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,10 @@ type Case struct {
 	Options CompareOptions
 	// GoldenPath is the file holding the expected response.
 	GoldenPath string
+	// Fetches, from a "# fetches: reviews=1 products=0" header, are the
+	// number of requests named subgraphs must receive for the case (the
+	// plan's choice of subgraphs, checked over both compositions).
+	Fetches map[string]int
 }
 
 // LoadCases reads every <case>.graphql of dir, sorted by name.
@@ -70,6 +75,17 @@ func loadCase(file string) (Case, error) {
 		case text == "unordered-lists":
 			c.Options.UnorderedLists = true
 			inManual = false
+		case strings.HasPrefix(text, "fetches:"):
+			inManual = false
+			c.Fetches = map[string]int{}
+			for _, kv := range strings.Fields(strings.TrimPrefix(text, "fetches:")) {
+				name, n, ok := strings.Cut(kv, "=")
+				v, err := strconv.Atoi(n)
+				if !ok || err != nil {
+					return Case{}, fmt.Errorf("%s: bad fetches header %q", file, kv)
+				}
+				c.Fetches[name] = v
+			}
 		case strings.HasPrefix(text, "manual:"):
 			manual = append(manual, strings.TrimSpace(strings.TrimPrefix(text, "manual:")))
 			inManual = true

@@ -19,5 +19,8 @@
 // response keys; errors are matched as a multiset on the parts the golden
 // states: path, extensions.code and extensions.serviceName (messages are
 // free text and are not compared). A case whose file carries a
-// "# unordered-lists" header compares lists regardless of order.
+// "# unordered-lists" header compares lists regardless of order. A case
+// whose file carries a "# fetches: reviews=1 products=0" header also checks
+// how many requests those subgraphs received (the plan's choice of
+// subgraphs).
 package gatewaytest

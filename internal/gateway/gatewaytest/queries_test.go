@@ -2,6 +2,7 @@ package gatewaytest
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,6 +49,11 @@ func TestQueries(t *testing.T) {
 						t.Fatalf("read golden: %v", err)
 					}
 					diff := Compare(want, got, c.Options)
+					for name, n := range c.Fetches {
+						if got := len(env.SubgraphHeaders(name)); got != n {
+							diff += fmt.Sprintf("subgraph %s got %d requests, want %d\n", name, got, n)
+						}
+					}
 					gap, known := knownGaps[string(composer)+"/"+c.Name]
 					switch {
 					case known && diff == "":

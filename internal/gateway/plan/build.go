@@ -499,6 +499,41 @@ func (b *builder) planSelectionSet(ctx fctx, parent string, set ast.SelectionSet
 // subgraph that owns the interface, and everything conditioned on concrete
 // types is planned from there.
 func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.SelectionSet, out *selNode, path []string) []*fb {
+	var local, concrete ast.SelectionSet
+	for _, s := range set {
+		cond := ""
+		switch s := s.(type) {
+		case *ast.InlineFragment:
+			cond = s.TypeCondition
+		case *ast.FragmentSpread:
+			if fr := b.doc.Fragments.ForName(s.Name); fr != nil {
+				cond = fr.TypeCondition
+			}
+		}
+		if cond != "" && cond != t.Name {
+			concrete = append(concrete, s)
+		} else {
+			local = append(local, s)
+		}
+	}
+	if len(concrete) == 0 && !b.needsConcrete(ctx, t, local) {
+		// Nothing at this position needs the concrete type: the
+		// interface object's own fields are enough.
+		var touched []*fb
+		for _, s := range local {
+			switch s := s.(type) {
+			case *ast.Field:
+				touched = append(touched, b.planField(ctx, t.Name, s, out, path)...)
+			case *ast.InlineFragment:
+				touched = append(touched, b.planFragment(ctx, t.Name, s.TypeCondition, s.Directives, s.SelectionSet, out, path)...)
+			case *ast.FragmentSpread:
+				if fr := b.doc.Fragments.ForName(s.Name); fr != nil {
+					touched = append(touched, b.planFragment(ctx, t.Name, fr.TypeCondition, s.Directives, fr.SelectionSet, out, path)...)
+				}
+			}
+		}
+		return touched
+	}
 	var owner string
 	var key supergraph.Key
 	for _, g := range t.Graphs {
@@ -528,23 +563,6 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 		}
 	}
 	touched := append([]*fb{e}, deps...)
-	var local, concrete ast.SelectionSet
-	for _, s := range set {
-		cond := ""
-		switch s := s.(type) {
-		case *ast.InlineFragment:
-			cond = s.TypeCondition
-		case *ast.FragmentSpread:
-			if fr := b.doc.Fragments.ForName(s.Name); fr != nil {
-				cond = fr.TypeCondition
-			}
-		}
-		if cond != "" && cond != t.Name {
-			concrete = append(concrete, s)
-		} else {
-			local = append(local, s)
-		}
-	}
 	for _, s := range local {
 		switch s := s.(type) {
 		case *ast.Field:
@@ -563,6 +581,38 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 		touched = append(touched, b.planSelectionSet(fctx{f: e, keys: keys}, t.Name, concrete, fr.sel, path)...)
 	}
 	return touched
+}
+
+// needsConcrete reports whether a selection on the interface t, planned
+// in a subgraph that knows t as an @interfaceObject, needs the object's
+// concrete type: __typename is selected, or a field is not resolved there
+// (a jump to another subgraph sends the concrete type in its
+// representations), or has a requirement.
+func (b *builder) needsConcrete(ctx fctx, t *supergraph.Type, set ast.SelectionSet) bool {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" {
+				return true
+			}
+			if b.fieldErrs[s].Field {
+				continue
+			}
+			if _, ok := b.resolvableIn(ctx.f.subgraph, t, s.Name, ctx.provided); !ok {
+				return true
+			}
+			if !ctx.entityRoot && b.hasRequires(t, s.Name, ctx.f.subgraph) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if s.TypeCondition != "" && s.TypeCondition != t.Name || b.needsConcrete(ctx, t, s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			return true
+		}
+	}
+	return false
 }
 
 func (b *builder) typeApplies(cond, typ string) bool {

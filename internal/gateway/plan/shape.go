@@ -17,6 +17,12 @@ func (b *builder) shape(parent string, sets []ast.SelectionSet) *Shape {
 		for _, t := range b.possibleTypes(parent) {
 			s.ByType[t] = b.collect(t, sets)
 		}
+		if t := b.sg.Types[parent]; t != nil && len(t.InterfaceObject) > 0 {
+			// An object of an @interfaceObject subgraph keeps the
+			// interface's name as __typename when the selection needs
+			// no concrete type (planInterfaceObject).
+			s.ByType[parent] = b.collect(parent, sets)
+		}
 		return s
 	}
 	s.Fields = b.collect(parent, sets)
