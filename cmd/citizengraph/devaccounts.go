@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
+	"github.com/citizengraph/citizengraph/internal/codicefiscale"
 )
 
 // Clients of citizengraph's own faces, registered with the development
@@ -60,10 +62,17 @@ func citizenAccount(fc, given, family string) devissuer.Account {
 		Claims: auth.Claims{FiscalCode: fc, Name: name, Roles: []string{auth.RoleCitizen}}}
 }
 
-func operatorAccount(istat, comune string) devissuer.Account {
+// operatorAccount is a development operator of a comune: a person of the
+// comune's office, with a fiscal code (as operators signing in with SPID
+// have; the practices' history names them by it) born there.
+func operatorAccount(istat, comune, cadastral string) devissuer.Account {
 	name := "Operatore del Comune di " + comune
+	fc, err := codicefiscale.Encode(comune, "Operatore", time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), codicefiscale.Male, cadastral)
+	if err != nil {
+		fc = ""
+	}
 	return devissuer.Account{ID: operatorPrefix + istat, Kind: auth.RoleOperator, Label: name, Detail: "ISTAT " + istat,
-		Claims: auth.Claims{Subject: "dev-operator-" + istat, Name: name, Roles: []string{auth.RoleOperator}, Comuni: []string{istat}}}
+		Claims: auth.Claims{Subject: "dev-operator-" + istat, FiscalCode: fc, Name: name, Roles: []string{auth.RoleOperator}, Comuni: []string{istat}}}
 }
 
 func administrator() devissuer.Account {
@@ -99,7 +108,7 @@ func (d seededAccounts) Accounts(ctx context.Context, query string, limit int) (
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("dev accounts: citizens: %w", err)
 	}
-	operators := `select c.istat_code, c.name from territory.comune c
+	operators := `select c.istat_code, c.name, c.cadastral_code from territory.comune c
 		join (select comune, count(*) n from practices.practice group by comune) p on p.comune = c.istat_code
 		where $1 = '' or c.name_key like $2 or c.istat_code like $2
 		order by p.n desc, c.istat_code limit $3`
@@ -112,12 +121,12 @@ func (d seededAccounts) Accounts(ctx context.Context, query string, limit int) (
 		return nil, fmt.Errorf("dev accounts: operators: %w", err)
 	}
 	for rows.Next() {
-		var istat, name string
-		if err := rows.Scan(&istat, &name); err != nil {
+		var istat, name, cadastral string
+		if err := rows.Scan(&istat, &name, &cadastral); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("dev accounts: %w", err)
 		}
-		out = append(out, operatorAccount(istat, name))
+		out = append(out, operatorAccount(istat, name, cadastral))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -144,12 +153,12 @@ func (d seededAccounts) Account(ctx context.Context, id string) (devissuer.Accou
 		}
 		return citizenAccount(fc, given, family), true, nil
 	case strings.HasPrefix(id, operatorPrefix):
-		var name string
+		var name, cadastral string
 		istat := strings.TrimPrefix(id, operatorPrefix)
-		if err := d.pool.QueryRow(ctx, `select name from territory.comune where istat_code = $1`, istat).Scan(&name); err != nil {
+		if err := d.pool.QueryRow(ctx, `select name, cadastral_code from territory.comune where istat_code = $1`, istat).Scan(&name, &cadastral); err != nil {
 			return notFoundOr(err)
 		}
-		return operatorAccount(istat, name), true, nil
+		return operatorAccount(istat, name, cadastral), true, nil
 	}
 	return devissuer.Account{}, false, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/citizengraph/citizengraph/internal/codicefiscale"
 	"github.com/citizengraph/citizengraph/internal/db"
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
@@ -144,6 +145,14 @@ func TestServeDevSignIn(t *testing.T) {
 		t.Fatalf("me: %s %+v", res.Data, res.Errors)
 	}
 
+	// Operators have a fiscal code, as with SPID: the history names them.
+	acc, ok, err := seededAccounts{pool}.Account(ctx, "op-"+opComune)
+	if err != nil || !ok {
+		t.Fatalf("operator account: %v %v", ok, err)
+	}
+	if _, err := codicefiscale.Parse(acc.Claims.FiscalCode); err != nil {
+		t.Errorf("the operator's fiscal code %q: %v", acc.Claims.FiscalCode, err)
+	}
 	operator := signIn(deskClient, base+"/operatore", "op-"+opComune)
 	var mine, theirs string
 	if err := pool.QueryRow(ctx, `select (select id::text from practices.practice where comune = $1 order by id limit 1),

@@ -129,8 +129,8 @@ var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 ` + pageStyle + `
 </head>
 <body>
-<div class="dev" role="note">SOLO PER SVILUPPO — DEVELOPMENT ONLY
-<span>Nessuna autenticazione: chiunque può entrare come chiunque. Mai in produzione, dove l'accesso è con SPID o CIE.</span></div>
+<header class="dev">SOLO PER SVILUPPO — DEVELOPMENT ONLY
+<span>Nessuna autenticazione: chiunque può entrare come chiunque. Mai in produzione, dove l'accesso è con SPID o CIE.</span></header>
 <main>
 <h1>Accedi come una persona di prova</h1>
 <p>Il servizio <strong>{{.Client}}</strong> chiede di sapere chi sei. Scegli una persona: riceverai un token firmato dall'emittente di sviluppo.</p>
@@ -167,7 +167,7 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 ` + pageStyle + `
 </head>
 <body>
-<div class="dev" role="note">SOLO PER SVILUPPO — DEVELOPMENT ONLY</div>
+<header class="dev">SOLO PER SVILUPPO — DEVELOPMENT ONLY</header>
 <main>
 <h1>Richiesta di accesso non valida</h1>
 <p class="error" role="alert"><strong>{{.Code}}</strong>: {{.Desc}}</p>

@@ -168,6 +168,7 @@ export function Catalogue({ query }) {
       </form>
       <ErrorAlert error={error} />
       {loading && <Loading what="Ricerca dei servizi" />}
+      <h2 className="visually-hidden">Risultati</h2>
       <p className="mt-4" role="status" data-testid="results-count">{services.length} {services.length === 1 ? 'servizio trovato' : 'servizi trovati'}</p>
       <div className="row">
         {services.map((s) => <ServiceCardSummary key={s.id} s={s} />)}
@@ -207,10 +208,13 @@ export function ServicePage({ id }) {
             {s.stateReason && <span className="ms-2">{s.stateReason}</span>}
           </p>
           <p className="lead" data-element="service-description">{s.shortDescription}</p>
-          {s.fullyOnline && s.state === 'ACTIVE' && (
-            <button type="button" className="btn btn-primary mb-4" onClick={start} data-testid="start-practice">
-              {session ? 'Avvia la pratica online' : 'Accedi e avvia la pratica online'}
-            </button>
+          {s.state === 'ACTIVE' && s.channels.includes('ONLINE') && (
+            <div className="mb-4">
+              <button type="button" className="btn btn-primary" onClick={start} data-testid="start-practice">
+                {session ? 'Avvia la pratica online' : 'Accedi e avvia la pratica online'}
+              </button>
+              {!s.fullyOnline && <p className="small mt-2 mb-0">La domanda si presenta online; per concluderla serve poi un passaggio allo sportello.</p>}
+            </div>
           )}
           {section('a-chi', 'A chi è rivolto', <p>{s.audience}</p>)}
           {section('come-fare', 'Come fare', <p>{s.howTo}</p>)}

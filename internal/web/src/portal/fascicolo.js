@@ -352,11 +352,12 @@ function PracticePayments({ practice, waiting, onPaid }) {
   );
 }
 
-function Position({ pos, onPaid }) {
+function Position({ pos, onPaid, level = 3 }) {
+  const H = `h${level}`;
   return (
     <div className="card card-bg mb-3 payment-position" data-iupd={pos.iupd}>
       <div className="card-body">
-        <h3 className="h6">{pos.description}</h3>
+        <H className="h6">{pos.description}</H>
         <p className="small mb-2">Stato: <strong data-testid="position-status">{positionStatus[pos.status] ?? pos.status}</strong> · Totale {money(pos.totalCents)}{pos.paidCents > 0 ? ` · pagati ${money(pos.paidCents)}` : ''}</p>
         {pos.installments.map((i) => <Installment key={i.noticeNumber ?? i.dueDate} inst={i} onPaid={onPaid} />)}
       </div>
@@ -499,7 +500,7 @@ function Payments() {
       {nodes.map((pos) => (
         <div key={pos.iupd}>
           <p className="small mb-1 mt-3">{pos.creditor.name} · {pos.comune.name}{pos.practice && <> · <a href={`#/fascicolo/pratiche/${pos.practice.id}`}>pratica {pos.practice.service.title}</a></>}</p>
-          <Position pos={pos} onPaid={reload} />
+          <Position pos={pos} onPaid={reload} level={2} />
         </div>
       ))}
     </>

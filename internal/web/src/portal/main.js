@@ -29,14 +29,19 @@ function Header({ cfg, session, signIn, signOut, unread, route }) {
           <div className="it-header-slim-wrapper-content">
             <span className="d-lg-block navbar-brand">Città metropolitana di Milano</span>
             <div className="it-header-slim-right-zone">
-              {cfg.devIssuer && <span className="badge bg-danger me-2" title="Accesso di sviluppo: nessuna autenticazione reale">SVILUPPO</span>}
+              {cfg.devIssuer && <span className="badge bg-danger me-2 dev-badge" title="Accesso di sviluppo: nessuna autenticazione reale">SVILUPPO</span>}
               {session ? (
                 <div className="d-flex align-items-center gap-2">
                   <a className="btn btn-primary btn-sm btn-icon" href="#/fascicolo" data-testid="user-menu">
                     <Icon name="it-user" className="icon-white" />
-                    <span className="d-none d-md-inline">{session.claims?.name || 'Il mio fascicolo'}</span>
+                    <span className="visually-hidden">Il mio fascicolo: </span>
+                    <span className="d-none d-md-inline">{session.claims?.name}</span>
+                    <span className="d-md-none visually-hidden">{session.claims?.name}</span>
                   </a>
-                  <button type="button" className="btn btn-outline-light btn-sm" onClick={signOut}>Esci</button>
+                  <button type="button" className="btn btn-outline-light btn-sm btn-icon" onClick={signOut}>
+                    <Icon name="it-logout" className="icon-white d-md-none" />
+                    <span className="d-none d-md-inline">Esci</span><span className="d-md-none visually-hidden">Esci</span>
+                  </button>
                 </div>
               ) : (
                 <button type="button" className="btn btn-primary btn-sm btn-icon btn-full" onClick={() => signIn()}>
