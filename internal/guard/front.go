@@ -50,8 +50,10 @@ type FrontOptions struct {
 // TRANSPORT_NOT_SUPPORTED or 403 CSRF_PREVENTION), CSRF prevention (a GET
 // or POST a browser may send cross-site without a preflight must carry a
 // content type other than a form's or one of RequiredPreflightHeaders:
-// else 400 CSRF_PREVENTION), content types (POST bodies are JSON: else
-// 415 UNSUPPORTED_MEDIA_TYPE), then the body limit.
+// else 400 CSRF_PREVENTION), content types (POST bodies are JSON, or
+// multipart uploads when MaxUploadBytes admits them: else 415
+// UNSUPPORTED_MEDIA_TYPE), then the body limit (the upload limit for
+// multipart bodies).
 func Front(opts FrontOptions, next http.Handler) http.Handler {
 	upload := uploadFront(opts, next)
 	next = LimitBody(opts.MaxBodyBytes, next)
