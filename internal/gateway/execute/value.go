@@ -252,6 +252,9 @@ func (a *arena) copyMembers(ms []Member) []Member { return a.carveMembers(ms, le
 
 // growMembers returns a copy of ms with room for extra more members.
 func (a *arena) growMembers(ms []Member, extra int) []Member {
+	if a.pool == nil {
+		return append(make([]Member, 0, len(ms)+extra), ms...)
+	}
 	out := a.carveMembers(ms, len(ms)+extra)
 	return out[:len(ms)]
 }
