@@ -127,6 +127,10 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 }
 
+// streamData is the size of response data written straight to the client
+// rather than through the transport's buffer.
+const streamData = 8 << 10
+
 // jsonProblem describes a JSON decoding error without quoting the body.
 func jsonProblem(err error) string {
 	var syn *json.SyntaxError
@@ -177,10 +181,18 @@ func (POST) render(w io.Writer, buf *bytes.Buffer, resp *graphql.Response, execu
 			buf.WriteByte(',')
 		}
 		buf.WriteString(`"data":`)
-		if len(resp.Data) == 0 {
+		switch {
+		case len(resp.Data) == 0:
 			buf.WriteString("null")
-		} else {
+		case len(resp.Data) < streamData:
 			buf.Write(resp.Data)
+		default:
+			// Large data goes out as it is, not copied into buf: the
+			// buffer then stays the size of request bodies, which every
+			// request in flight holds.
+			_, _ = w.Write(buf.Bytes())
+			buf.Reset()
+			_, _ = w.Write(resp.Data)
 		}
 		sep = true
 	}
