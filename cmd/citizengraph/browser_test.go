@@ -75,6 +75,14 @@ type browserFixture struct {
 		FiscalCode string `json:"fiscalCode"`
 		Name       string `json:"name"`
 	} `json:"citizen"`
+	// DeskPractice is another submitted practice, the one an operator
+	// moves through the desk.
+	DeskPractice struct {
+		ID         string `json:"id"`
+		FiscalCode string `json:"fiscalCode"`
+		Comune     string `json:"comune"`
+		ComuneName string `json:"comuneName"`
+	} `json:"deskPractice"`
 	// Operator is the comune with the most practices awaiting the desk.
 	Operator struct {
 		Comune string `json:"comune"`
@@ -119,6 +127,12 @@ func TestBrowser(t *testing.T) {
 	if err := pool.QueryRow(ctx, `select id::text, applicant_fiscal_code, comune from practices.practice
 		where status = 'SUBMITTED' order by submitted_at, id limit 1`).Scan(&fx.Submitted.ID, &fx.Submitted.FiscalCode, &fx.Submitted.Comune); err != nil {
 		t.Fatalf("a submitted practice: %v", err)
+	}
+	if err := pool.QueryRow(ctx, `select p.id::text, p.applicant_fiscal_code, p.comune, c.name from practices.practice p
+		join territory.comune c on c.istat_code = p.comune
+		where p.status = 'SUBMITTED' and p.id <> $1 order by p.submitted_at, p.id limit 1`, fx.Submitted.ID).Scan(
+		&fx.DeskPractice.ID, &fx.DeskPractice.FiscalCode, &fx.DeskPractice.Comune, &fx.DeskPractice.ComuneName); err != nil {
+		t.Fatalf("a second submitted practice: %v", err)
 	}
 	if err := pool.QueryRow(ctx, `select p.fiscal_code, p.given_name || ' ' || p.family_name from identity.person p
 		join practices.practice x on x.applicant_id = p.id group by p.id order by count(*) desc, p.fiscal_code limit 1`).Scan(&fx.Citizen.FiscalCode, &fx.Citizen.Name); err != nil {
@@ -219,26 +233,27 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// copyScreenshots copies the run's screenshots (but those of failures) to
-// docs, where the README shows them.
+// readmeScreenshots are the screenshots the README shows.
+func readmeScreenshots() []string {
+	return []string{
+		"desk-queue.png", "desk-practice.png", "desk-control-room-control-room.png", "desk-phone-queue.png",
+		"explorer-subgraphs.png", "explorer-subscription.png",
+	}
+}
+
+// copyScreenshots copies the README's screenshots of the run to docs.
 func copyScreenshots(t *testing.T, out, docs string) {
 	t.Helper()
 	if err := os.MkdirAll(docs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(filepath.Join(out, "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if strings.Contains(e.Name(), "FAILED") {
+	for _, name := range readmeScreenshots() {
+		b, err := os.ReadFile(filepath.Join(out, "screenshots", name))
+		if err != nil {
+			t.Errorf("screenshot for the README: %v", err)
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(out, "screenshots", e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(docs, e.Name()), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(docs, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
