@@ -145,7 +145,7 @@ type Mutation { rename(name: String!): String }`},
 			io.WriteString(w, ops) //nolint:errcheck
 			w, _ = mw.CreateFormField("map")
 			io.WriteString(w, `{"a":["variables.f","variables.l.1"],"b":["variables.l.0"]}`) //nolint:errcheck
-			big := strings.Repeat("z", 2<<20) // spooled past the in-memory part
+			big := strings.Repeat("z", 2<<20)                                                // spooled past the in-memory part
 			for _, f := range []struct{ name, filename, body string }{{"a", "a.pdf", "alpha"}, {"b", "b.pdf", big}} {
 				hdr := textproto.MIMEHeader{}
 				hdr.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, f.name, f.filename))
