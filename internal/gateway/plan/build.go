@@ -200,6 +200,9 @@ type fctx struct {
 	// planned (fragments included): the gateway's own selections there
 	// (keys, @requires fields) take private aliases when they collide.
 	keys map[string]*ast.Field
+	// concrete is set when the position needs its objects' concrete type
+	// whatever its selection (a field error limited to some types).
+	concrete bool
 }
 
 // clientKeys maps the response keys of a canonical selection set,
@@ -370,6 +373,9 @@ func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
 		}
 		fc := *rf.f
 		fc.Directives = rf.dirs
+		if fe, ok := b.fieldErrs[rf.f]; ok {
+			b.fieldErrs[&fc] = fe
+		}
 		b.planField(fctx{f: f}, rootType, &fc, f.root, nil)
 	}
 	return nil
@@ -516,7 +522,7 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 			local = append(local, s)
 		}
 	}
-	if len(concrete) == 0 && !b.needsConcrete(ctx, t, local) {
+	if len(concrete) == 0 && !ctx.concrete && !b.needsConcrete(ctx, t, local) {
 		// Nothing at this position needs the concrete type: the
 		// interface object's own fields are enough.
 		var touched []*fb
@@ -585,7 +591,8 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 
 // needsConcrete reports whether a selection on the interface t, planned
 // in a subgraph that knows t as an @interfaceObject, needs the object's
-// concrete type: __typename is selected, or a field is not resolved there
+// concrete type (besides a field error limited to some types, fctx.concrete):
+// __typename is selected, or a field is not resolved there
 // (a jump to another subgraph sends the concrete type in its
 // representations), or has a requirement.
 func (b *builder) needsConcrete(ctx fctx, t *supergraph.Type, set ast.SelectionSet) bool {
@@ -733,7 +740,8 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 		}
 		item := out.field(key, f.Name, f.Arguments, dirs, composite)
 		if composite {
-			touched := b.planSelectionSet(fctx{f: ctx.f, provided: childProvided}, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
+			cc := fctx{f: ctx.f, provided: childProvided, concrete: len(b.fieldErrs[f].Types) > 0}
+			touched := b.planSelectionSet(cc, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
 			if len(item.sub.items) == 0 {
 				// A selection that collects to nothing: the value is {}
 				// or null, which __typename alone tells.
