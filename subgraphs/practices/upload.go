@@ -25,7 +25,7 @@ type DocumentPolicy struct {
 	// MaxSize is the largest document in bytes (0: MaxDocumentSize).
 	MaxSize int64
 	// Types are the media types accepted, as sniffed from the content
-	// (nil: the keys of AllowedMediaTypes).
+	// (none: the keys of AllowedMediaTypes).
 	Types []string
 }
 
@@ -52,7 +52,7 @@ func (p DocumentPolicy) withDefaults() DocumentPolicy {
 	if p.MaxSize == 0 {
 		p.MaxSize = MaxDocumentSize
 	}
-	if p.Types == nil {
+	if len(p.Types) == 0 { // none given (nil, or an empty --document-types): the defaults
 		for t := range AllowedMediaTypes {
 			p.Types = append(p.Types, t)
 		}

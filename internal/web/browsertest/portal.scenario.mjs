@@ -150,7 +150,11 @@ export const scenarios = [
         await page.waitForURL(/#\/fascicolo\/pratiche\//);
         id = page.url().split('/').pop();
         await page.locator('[data-testid="practice-status"] [data-status="PAYMENT_PENDING"]').waitFor();
-        await page.getByText('fototessera.png').waitFor();
+        // Uploaded as a multipart request: the server has the content, and a download link.
+        const link = page.getByRole('link', { name: 'fototessera.png' });
+        await link.waitFor();
+        const r = await fetch(new URL(await link.getAttribute('href'), t.base));
+        if (!r.ok || (await r.arrayBuffer()).byteLength !== 29) throw new Error(`downloading the document: ${r.status}`);
       });
       await t.step('the pagoPA notice appears; pay it', async () => {
         await page.getByTestId('pay').click({ timeout: 20000 });

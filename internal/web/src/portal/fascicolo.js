@@ -4,7 +4,7 @@
 // count), my data and delegations.
 import { useEffect, useRef, useState } from 'react';
 import {
-  AddDocument, CreatePractice, Fascicolo as FascicoloOp, MarkMessageRead, MyData, MyMessages, MyPayments,
+  UploadDocument, CreatePractice, Fascicolo as FascicoloOp, MarkMessageRead, MyData, MyMessages, MyPayments,
   PayInstallment, PracticeDetail, PracticeStatus, ServiceCard, SubmitPractice, WithdrawPractice, AnswerIntegration,
 } from './operations.graphql';
 import { Breadcrumb, ErrorAlert, Icon, Loading, SignInRequired, StatusBadge, useApp, useQuery, useTitle } from './app.js';
@@ -275,7 +275,13 @@ function PracticePage({ id }) {
       <h2 className="h4 mt-4">Documenti</h2>
       {p.documents.length === 0 ? <p>Nessun documento allegato.</p> : (
         <ul className="documents-list">
-          {p.documents.map((d) => <li key={d.id}><Icon name="it-file" className="icon-sm me-1" />{d.name} <span className="small text-muted">({bytes(d.size)}, {dateTime(d.uploadedAt)})</span></li>)}
+          {p.documents.map((d) => (
+            <li key={d.id}>
+              <Icon name="it-file" className="icon-sm me-1" />
+              {d.downloadUrl ? <a href={d.downloadUrl} download={d.name}>{d.name}</a> : d.name}
+              {' '}<span className="small text-muted">({bytes(d.size)}, {dateTime(d.uploadedAt)})</span>
+            </li>
+          ))}
         </ul>
       )}
       {['DRAFT', 'PAYMENT_PENDING', 'INTEGRATION_REQUESTED'].includes(p.status) && <DocumentUpload practiceId={id} onDone={reload} />}
@@ -305,18 +311,10 @@ function AnswerIntegrationForm({ id, busy, act }) {
   );
 }
 
-async function sha256Hex(file) {
-  const d = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** attach registers files as documents of a practice. */
+/** attach uploads files as documents of a practice (the server computes size, SHA-256 and type). */
 async function attach(client, practiceId, files) {
   for (const f of files) {
-    await client.request(AddDocument, {
-      practiceId,
-      input: { name: f.name, mediaType: f.type || 'application/octet-stream', size: f.size, sha256: await sha256Hex(f) },
-    });
+    await client.upload(UploadDocument, { practiceId, file: null, name: f.name }, { file: f });
   }
 }
 
