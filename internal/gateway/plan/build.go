@@ -354,20 +354,25 @@ func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
 			if n := len(roots); n > 0 && slices.Contains(cands, roots[n-1].subgraph) {
 				f = roots[n-1]
 			} else {
-				f = b.newFetch(cands[0], Root, nil, nil)
+				f = b.newFetch(b.cheapestRoot(rootType, rf.f, cands, nil), Root, nil, nil)
 				f.group = group
 				group++
 				roots = append(roots, f)
 			}
 		} else {
+			var open []string
 			for _, r := range roots {
-				if slices.Contains(cands, r.subgraph) {
+				open = append(open, r.subgraph)
+			}
+			g := b.cheapestRoot(rootType, rf.f, cands, open)
+			for _, r := range roots {
+				if r.subgraph == g {
 					f = r
 					break
 				}
 			}
 			if f == nil {
-				f = b.newFetch(cands[0], Root, nil, nil)
+				f = b.newFetch(g, Root, nil, nil)
 				roots = append(roots, f)
 			}
 		}
@@ -379,6 +384,77 @@ func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
 		b.planField(fctx{f: f}, rootType, &fc, f.root, nil)
 	}
 	return nil
+}
+
+// cheapestRoot chooses among the subgraphs resolving a root field (a
+// @shareable one) the one that answers its selection with the fewest
+// fetches: its own unless a root fetch to it is already open (open), plus
+// one per response position where it cannot resolve a selected field
+// itself (fields it declares @external count only where @provides gives
+// them on that path). Ties go to an open fetch, then to the first name.
+func (b *builder) cheapestRoot(rootType string, f *ast.Field, cands, open []string) string {
+	if len(cands) == 1 {
+		return cands[0]
+	}
+	best, bestCost := "", 0
+	rt := b.sg.Types[rootType]
+	def := b.fieldDef(rootType, f.Name)
+	for _, g := range cands {
+		cost := 1
+		if slices.Contains(open, g) {
+			cost = 0
+		}
+		prov, _ := b.resolvableIn(g, rt, f.Name, nil)
+		if def != nil && len(f.SelectionSet) > 0 {
+			cost += b.jumpsFrom(g, def.Type.Name(), f.SelectionSet, prov)
+		}
+		if best == "" || cost < bestCost || cost == bestCost && slices.Contains(open, g) && !slices.Contains(open, best) {
+			best, bestCost = g, cost
+		}
+	}
+	return best
+}
+
+// jumpsFrom estimates the entity fetches a selection on typ needs when
+// planned from subgraph g with provided available: one per position
+// holding a field g does not resolve there (that field's own selection
+// then continues elsewhere and is not counted).
+func (b *builder) jumpsFrom(g, typ string, set ast.SelectionSet, provided ast.SelectionSet) int {
+	t := b.sg.Types[typ]
+	jump := false
+	n := 0
+	var walk func(typ string, t *supergraph.Type, set ast.SelectionSet)
+	walk = func(typ string, t *supergraph.Type, set ast.SelectionSet) {
+		for _, s := range set {
+			switch s := s.(type) {
+			case *ast.Field:
+				if s.Name == "__typename" || b.fieldErrs[s].Field {
+					continue
+				}
+				prov, ok := b.resolvableIn(g, t, s.Name, provided)
+				if !ok || t != nil && b.hasRequires(t, s.Name, g) {
+					jump = true
+					continue
+				}
+				if len(s.SelectionSet) > 0 {
+					if def := b.fieldDef(typ, s.Name); def != nil {
+						n += b.jumpsFrom(g, def.Type.Name(), s.SelectionSet, prov)
+					}
+				}
+			case *ast.InlineFragment:
+				ct, c := typ, t
+				if s.TypeCondition != "" && s.TypeCondition != typ {
+					ct, c = s.TypeCondition, b.sg.Types[s.TypeCondition]
+				}
+				walk(ct, c, s.SelectionSet)
+			}
+		}
+	}
+	walk(typ, t, set)
+	if jump {
+		n++
+	}
+	return n
 }
 
 // resolvers lists, sorted, the subgraphs that resolve typ.field.
@@ -740,7 +816,8 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 		}
 		item := out.field(key, f.Name, f.Arguments, dirs, composite)
 		if composite {
-			cc := fctx{f: ctx.f, provided: childProvided, concrete: len(b.fieldErrs[f].Types) > 0}
+			cc := fctx{f: ctx.f, provided: childProvided}
+			cc.concrete = len(b.fieldErrs[f].Types) > 0
 			touched := b.planSelectionSet(cc, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
 			if len(item.sub.items) == 0 {
 				// A selection that collects to nothing: the value is {}

@@ -20,6 +20,26 @@ func (r *productResolver) ShippingCost(ctx context.Context, obj *generated.Produ
 	return 500 + int(obj.Weight*100) + volume/1000, nil
 }
 
+func (r *queryResolver) Bestseller(ctx context.Context) (*generated.Product, error) {
+	// The weight is provided (@provides): it agrees with products. The
+	// dimensions are external and not provided: a planner reading them
+	// here would show these impossible values.
+	return &generated.Product{
+		Upc:              "3",
+		Name:             r.names["3"],
+		Weight:           1.5,
+		Dimensions:       &generated.Dimensions{Width: -1, Height: -1, Depth: -1},
+		DeliveryEstimate: "shipping: 2 days for 3",
+		Packaging:        "shipping: crate for 3",
+		Warehouse:        "shipping: Lodi",
+	}, nil
+}
+
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }
 
-type productResolver struct{ *Resolver }
+func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+type (
+	productResolver struct{ *Resolver }
+	queryResolver   struct{ *Resolver }
+)

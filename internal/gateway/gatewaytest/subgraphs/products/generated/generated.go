@@ -84,6 +84,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Bestseller         func(childComplexity int) int
 		Media              func(childComplexity int) int
 		Product            func(childComplexity int, upc string) int
 		ProductsByCategory func(childComplexity int, categories []Category) int
@@ -122,6 +123,7 @@ type QueryResolver interface {
 	ProductsByCategory(ctx context.Context, categories []Category) ([]*Product, error)
 	Search(ctx context.Context, text string) ([]SearchResult, error)
 	Media(ctx context.Context) ([]Media, error)
+	Bestseller(ctx context.Context) (*Product, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -341,6 +343,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Weight(childComplexity), true
 
+	case "Query.bestseller":
+		if e.ComplexityRoot.Query.Bestseller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Bestseller(childComplexity), true
+
 	case "Query.media":
 		if e.ComplexityRoot.Query.Media == nil {
 			break
@@ -508,6 +517,8 @@ type Query {
   "Products whose name contains text, followed by their creators."
   search(text: String!): [SearchResult!]!
   media: [Media!]!
+  "The best-selling product (shipping answers it too)."
+  bestseller: Product @shareable
 }
 
 enum Category {
@@ -522,7 +533,7 @@ type Product @key(fields: "upc") @key(fields: "sku org { id }") {
   org: Org!
   name: String! @shareable
   price: Int!
-  weight: Float!
+  weight: Float! @shareable
   dimensions: Dimensions!
   category: Category!
   createdBy: User
@@ -2083,6 +2094,38 @@ func (ec *executionContext) fieldContext_Query_media(_ context.Context, field gr
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bestseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bestseller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Bestseller(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bestseller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4056,6 +4099,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_media(ctx, field)
+				})
+		case "bestseller":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bestseller(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

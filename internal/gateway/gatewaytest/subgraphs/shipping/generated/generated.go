@@ -30,6 +30,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Entity() EntityResolver
 	Product() ProductResolver
+	Query() QueryResolver
 }
 
 type DirectiveRoot struct {
@@ -58,6 +59,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Bestseller         func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -76,6 +78,9 @@ type EntityResolver interface {
 }
 type ProductResolver interface {
 	ShippingCost(ctx context.Context, obj *Product) (int, error)
+}
+type QueryResolver interface {
+	Bestseller(ctx context.Context) (*Product, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -176,6 +181,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Weight(childComplexity), true
 
+	case "Query.bestseller":
+		if e.ComplexityRoot.Query.Bestseller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Bestseller(childComplexity), true
+
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -273,7 +285,12 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@override"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@override", "@provides"])
+
+type Query {
+  "The best-selling product, as shipping knows it: name and delivery, and its weight through @provides (its dimensions stay external)."
+  bestseller: Product @shareable @provides(fields: "weight")
+}
 
 type Product @key(fields: "upc") {
   upc: String!
@@ -952,6 +969,38 @@ func (ec *executionContext) _Product_warehouse(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Product_warehouse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_bestseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bestseller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Bestseller(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bestseller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2445,6 +2494,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "bestseller":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bestseller(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
