@@ -8,4 +8,16 @@
 // goroutines can be scheduled further apart than the window, splits a
 // batch in two — more queries, never a wrong answer — and a longer window
 // (gqlserver.Options.LoaderWait) trades a little latency for fewer queries.
+//
+// The window is idle time on the critical path: the keys of a level are
+// known microseconds after its parents resolve. A resolver that holds
+// every parent of a level at once (an _entities batch, a connection's
+// nodes) therefore prefetches the children the operation selects
+// ([Batched.Prefetch], with gqlserver.SelectedFields telling which): one
+// batch per kind, run now, priming the loaders so that the children's
+// Loads answer from the cache. The window remains for the shapes no parent
+// prefetches for.
+//
+// [Memo] computes a per-operation value (such as whom the caller may act
+// for) once, however many resolvers ask concurrently.
 package loader

@@ -142,11 +142,7 @@ func (r *personResolver) Messages(ctx context.Context, obj *identitygql.Person, 
 	if err != nil {
 		return nil, err
 	}
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	page, err := r.svc.Messages(ctx, p, unreadOnly != nil && *unreadOnly, n, after, gqlserver.Selects(ctx, "totalCount"))
+	page, err := r.svc.Messages(ctx, p, unreadOnly != nil && *unreadOnly, messagesFirst(first), after, gqlserver.Selects(ctx, "totalCount"))
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +151,9 @@ func (r *personResolver) Messages(ctx context.Context, obj *identitygql.Person, 
 
 func (r *queryResolver) Me(ctx context.Context) (*identitygql.Person, error) {
 	p, err := r.svc.Me(ctx)
+	if err == nil && p != nil {
+		r.prefetchPerson(ctx, p)
+	}
 	return personOut(p), err
 }
 

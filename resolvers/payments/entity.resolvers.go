@@ -38,8 +38,19 @@ func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*paymen
 
 func (r *entityResolver) FindManyPracticeByIDs(ctx context.Context, reps []*paymentsgql.PracticeByIDsInput) ([]*paymentsgql.Practice, error) {
 	out := make([]*paymentsgql.Practice, len(reps))
+	ids := make([]string, len(reps))
 	for i, rep := range reps {
 		out[i] = &paymentsgql.Practice{ID: rep.ID}
+		ids[i] = rep.ID
+	}
+	// Every practice's payments at once, rather than one loader window per
+	// level below.
+	if fs := gqlserver.Named(gqlserver.SelectedFields(ctx, "Practice"), "payments"); len(fs) > 0 {
+		installments := false
+		for _, f := range fs {
+			installments = installments || gqlserver.SelectsIn(ctx, f, "PaymentPosition", "installments")
+		}
+		r.svc.PrefetchPracticePayments(ctx, ids, installments)
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	practicesgql "github.com/citizengraph/citizengraph/graph/practices"
 	"github.com/citizengraph/citizengraph/internal/gqlserver"
+	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
 func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []*practicesgql.ComuneByIstatCodesInput) ([]*practicesgql.Comune, error) {
@@ -22,9 +23,12 @@ func (r *entityResolver) FindManyComuneByIstatCodes(ctx context.Context, reps []
 
 func (r *entityResolver) FindManyPersonByIDs(ctx context.Context, reps []*practicesgql.PersonByIDsInput) ([]*practicesgql.Person, error) {
 	out := make([]*practicesgql.Person, len(reps))
+	ids := make([]string, len(reps))
 	for i, rep := range reps {
 		out[i] = &practicesgql.Person{ID: rep.ID}
+		ids[i] = rep.ID
 	}
+	r.prefetchPeople(ctx, ids)
 	return out, nil
 }
 
@@ -36,9 +40,14 @@ func (r *entityResolver) FindManyPracticeByIDs(ctx context.Context, reps []*prac
 	list, errs := r.svc.PracticesByIDs(ctx, ids)
 	now := r.svc.Now()
 	out := make([]*practicesgql.Practice, len(reps))
+	seen := make([]*practices.Practice, 0, len(list))
 	for i := range list {
 		out[i] = r.practice(list[i], now)
+		if list[i] != nil && errs[i] == nil {
+			seen = append(seen, list[i])
+		}
 	}
+	r.prefetchPractices(ctx, gqlserver.SelectedFields(ctx, "Practice"), seen)
 	return out, gqlserver.BatchErrors(errs)
 }
 

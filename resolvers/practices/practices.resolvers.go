@@ -102,16 +102,10 @@ func (r *mutationResolver) UploadDocument(ctx context.Context, practiceID string
 }
 
 func (r *personResolver) Practices(ctx context.Context, obj *practicesgql.Person, status *practicesgql.PracticeStatus, first *int, after *string) (*practicesgql.PracticeConnection, error) {
-	var st *practices.Status
-	if status != nil {
-		s := practices.Status(*status)
-		st = &s
-	}
-	args, err := practices.CheckPersonPracticesArgs(st, first, after)
+	args, err := personPracticesArgs(status, first, after, gqlserver.Selects(ctx, "totalCount"))
 	if err != nil {
 		return nil, err
 	}
-	args.NoTotal = !gqlserver.Selects(ctx, "totalCount")
 	page, err := r.loaders(ctx).PersonPractice.Load(ctx, practices.PersonPracticesKey{PersonID: obj.ID, Args: args})()
 	if err != nil {
 		return nil, err

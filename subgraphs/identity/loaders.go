@@ -19,7 +19,7 @@ type Loaders struct {
 	organizations *dataloader.Loader[string, *Organization]
 	orgsByRep     *dataloader.Loader[string, []*Organization]
 	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
-	messagePages  *dataloader.Loader[messageKey, *MessagePage]
+	messagePages  *loader.Batched[messageKey, *MessagePage]
 
 	clients  loader.Memo[string, bool]      // person id + comuni → has a practice there
 	mandates loader.Memo[string, Principal] // by fiscal code, for the operation
@@ -75,7 +75,7 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 		}
 		l.delegationsBy[col] = loader.New(wait, groupBy(load, key))
 	}
-	l.messagePages = loader.New(wait, messageBatch(store))
+	l.messagePages = loader.NewBatched(wait, messageBatch(store))
 	return l
 }
 

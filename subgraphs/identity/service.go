@@ -194,22 +194,45 @@ func (s *Service) OrganizationDelegations(ctx context.Context, o *Organization) 
 // Without total the page's TotalCount is 0 and not counted.
 func (s *Service) Messages(ctx context.Context, p *Person, unreadOnly bool, first int, after *string, total bool) (*MessagePage, error) {
 	const op = "identity.Messages"
-	if err := s.CheckPersonalData(ctx, GroupMessages, p); err != nil {
+	key, err := s.messagesKey(ctx, op, p, unreadOnly, first, after, total)
+	if err != nil {
 		return nil, err
 	}
+	page, err := s.loaders(ctx).messagePages.Load(ctx, key)()
+	return page, wrapLoad(op, err)
+}
+
+// PrefetchMessages loads now the page [Service.Messages] would answer for
+// the same arguments, after the same authorization, and primes the
+// operation's loader with it, so that the Person.messages resolver finds
+// it without a loader window. A call Messages would refuse loads nothing
+// (Messages reports the error); so does a failed load (Messages asks
+// again).
+func (s *Service) PrefetchMessages(ctx context.Context, p *Person, unreadOnly bool, first int, after *string, total bool) {
+	key, err := s.messagesKey(ctx, "identity.Messages", p, unreadOnly, first, after, total)
+	if err != nil {
+		return
+	}
+	s.loaders(ctx).messagePages.Prefetch(ctx, []messageKey{key})
+}
+
+// messagesKey authorizes a Messages call and returns its loader key.
+func (s *Service) messagesKey(ctx context.Context, op string, p *Person, unreadOnly bool, first int, after *string, total bool) (messageKey, error) {
+	if err := s.CheckPersonalData(ctx, GroupMessages, p); err != nil {
+		return messageKey{}, err
+	}
 	if first < 1 || first > maxMessagePageSize {
-		return nil, apperr.Errorf(op, apperr.Invalid, "first must be between 1 and %d", maxMessagePageSize)
+		return messageKey{}, apperr.Errorf(op, apperr.Invalid, "first must be between 1 and %d", maxMessagePageSize)
 	}
 	key := messageKey{Person: p.ID, Unread: unreadOnly, First: first, NoTotal: !total}
 	if after != nil {
 		c, err := decodeMessageCursor(op, *after)
 		if err != nil {
-			return nil, err
+			return messageKey{}, err
 		}
 		key.AfterUs, key.AfterID, key.HasAfter = c.CreatedAt.UnixMicro(), c.ID, true
 	}
-	page, err := s.loaders(ctx).messagePages.Load(ctx, key)()
-	return page, wrapLoad(op, err)
+	return key, nil
 }
 
 // MarkMessageRead marks message id read by its recipient, the caller. It is

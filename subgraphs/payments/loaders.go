@@ -18,8 +18,8 @@ import (
 // within the wait window is loaded with one query.
 type Loaders struct {
 	positions    *dataloader.Loader[string, Position]
-	installments *dataloader.Loader[string, []Installment]
-	byPractice   *dataloader.Loader[string, []Position]
+	installments *loader.Batched[string, []Installment]
+	byPractice   *loader.Batched[string, []Position]
 	pages        *dataloader.Loader[pageKey, *Page]
 
 	mandates loader.Memo[string, identity.Principal] // by fiscal code, for the operation
@@ -66,7 +66,7 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 			}
 			return out
 		}),
-		installments: loader.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Installment] {
+		installments: loader.NewBatched(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Installment] {
 			m, err := store.InstallmentsByPosition(ctx, keys)
 			out := make([]*dataloader.Result[[]Installment], len(keys))
 			for i, k := range keys {
@@ -74,7 +74,7 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 			}
 			return out
 		}),
-		byPractice: loader.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Position] {
+		byPractice: loader.NewBatched(wait, func(ctx context.Context, keys []string) []*dataloader.Result[[]Position] {
 			m, err := store.PositionsByPractice(ctx, keys)
 			out := make([]*dataloader.Result[[]Position], len(keys))
 			for i, k := range keys {

@@ -12,11 +12,11 @@ import (
 // Loaders batch the reads of one GraphQL operation: each kind of lookup
 // costs one query per batch, whatever the number of parents.
 type Loaders struct {
-	Services       *dataloader.Loader[string, *ServiceCard]
+	Services       *loader.Batched[string, *ServiceCard]
 	ComuneServices *dataloader.Loader[string, []ServiceCard]
-	History        *dataloader.Loader[string, []StatusChange]
-	Documents      *dataloader.Loader[string, []Document]
-	PersonPractice *dataloader.Loader[PersonPracticesKey, PracticePage]
+	History        *loader.Batched[string, []StatusChange]
+	Documents      *loader.Batched[string, []Document]
+	PersonPractice *loader.Batched[PersonPracticesKey, PracticePage]
 }
 
 // PersonPracticesKey is one Person.practices lookup.
@@ -31,7 +31,7 @@ type loadersKey struct{}
 // (0: loader.DefaultWait).
 func NewLoaders(svc *Service, wait time.Duration) *Loaders {
 	return &Loaders{
-		Services: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
+		Services: loader.NewBatched(wait, func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
 			cards, errs := svc.ServiceCardsByIDs(ctx, ids)
 			out := make([]*dataloader.Result[*ServiceCard], len(ids))
 			for i := range ids {
@@ -43,15 +43,15 @@ func NewLoaders(svc *Service, wait time.Duration) *Loaders {
 			lists, err := svc.ServicesOfComuni(ctx, codes)
 			return results(len(codes), lists, err)
 		}),
-		History: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]StatusChange] {
+		History: loader.NewBatched(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]StatusChange] {
 			lists, err := svc.History(ctx, ids)
 			return results(len(ids), lists, err)
 		}),
-		Documents: loader.New(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]Document] {
+		Documents: loader.NewBatched(wait, func(ctx context.Context, ids []string) []*dataloader.Result[[]Document] {
 			lists, err := svc.Documents(ctx, ids)
 			return results(len(ids), lists, err)
 		}),
-		PersonPractice: loader.New(wait, func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
+		PersonPractice: loader.NewBatched(wait, func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
 			// Keys of one batch usually share their arguments (the same
 			// field under a list); one lookup per distinct argument set.
 			out := make([]*dataloader.Result[PracticePage], len(keys))

@@ -1,0 +1,38 @@
+package payments
+
+import (
+	"context"
+
+	"github.com/citizengraph/citizengraph/internal/auth"
+)
+
+// PrefetchPracticePayments loads now, for every practice id of a batch,
+// the positions [Service.PracticePayments] would answer and, with
+// installments, those positions' installments, priming the operation's
+// loaders so that each Practice.payments (and PaymentPosition.installments)
+// resolver finds its value without a loader window. It authorizes as
+// PracticePayments does: a caller who may not read payments prefetches
+// nothing (the field resolvers report the error), and installments are
+// loaded only for the positions the caller may see. Errors are left to
+// the field resolvers, which ask again.
+func (s *Service) PrefetchPracticePayments(ctx context.Context, practiceIDs []string, installments bool) {
+	sc, _, err := s.scopeOf(ctx, "payments.PracticePayments", auth.ScopePaymentsRead)
+	if err != nil {
+		return
+	}
+	l := s.loaders(ctx)
+	byPractice := l.byPractice.Prefetch(ctx, practiceIDs)
+	if !installments {
+		return
+	}
+	var iupds []string
+	for _, id := range practiceIDs {
+		ps := byPractice[id]
+		for i := range ps {
+			if sc.Allows(&ps[i]) {
+				iupds = append(iupds, ps[i].IUPD)
+			}
+		}
+	}
+	l.installments.Prefetch(ctx, iupds)
+}
