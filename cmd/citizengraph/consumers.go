@@ -72,6 +72,11 @@ func startConsumers(ctx context.Context, pool *pgxpool.Pool, names []string) (st
 			}
 		}()
 	}
+	if err := startPruner(ctx, &wg, pool, names); err != nil {
+		cancel()
+		wg.Wait()
+		return func() {}, err
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -43,6 +43,11 @@
 //   - Wake-ups: LISTEN on the producer's channel, with a polling fallback
 //     (Options.Poll), so a lost notification or a dropped listener delays
 //     an event but never loses it.
+//   - Retention: [Postgres.Prune] deletes the outbox rows every consumer of
+//     a producer is past (at or below the least of their positions) once
+//     older than a retention age, in batches, and the applied marks older
+//     than it (the position, committed with each mark, keeps an event from
+//     being read again). It must be given every consumer of the deployment.
 //
 // Each statement touches one schema: the outbox read is a query on the
 // producer's schema, the position, the applied marks and the effect are in
