@@ -39,7 +39,7 @@ func runGateway(ctx context.Context, args []string) error {
 	dedup := fs.Bool("dedup-inflight", true, "share identical concurrent subgraph queries (same body and forwarded headers)")
 	forward := fs.String("forward-headers", strings.Join(execute.DefaultForwardHeaders(), ","), "comma-separated incoming headers passed on to subgraphs (empty: none)")
 	debugAddr := fs.String("debug-addr", "", "serve net/http/pprof on this address (off when empty)")
-	gcPercent := fs.Int("gc-percent", defaultGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades a little memory for CPU")
+	gcPercent := fs.Int("gc-percent", gatewayGCPercent, "Go GC target percentage (GOGC, which wins when set); responses are short-lived garbage, so a higher target trades memory for CPU")
 	authorization := fs.String("authorization", "gateway", "who enforces the supergraph's @authenticated and @requiresScopes: gateway (this gateway verifies no token, so protected fields answer UNAUTHORIZED_FIELD_OR_TYPE to everyone) or subgraphs (fetched for everyone; the subgraphs verify tokens and decide)")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
