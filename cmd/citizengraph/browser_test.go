@@ -64,7 +64,9 @@ func browserTool(t *testing.T, env, def string) string {
 // browserFixture is the seeded data the scenarios use, read from the
 // database.
 type browserFixture struct {
-	// Submitted is a practice awaiting registration, its applicant and comune.
+	// Submitted is a practice awaiting registration, its applicant and
+	// comune (the portal's live scenario moves it). Each scenario that
+	// changes a practice has a practice of its own: they share a database.
 	Submitted struct {
 		ID         string `json:"id"`
 		FiscalCode string `json:"fiscalCode"`
@@ -83,6 +85,13 @@ type browserFixture struct {
 		Comune     string `json:"comune"`
 		ComuneName string `json:"comuneName"`
 	} `json:"deskPractice"`
+	// ExplorerPractice is a third submitted practice, the one the explorer
+	// follows while an operator registers it.
+	ExplorerPractice struct {
+		ID         string `json:"id"`
+		FiscalCode string `json:"fiscalCode"`
+		Comune     string `json:"comune"`
+	} `json:"explorerPractice"`
 	// Operator is the comune with the most practices awaiting the desk.
 	Operator struct {
 		Comune string `json:"comune"`
@@ -91,6 +100,7 @@ type browserFixture struct {
 }
 
 // TestBrowser runs `citizengraph serve --dev-issuer` over a seeded database
+// (and a second serve without the development issuer nor introspection)
 // and the browser scenarios of internal/web/browsertest against it, in
 // Debian's headless chromium driven by Playwright: every scenario must
 // pass, with no page error, no console error, no Content Security Policy
@@ -134,6 +144,11 @@ func TestBrowser(t *testing.T) {
 		&fx.DeskPractice.ID, &fx.DeskPractice.FiscalCode, &fx.DeskPractice.Comune, &fx.DeskPractice.ComuneName); err != nil {
 		t.Fatalf("a second submitted practice: %v", err)
 	}
+	if err := pool.QueryRow(ctx, `select id::text, applicant_fiscal_code, comune from practices.practice
+		where status = 'SUBMITTED' and id <> $1 and id <> $2 order by submitted_at, id limit 1`, fx.Submitted.ID, fx.DeskPractice.ID).Scan(
+		&fx.ExplorerPractice.ID, &fx.ExplorerPractice.FiscalCode, &fx.ExplorerPractice.Comune); err != nil {
+		t.Fatalf("a third submitted practice: %v", err)
+	}
 	if err := pool.QueryRow(ctx, `select p.fiscal_code, p.given_name || ' ' || p.family_name from identity.person p
 		join practices.practice x on x.applicant_id = p.id group by p.id order by count(*) desc, p.fiscal_code limit 1`).Scan(&fx.Citizen.FiscalCode, &fx.Citizen.Name); err != nil {
 		t.Fatal(err)
@@ -163,6 +178,20 @@ func TestBrowser(t *testing.T) {
 	}()
 	base := "http://" + addr
 	waitHealthy(t, base)
+	// A second server as production runs it: no development issuer, no
+	// introspection (the explorer's closed mode).
+	closedAddr := freeAddr(t)
+	closedDone := make(chan error, 1)
+	go func() {
+		closedDone <- runServe(sctx, []string{"--addr", closedAddr, "--subgraphs-addr", "", "--rate-limit", "0"})
+	}()
+	defer func() {
+		cancel()
+		if err := <-closedDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve (closed): %v", err)
+		}
+	}()
+	waitHealthy(t, "http://"+closedAddr)
 
 	out := os.Getenv("CG_BROWSER_OUT")
 	if out == "" {
@@ -178,7 +207,7 @@ func TestBrowser(t *testing.T) {
 	defer rcancel()
 	cmd := exec.CommandContext(rctx, node, "browsertest/run.mjs")
 	cmd.Dir = web
-	cmd.Env = append(os.Environ(), "CG_BASE="+base, "CG_FIXTURE="+string(fixture), "CG_OUT="+out, "CHROMIUM="+chromium)
+	cmd.Env = append(os.Environ(), "CG_BASE="+base, "CG_BASE_CLOSED=http://"+closedAddr, "CG_FIXTURE="+string(fixture), "CG_OUT="+out, "CHROMIUM="+chromium)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr

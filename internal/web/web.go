@@ -186,9 +186,9 @@ func csp(connect []string) string {
 	}, "; ")
 }
 
-// Mount mounts the faces on mux: the pages at their paths (and below, for
-// the apps' own routes; the portal for any other extensionless path), the
-// assets under /static/ and the pages' configuration at /web/config.json.
+// Mount mounts the faces on mux: the pages at their paths, the assets
+// under /static/, the pages' configuration at /web/config.json and the
+// explorer's owners map at /explorer/owners.json.
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{path...}", h.serveAsset)
 	mux.HandleFunc("GET /web/config.json", func(w http.ResponseWriter, r *http.Request) {
@@ -207,16 +207,15 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(h.owners) //nolint:errcheck
 	})
+	// The apps route with the URL's fragment (#/…): a page is served at
+	// its path only, and anything nobody mounted stays a 404.
 	for _, a := range apps() {
 		if a.path == "/" {
 			mux.HandleFunc("GET /{$}", h.page(a.name))
-			// Without a method: "GET /" would conflict with the other
-			// handlers' method-less patterns (/graphql, /dev/oidc/).
-			mux.HandleFunc("/", h.fallback(h.page(a.name)))
 			continue
 		}
 		mux.HandleFunc("GET "+a.path, h.page(a.name))
-		mux.HandleFunc("GET "+a.path+"/", h.page(a.name))
+		mux.HandleFunc("GET "+a.path+"/{$}", h.page(a.name))
 	}
 }
 
@@ -235,25 +234,6 @@ func (h *Handler) page(app string) http.HandlerFunc {
 		h.headers(w)
 		w.Header().Set("Cache-Control", "no-cache")
 		h.write(w, r, a)
-	}
-}
-
-// fallback serves page for the portal's own routes (extensionless paths)
-// and 404 for anything else nobody mounted.
-func (h *Handler) fallback(page http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			h.headers(w)
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		if strings.Contains(path.Base(r.URL.Path), ".") {
-			h.headers(w)
-			http.NotFound(w, r)
-			return
-		}
-		page(w, r)
 	}
 }
 

@@ -27,7 +27,7 @@ export const scenarios = [
   {
     name: 'explorer',
     async run(t) {
-      const { submitted } = t.fixture;
+      const submitted = t.fixture.explorerPractice;
       const page = await t.step('open /explorer', () => openExplorer(t, 'desktop'));
       await t.shot(page, 'start', { fullPage: false });
       await t.axe(page, 'explorer');
@@ -101,6 +101,42 @@ export const scenarios = [
       const page = await t.step('open /explorer on a phone', () => openExplorer(t, 'phone'));
       await t.shot(page, 'phone', { fullPage: false });
       await t.axe(page, 'explorer-phone');
+    },
+  },
+  {
+    name: 'explorer-closed',
+    // Against a server without introspection (serve without --dev-issuer
+    // or --introspection): the explorer says so, asks for no schema, and
+    // still runs operations.
+    async run(t) {
+      const base = process.env.CG_BASE_CLOSED;
+      if (!base) throw new Error('CG_BASE_CLOSED is not set');
+      const page = await t.page('desktop', { baseURL: base });
+      const introspections = [];
+      page.on('request', (r) => {
+        if ((r.postData() ?? '').includes('__schema')) introspections.push(r.url());
+      });
+      await t.step('open /explorer', async () => {
+        await page.goto('/explorer');
+        await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+        await page.getByText('Introspection is off on this server').waitFor();
+      });
+      await t.step('the default query still runs', async () => {
+        await page.locator('.graphiql-execute-button').click();
+        await waitForResponse(t, page, (text) => text.includes('"placeAt"') && text.includes('"Milano"'), 'the places query');
+      });
+      await t.step('the Subgraphs panel says the schema is not published', async () => {
+        await page.getByRole('button', { name: 'Show Subgraphs' }).click();
+        await page.getByText('The schema is not published by this server').waitFor();
+      });
+      await t.step('the Token panel offers no development token', async () => {
+        await page.getByRole('button', { name: 'Show Token' }).click();
+        await page.getByText('Everything else needs a bearer token').waitFor();
+        if (await page.getByRole('button', { name: 'Get a token' }).count()) throw new Error('a development token helper without the development issuer');
+      });
+      if (introspections.length) throw new Error(`introspection requested: ${introspections.join(', ')}`);
+      await t.shot(page, 'closed', { fullPage: false });
+      await t.axe(page, 'explorer-closed');
     },
   },
 ];
