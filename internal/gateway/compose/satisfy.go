@@ -20,6 +20,11 @@ type state struct {
 // through @key jumps from the subgraph that returned the object.
 func checkSatisfiability(sup *supergraph, ps *problems) {
 	paths := map[state]string{}
+	// alts lists, for a value type's state, the subgraphs that resolve the
+	// same field leading to it: a field of the value type that the state's
+	// subgraph cannot resolve is fetched, through the parent entity, from
+	// one of them (the planner's jump via the ancestor entity).
+	alts := map[state][]int{}
 	var queue []state
 	push := func(s state, path string) {
 		if _, seen := paths[s]; seen {
@@ -66,6 +71,13 @@ func checkSatisfiability(sup *supergraph, ps *problems) {
 					via = append(via, g)
 				}
 			}
+			if len(via) == 0 && st.kind == ast.Object && !sup.hasResolvableKey(st) {
+				for _, g := range alts[cur] {
+					if g != cur.g && sup.resolves(st, f, g) {
+						via = append(via, g)
+					}
+				}
+			}
 			if len(via) == 0 {
 				if st.kind != ast.Object || len(f.resolvedIn) == 0 || reported[st.name+"."+f.name] {
 					continue
@@ -76,6 +88,14 @@ func checkSatisfiability(sup *supergraph, ps *problems) {
 			}
 			for _, g := range via {
 				push(state{g, f.typ.Name()}, path+"."+f.name)
+				if ft := sup.types[f.typ.Name()]; ft != nil && ft.kind == ast.Object && !sup.hasResolvableKey(ft) {
+					s := state{g, f.typ.Name()}
+					for _, a := range via {
+						if !slices.Contains(alts[s], a) {
+							alts[s] = append(alts[s], a)
+						}
+					}
+				}
 			}
 		}
 		// An abstract type continues as each of its runtime types.
@@ -93,6 +113,17 @@ func checkSatisfiability(sup *supergraph, ps *problems) {
 			}
 		}
 	}
+}
+
+// hasResolvableKey reports whether st has a resolvable @key in some
+// subgraph (an entity; otherwise a value type).
+func (sup *supergraph) hasResolvableKey(st *sType) bool {
+	for _, s := range st.sources {
+		if len(s.t.resolvableKeys()) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // resolves reports whether graph g resolves field f of st.

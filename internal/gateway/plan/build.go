@@ -203,6 +203,41 @@ type fctx struct {
 	// concrete is set when the position needs its objects' concrete type
 	// whatever its selection (a field error limited to some types).
 	concrete bool
+	// anc, inside a value type's selection, is the nearest entity
+	// position above it and the fields leading from there (jumpViaAncestor).
+	anc *ancestor
+}
+
+// ancestor is the entity position a value-typed position hangs from.
+type ancestor struct {
+	typ   string   // the entity type
+	path  []string // its response path
+	out   *selNode // the selection at it in the fetch of ctx
+	ctx   fctx     // the planning context there
+	chain []*ast.Field
+}
+
+// childAnc is the ancestor of the selection of field f planned on parent
+// in ctx at path with out: parent itself when it is an entity object, the
+// same ancestor one field further when parent is a value object.
+func (b *builder) childAnc(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) *ancestor {
+	t := b.sg.Types[parent]
+	if t == nil || t.Kind != ast.Object {
+		return nil
+	}
+	for _, g := range t.Graphs {
+		if len(t.ResolvableKeys(g)) > 0 {
+			c := ctx
+			c.anc = nil
+			return &ancestor{typ: parent, path: path, out: out, ctx: c, chain: []*ast.Field{f}}
+		}
+	}
+	if ctx.anc == nil {
+		return nil
+	}
+	a := *ctx.anc
+	a.chain = append(slices.Clone(a.chain), f)
+	return &a
 }
 
 // clientKeys maps the response keys of a canonical selection set,
@@ -816,7 +851,7 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 		}
 		item := out.field(key, f.Name, f.Arguments, dirs, composite)
 		if composite {
-			cc := fctx{f: ctx.f, provided: childProvided}
+			cc := fctx{f: ctx.f, provided: childProvided, anc: b.childAnc(ctx, parent, f, out, path)}
 			cc.concrete = len(b.fieldErrs[f].Types) > 0
 			touched := b.planSelectionSet(cc, def.Type.Name(), f.SelectionSet, item.sub, append(slices.Clone(path), key))
 			if len(item.sub.items) == 0 {
@@ -872,6 +907,9 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 		if touched, ok := b.jumpViaInterface(ctx, parent, f, out, path); ok {
 			return touched
 		}
+		if touched, ok := b.jumpViaAncestor(ctx, parent, f); ok {
+			return touched
+		}
 		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key reachable from there", parent, f.Name, cur)
 		return nil
 	}
@@ -923,6 +961,76 @@ func (b *builder) childGraphs(parent *fb, path []string) []string {
 		}
 	}
 	return out
+}
+
+// jumpViaAncestor plans f, a field of the value type parent that the
+// current subgraph does not resolve, from the nearest entity position
+// above it: an entity fetch, keyed there, to a subgraph resolving every
+// field leading from the entity down to f, whose answer merges into the
+// same objects.
+func (b *builder) jumpViaAncestor(ctx fctx, parent string, f *ast.Field) ([]*fb, bool) {
+	a := ctx.anc
+	if a == nil {
+		return nil, false
+	}
+	at := b.sg.Types[a.typ]
+	if at == nil || at.Fields[a.chain[0].Name] == nil {
+		return nil, false
+	}
+	c := b.closure(at, a.ctx.f.subgraph, a.ctx.provided, a.ctx.entityRoot)
+	if c == nil {
+		return nil, true
+	}
+	best, graph := -1, ""
+	for _, g := range at.Graphs {
+		cost, ok := c.jumpCost(b, at, g, a.chain[0].Name)
+		if !ok || !b.chainResolvable(g, a.typ, a.chain, f) {
+			continue
+		}
+		if best < 0 || cost < best {
+			best, graph = cost, g
+		}
+	}
+	if graph == "" {
+		return nil, false
+	}
+	// The chain of the client's fields, each selecting only the next.
+	syn := f
+	for i := len(a.chain) - 1; i >= 0; i-- {
+		fc := *a.chain[i]
+		fc.SelectionSet = ast.SelectionSet{syn}
+		syn = &fc
+	}
+	a.out.field("__typename", "__typename", nil, nil, false)
+	e, fr, in := b.entityFetch(a.ctx.f, graph, a.path, a.typ, []string{a.typ}, "")
+	deps := b.provide(a.ctx, a.typ, c.via[graph].Selection, a.out, a.path, in.rep)
+	if j := at.Fields[a.chain[0].Name].Join(graph); j != nil && len(j.RequiresSel) > 0 {
+		deps = append(deps, b.provide(a.ctx, a.typ, j.RequiresSel, a.out, a.path, in.rep)...)
+	}
+	for _, d := range deps {
+		if d != e && !slices.Contains(e.deps, d) {
+			e.deps = append(e.deps, d)
+		}
+	}
+	inner := b.planField(fctx{f: e, entityRoot: true, keys: a.ctx.keys}, a.typ, syn, fr.sel, a.path)
+	return append([]*fb{e}, append(deps, inner...)...), true
+}
+
+// chainResolvable reports whether subgraph g resolves every field of chain
+// from the entity type typ down, and f on the last value type.
+func (b *builder) chainResolvable(g, typ string, chain []*ast.Field, f *ast.Field) bool {
+	for i, cf := range append(slices.Clone(chain), f) {
+		t := b.sg.Types[typ]
+		if _, ok := b.resolvableIn(g, t, cf.Name, nil); !ok || i > 0 && b.hasRequires(t, cf.Name, g) {
+			return false
+		}
+		def := b.fieldDef(typ, cf.Name)
+		if def == nil {
+			return false
+		}
+		typ = def.Type.Name()
+	}
+	return true
 }
 
 // jumpAbstract plans a field of an interface that the current subgraph

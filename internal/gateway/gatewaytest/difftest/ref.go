@@ -81,6 +81,17 @@ type exec struct {
 	vars   map[string]any
 	errs   []Error
 	memo   map[string][]byte // subgraph answers of a query operation
+	// up is the field whose value is being completed: objects of value
+	// types created then remember it (fetchViaParent).
+	up *link
+}
+
+// link is the field an object was reached through.
+type link struct {
+	obj  *object
+	typ  *ast.Definition
+	fd   *ast.FieldDefinition
+	args map[string]any
 }
 
 // object is an object value during execution: the data known about it
@@ -89,7 +100,9 @@ type exec struct {
 type object struct {
 	typename string
 	known    map[string]any
-	busy     map[string]bool // fields being fetched (cycle guard)
+	// up is the field this object is the value of, for value types.
+	up   *link
+	busy map[string]bool // fields being fetched (cycle guard)
 }
 
 // errNull signals that a non-null position became null: its parent must be
@@ -319,6 +332,12 @@ func (e *exec) executeField(t *ast.Definition, obj *object, fields []*ast.Field,
 		e.fieldError(path, code, "%v", err)
 		return nullFor(fd.Type)
 	}
+	prev := e.up
+	e.up = &link{obj: obj, typ: t, fd: fd, args: args}
+	if fd.Type.Elem != nil {
+		e.up = nil // a list: fetchViaParent does not index into lists
+	}
+	defer func() { e.up = prev }()
 	return e.completeValue(fd.Type, fields, v, path)
 }
 
@@ -382,6 +401,9 @@ func (e *exec) completeInner(t *ast.Type, fields []*ast.Field, v any, path []any
 		return nil, errNull
 	}
 	obj := &object{known: m}
+	if def.Kind == ast.Object && !e.isEntity(def.Name) {
+		obj.up = e.up
+	}
 	rt := def
 	if tn, ok := m["__typename"].(string); ok {
 		obj.typename = tn
@@ -633,7 +655,88 @@ func (e *exec) fetchField(t *ast.Definition, obj *object, fd *ast.FieldDefinitio
 		v, _ := get(ent, fd.Name)
 		return v, nil
 	}
+	if v, ok, err := e.fetchViaParent(t, obj, fd, args); ok {
+		return v, err
+	}
 	return nil, fmt.Errorf("no subgraph can resolve %s.%s from the data known here", t.Name, fd.Name)
+}
+
+// isEntity reports whether the type has a resolvable @key in a subgraph.
+func (e *exec) isEntity(name string) bool {
+	m := e.r.sg.Types[name]
+	if m == nil {
+		return false
+	}
+	for _, g := range m.Graphs {
+		if len(m.ResolvableKeys(g)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchViaParent resolves a field of a value-type object that no subgraph
+// resolves from the object itself (a value type has no key): through the
+// nearest entity above it, from a subgraph resolving every field from that
+// entity down to this one (fields without arguments, no list between).
+func (e *exec) fetchViaParent(t *ast.Definition, obj *object, fd *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+	var chain []*link
+	for o := obj; o.up != nil; o = o.up.obj {
+		if len(o.up.args) > 0 {
+			return nil, false, nil
+		}
+		chain = append([]*link{o.up}, chain...)
+		if e.isEntity(o.up.typ.Name) {
+			break
+		}
+	}
+	if len(chain) == 0 || !e.isEntity(chain[0].typ.Name) {
+		return nil, false, nil
+	}
+	resolvesIn := func(t *ast.Definition, field, g string) bool {
+		return slices.ContainsFunc(e.owners(t, field), func(o owner) bool { return o.graph == g && o.repType == t.Name })
+	}
+	et, ent := chain[0].typ, chain[0].obj
+	for _, o := range e.owners(t, fd.Name) {
+		ok := true
+		for _, l := range chain {
+			ok = ok && resolvesIn(l.typ, l.fd.Name, o.graph)
+		}
+		if !ok {
+			continue
+		}
+		var req ast.SelectionSet
+		for _, ow := range e.owners(et, chain[0].fd.Name) {
+			if ow.graph == o.graph && ow.join != nil {
+				req = ow.join.RequiresSel
+			}
+		}
+		rep, ok := e.representation(et, ent, o.graph, et.Name, req)
+		if !ok {
+			continue
+		}
+		decl, call, vars := argumentsOf(fd, args)
+		sel := fd.Name + call + e.needed(o.graph, fd.Type, o.join)
+		for i := len(chain) - 1; i >= 0; i-- {
+			sel = chain[i].fd.Name + " { " + sel + " }"
+		}
+		v, err := e.entityFetchWith(o.graph, et.Name, rep, sel, decl, vars, chain[0].fd.Name)
+		if err != nil {
+			return nil, true, err
+		}
+		for _, l := range chain {
+			if v == nil {
+				return nil, true, nil
+			}
+			v, _ = get(v, l.fd.Name)
+		}
+		if v == nil {
+			return nil, true, nil
+		}
+		v, _ = get(v, fd.Name)
+		return v, true, nil
+	}
+	return nil, false, nil
 }
 
 // argumentsOf renders coerced arguments as variables of a subgraph

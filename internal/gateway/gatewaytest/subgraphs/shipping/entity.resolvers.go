@@ -20,6 +20,7 @@ func (r *entityResolver) FindManyProductByUpcs(ctx context.Context, reps []*gene
 			DeliveryEstimate: "shipping: 2 days for " + rep.Upc,
 			Packaging:        "shipping: crate for " + rep.Upc,
 			Warehouse:        "shipping: Lodi",
+			Label:            &generated.Label{Text: "label " + rep.Upc, Barcode: "80000" + rep.Upc},
 		}
 	}
 	return out, nil

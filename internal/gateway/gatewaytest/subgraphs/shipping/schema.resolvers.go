@@ -32,6 +32,7 @@ func (r *queryResolver) Bestseller(ctx context.Context) (*generated.Product, err
 		DeliveryEstimate: "shipping: 2 days for 3",
 		Packaging:        "shipping: crate for 3",
 		Warehouse:        "shipping: Lodi",
+		Label:            &generated.Label{Text: "label 3", Barcode: "800003"},
 	}, nil
 }
 

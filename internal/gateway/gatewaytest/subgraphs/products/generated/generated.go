@@ -58,6 +58,11 @@ type ComplexityRoot struct {
 		FindManyProductByUpcs         func(childComplexity int, reps []*ProductByUpcsInput) int
 	}
 
+	Label struct {
+		Color func(childComplexity int) int
+		Text  func(childComplexity int) int
+	}
+
 	Movie struct {
 		Director func(childComplexity int) int
 		ID       func(childComplexity int) int
@@ -74,6 +79,7 @@ type ComplexityRoot struct {
 		CreatedBy          func(childComplexity int) int
 		Dimensions         func(childComplexity int) int
 		DiscontinuedReason func(childComplexity int) int
+		Label              func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Org                func(childComplexity int) int
 		Price              func(childComplexity int) int
@@ -244,6 +250,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyProductByUpcs(childComplexity, args["reps"].([]*ProductByUpcsInput)), true
 
+	case "Label.color":
+		if e.ComplexityRoot.Label.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Color(childComplexity), true
+	case "Label.text":
+		if e.ComplexityRoot.Label.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Text(childComplexity), true
+
 	case "Movie.director":
 		if e.ComplexityRoot.Movie.Director == nil {
 			break
@@ -300,6 +319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.DiscontinuedReason(childComplexity), true
+	case "Product.label":
+		if e.ComplexityRoot.Product.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Label(childComplexity), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -540,6 +565,14 @@ type Product @key(fields: "upc") @key(fields: "sku org { id }") {
   "Fails for products that are still on sale."
   discontinuedReason: String
   tags: [[String!]!]!
+  "The product's label (products knows its colour, shipping its barcode)."
+  label: Label! @shareable
+}
+
+"A value type whose fields live in different subgraphs."
+type Label @shareable {
+  text: String!
+  color: String!
 }
 
 type Dimensions @shareable {
@@ -705,6 +738,16 @@ func (ec *executionContext) childFields_Dimensions(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Dimensions", field.Name)
 }
 
+func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_Label_text(ctx, field)
+	case "color":
+		return ec.fieldContext_Label_color(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Label", field.Name)
+}
+
 func (ec *executionContext) childFields_Movie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -751,6 +794,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_discontinuedReason(ctx, field)
 	case "tags":
 		return ec.fieldContext_Product_tags(ctx, field)
+	case "label":
+		return ec.fieldContext_Product_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1496,6 +1541,52 @@ func (ec *executionContext) fieldContext_Entity_findManyProductBySkuAndOrgIDs(ct
 	return fc, nil
 }
 
+func (ec *executionContext) _Label_text(ctx context.Context, field graphql.CollectedField, obj *Label) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Label_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Label_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Label", field, false, false, "String")
+}
+
+func (ec *executionContext) _Label_color(ctx context.Context, field graphql.CollectedField, obj *Label) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Label_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Label_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Label", field, false, false, "String")
+}
+
 func (ec *executionContext) _Movie_id(ctx context.Context, field graphql.CollectedField, obj *Movie) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1889,6 +1980,38 @@ func (ec *executionContext) _Product_tags(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Product_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_label(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Label) graphql.Marshaler {
+			return ec.marshalNLabel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐLabel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Label(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_topProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3886,6 +4009,44 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var labelImplementors = []string{"Label"}
+
+func (ec *executionContext) _Label(ctx context.Context, sel ast.SelectionSet, obj *Label) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, labelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Label")
+		case "text":
+			out.Values[i] = ec._Label_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._Label_color(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var movieImplementors = []string{"Movie", "Media", "_Entity"}
 
 func (ec *executionContext) _Movie(ctx context.Context, sel ast.SelectionSet, obj *Movie) graphql.Marshaler {
@@ -4031,6 +4192,11 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "tags":
 			out.Values[i] = ec._Product_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._Product_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -4707,6 +4873,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLabel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐLabel(ctx context.Context, sel ast.SelectionSet, v *Label) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Label!")
+		return graphql.Null
+	}
+	return ec._Label(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMedia2githubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐMedia(ctx context.Context, sel ast.SelectionSet, v Media) graphql.Marshaler {

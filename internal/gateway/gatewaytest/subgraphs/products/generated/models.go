@@ -43,6 +43,12 @@ type Dimensions struct {
 	Depth  int `json:"depth"`
 }
 
+// A value type whose fields live in different subgraphs.
+type Label struct {
+	Text  string `json:"text"`
+	Color string `json:"color"`
+}
+
 type MediaByIDsInput struct {
 	ID string `json:"ID"`
 }
@@ -83,6 +89,8 @@ type Product struct {
 	// Fails for products that are still on sale.
 	DiscontinuedReason *string    `json:"discontinuedReason,omitempty"`
 	Tags               [][]string `json:"tags"`
+	// The product's label (products knows its colour, shipping its barcode).
+	Label *Label `json:"label"`
 }
 
 func (Product) IsSearchResult() {}

@@ -47,9 +47,15 @@ type ComplexityRoot struct {
 		FindManyProductByUpcs func(childComplexity int, reps []*ProductByUpcsInput) int
 	}
 
+	Label struct {
+		Barcode func(childComplexity int) int
+		Text    func(childComplexity int) int
+	}
+
 	Product struct {
 		DeliveryEstimate func(childComplexity int) int
 		Dimensions       func(childComplexity int) int
+		Label            func(childComplexity int) int
 		Name             func(childComplexity int) int
 		Packaging        func(childComplexity int) int
 		ShippingCost     func(childComplexity int) int
@@ -132,6 +138,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyProductByUpcs(childComplexity, args["reps"].([]*ProductByUpcsInput)), true
 
+	case "Label.barcode":
+		if e.ComplexityRoot.Label.Barcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Barcode(childComplexity), true
+	case "Label.text":
+		if e.ComplexityRoot.Label.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.Text(childComplexity), true
+
 	case "Product.deliveryEstimate":
 		if e.ComplexityRoot.Product.DeliveryEstimate == nil {
 			break
@@ -144,6 +163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Dimensions(childComplexity), true
+	case "Product.label":
+		if e.ComplexityRoot.Product.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Label(childComplexity), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -302,6 +327,14 @@ type Product @key(fields: "upc") {
   deliveryEstimate: String! @override(from: "inventory", label: "percent(100)")
   packaging: String! @override(from: "inventory", label: "percent(0)")
   warehouse: String! @override(from: "inventory")
+  "The product's label (products knows its colour, shipping its barcode)."
+  label: Label! @shareable
+}
+
+"A value type whose fields live in different subgraphs."
+type Label @shareable {
+  text: String!
+  barcode: String!
 }
 
 type Dimensions @shareable {
@@ -403,6 +436,16 @@ func (ec *executionContext) childFields_Dimensions(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Dimensions", field.Name)
 }
 
+func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_Label_text(ctx, field)
+	case "barcode":
+		return ec.fieldContext_Label_barcode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Label", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "upc":
@@ -421,6 +464,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_packaging(ctx, field)
 	case "warehouse":
 		return ec.fieldContext_Product_warehouse(ctx, field)
+	case "label":
+		return ec.fieldContext_Product_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -778,6 +823,52 @@ func (ec *executionContext) fieldContext_Entity_findManyProductByUpcs(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Label_text(ctx context.Context, field graphql.CollectedField, obj *Label) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Label_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Label_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Label", field, false, false, "String")
+}
+
+func (ec *executionContext) _Label_barcode(ctx context.Context, field graphql.CollectedField, obj *Label) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Label_barcode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Barcode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Label_barcode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Label", field, false, false, "String")
+}
+
 func (ec *executionContext) _Product_upc(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -969,6 +1060,38 @@ func (ec *executionContext) _Product_warehouse(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Product_warehouse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_label(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Label) graphql.Marshaler {
+			return ec.marshalNLabel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐLabel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Label(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_bestseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2406,6 +2529,44 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 	return out
 }
 
+var labelImplementors = []string{"Label"}
+
+func (ec *executionContext) _Label(ctx context.Context, sel ast.SelectionSet, obj *Label) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, labelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Label")
+		case "text":
+			out.Values[i] = ec._Label_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "barcode":
+			out.Values[i] = ec._Label_barcode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product", "_Entity"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *Product) graphql.Marshaler {
@@ -2455,6 +2616,11 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "warehouse":
 			out.Values[i] = ec._Product_warehouse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.Values[i] = ec._Product_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -3000,6 +3166,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLabel2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐLabel(ctx context.Context, sel ast.SelectionSet, v *Label) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Label!")
+		return graphql.Null
+	}
+	return ec._Label(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNProductByUpcsInput2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐProductByUpcsInput(ctx context.Context, v any) ([]*ProductByUpcsInput, error) {

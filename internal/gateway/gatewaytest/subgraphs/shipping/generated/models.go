@@ -8,6 +8,12 @@ type Dimensions struct {
 	Depth  int `json:"depth"`
 }
 
+// A value type whose fields live in different subgraphs.
+type Label struct {
+	Text    string `json:"text"`
+	Barcode string `json:"barcode"`
+}
+
 type Product struct {
 	Upc        string      `json:"upc"`
 	Name       string      `json:"name"`
@@ -18,6 +24,8 @@ type Product struct {
 	DeliveryEstimate string `json:"deliveryEstimate"`
 	Packaging        string `json:"packaging"`
 	Warehouse        string `json:"warehouse"`
+	// The product's label (products knows its colour, shipping its barcode).
+	Label *Label `json:"label"`
 }
 
 func (Product) IsEntity() {}
