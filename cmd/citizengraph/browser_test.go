@@ -267,6 +267,8 @@ func readmeScreenshots() []string {
 	return []string{
 		"desk-queue.png", "desk-practice.png", "desk-control-room-control-room.png", "desk-phone-queue.png",
 		"explorer-subgraphs.png", "explorer-subscription.png",
+		"portal-public-home.png", "portal-public-events-comuni.png", "portal-live-dev-sign-in.png",
+		"portal-live-practice-live.png", "portal-pay-pay-form.png", "portal-phone-home.png",
 	}
 }
 

@@ -76,7 +76,7 @@ export const scenarios = [
         const paths = await page.locator('[data-testid="area-map"] path.area').count();
         if (paths < 80) throw new Error(`the map has ${paths} NIL, want Milan's 88`);
       });
-      await t.shot(page, 'events');
+      await t.shot(page, 'events', { fullPage: false });
       await t.axe(page, 'portal events');
       await t.step('another NIL chosen from the list; then the comuni', async () => {
         const first = await page.locator('.event-item h3').first().innerText();
