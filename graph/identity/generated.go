@@ -924,12 +924,19 @@ scalar DateTime
 scalar Date
 
 """
-The root of queries. Fields needing a scope answer null with UNAUTHORIZED_FIELD_OR_TYPE
-to anonymous callers and to third-party apps whose token lacks the scope; the
-portal's own (first-party) tokens hold every scope.
+The root of queries. Public data (territory, culture, the service catalogue, the payment
+taxonomy, people's names) needs no token. A field documented with "Scope: x" needs a signed-in
+caller and, for a third-party app, a token carrying scope x (first-party tokens hold every scope);
+otherwise it answers null with UNAUTHORIZED_FIELD_OR_TYPE and the rest of the operation is
+answered. Whose data it is is then checked by the owning subgraph (FORBIDDEN, or NOT_FOUND as
+for an unknown id).
 """
 type Query {
-  "The person of the authenticated caller. UNAUTHENTICATED without a principal; null when the caller's fiscal code is not registered."
+  """
+  The person of the authenticated caller (the token's fiscal code). Anonymous callers get null with
+  UNAUTHORIZED_FIELD_OR_TYPE (UNAUTHENTICATED where the subgraphs enforce authorization); null
+  without error when the token has no fiscal code or it is not registered.
+  """
   me: Person @authenticated
   "A person by id; null for an unknown id. Anyone may read the public fields; personal data follows the rules on Person."
   person("The person's id." id: ID!): Person
@@ -938,8 +945,8 @@ type Query {
 }
 
 """
-The root of mutations. The actor is always the person of the token: no argument names
-the caller. Through the gateway a token without the mutation's scope gets
+The root of mutations. The actor is always the person of the token: no argument names the
+caller. An anonymous caller, or an app whose token lacks the mutation's scope, gets
 UNAUTHORIZED_FIELD_OR_TYPE.
 """
 type Mutation {
@@ -1000,37 +1007,37 @@ type Person @key(fields: "id") {
   familyName: String!
   "Given name followed by family name. Public."
   displayName: String!
-  "Codice fiscale (16 upper-case characters), from the registry. Personal data (scope profile:read); null when not visible."
+  "Codice fiscale (16 upper-case characters), from the registry. Personal data; null when not visible. Scope: profile:read."
   fiscalCode: String @requiresScopes(scopes: [["profile:read"]])
-  "Date of birth. Personal data (scope profile:read); null when not visible."
+  "Date of birth. Personal data; null when not visible. Scope: profile:read."
   birthDate: Date @requiresScopes(scopes: [["profile:read"]])
-  "The comune of birth. Personal data (scope profile:read); null when not visible."
+  "The comune of birth. Personal data; null when not visible. Scope: profile:read."
   birthplace: Birthplace @requiresScopes(scopes: [["profile:read"]])
-  "Sex as recorded in the registry and the fiscal code. Personal data (scope profile:read); null when not visible."
+  "Sex as recorded in the registry and the fiscal code. Personal data; null when not visible. Scope: profile:read."
   sex: Sex @requiresScopes(scopes: [["profile:read"]])
-  "Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data (scope profile:read)."
+  "Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data; null when not visible. Scope: profile:read."
   registry: RegistryRecord @requiresScopes(scopes: [["profile:read"]])
   """
-  Residence from the national registry (read-only). Personal data (scope profile:read); null when
-  not visible or when the person is not resident in a registered comune.
+  Residence from the national registry (read-only). Personal data; null when not visible or when
+  the person is not resident in a registered comune. Scope: profile:read.
   """
   residence: Residence @requiresScopes(scopes: [["profile:read"]])
-  "Citizen-editable contact e-mail (updateContacts). Personal data (scope profile:read); null when unknown or not visible."
+  "Citizen-editable contact e-mail (updateContacts). Personal data; null when unknown or not visible. Scope: profile:read."
   email: String @requiresScopes(scopes: [["profile:read"]])
-  "Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data (scope profile:read); null when unknown or not visible."
+  "Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data; null when unknown or not visible. Scope: profile:read."
   phone: String @requiresScopes(scopes: [["profile:read"]])
-  "How the person wants to be notified (updateNotificationPreferences). Personal data (scope profile:read); null when not visible."
+  "How the person wants to be notified (updateNotificationPreferences). Personal data; null when not visible. Scope: profile:read."
   notificationPreferences: NotificationPreferences @requiresScopes(scopes: [["profile:read"]])
   "Organizations the person legally represents (public business-registry data); empty when none."
   organizations: [Organization!]! @goField(forceResolver: true)
-  "Delegations the person gave (in any status), newest first. Personal data (scope delegations:read); null when not visible."
+  "Delegations the person gave (in any status), newest first. Personal data; null when not visible. Scope: delegations:read."
   delegationsGiven: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
-  "Delegations the person received (in any status), newest first. Personal data (scope delegations:read); null when not visible."
+  "Delegations the person received (in any status), newest first. Personal data; null when not visible. Scope: delegations:read."
   delegationsReceived: [Delegation!] @goField(forceResolver: true) @requiresScopes(scopes: [["delegations:read"]])
   """
-  The person's IO-style messages, newest first, one page at a time. Personal data (scope
-  messages:read), also visible to a delegate whose delegation covers MESSAGES; null when not visible.
-  first outside 1..100 or a malformed after is BAD_USER_INPUT.
+  The person's IO-style messages, newest first, one page at a time. Personal data, also visible to
+  a delegate whose delegation covers MESSAGES; null when not visible. first outside 1..100 or a
+  malformed after is BAD_USER_INPUT. Scope: messages:read.
   """
   messages(
     "Only the messages not yet read."
@@ -1072,7 +1079,7 @@ type RegistryRecord {
 type Birthplace {
   "ISTAT code of the comune."
   istatCode: String!
-  "Name of the comune (or foreign country for people born abroad), as in the registry."
+  "Name of the comune of birth, as in the registry."
   name: String!
   "Province abbreviation, e.g. MI."
   province: String!

@@ -19,7 +19,7 @@ type Delegator interface {
 type Birthplace struct {
 	// ISTAT code of the comune.
 	IstatCode string `json:"istatCode"`
-	// Name of the comune (or foreign country for people born abroad), as in the registry.
+	// Name of the comune of birth, as in the registry.
 	Name string `json:"name"`
 	// Province abbreviation, e.g. MI.
 	Province string `json:"province"`
@@ -121,8 +121,8 @@ type MessageEdge struct {
 	Node *Message `json:"node"`
 }
 
-// The root of mutations. The actor is always the person of the token: no argument names
-// the caller. Through the gateway a token without the mutation's scope gets
+// The root of mutations. The actor is always the person of the token: no argument names the
+// caller. An anonymous caller, or an app whose token lacks the mutation's scope, gets
 // UNAUTHORIZED_FIELD_OR_TYPE.
 type Mutation struct {
 }
@@ -216,34 +216,34 @@ type Person struct {
 	FamilyName string `json:"familyName"`
 	// Given name followed by family name. Public.
 	DisplayName string `json:"displayName"`
-	// Codice fiscale (16 upper-case characters), from the registry. Personal data (scope profile:read); null when not visible.
+	// Codice fiscale (16 upper-case characters), from the registry. Personal data; null when not visible. Scope: profile:read.
 	FiscalCode *string `json:"fiscalCode,omitempty"`
-	// Date of birth. Personal data (scope profile:read); null when not visible.
+	// Date of birth. Personal data; null when not visible. Scope: profile:read.
 	BirthDate *string `json:"birthDate,omitempty"`
-	// The comune of birth. Personal data (scope profile:read); null when not visible.
+	// The comune of birth. Personal data; null when not visible. Scope: profile:read.
 	Birthplace *Birthplace `json:"birthplace,omitempty"`
-	// Sex as recorded in the registry and the fiscal code. Personal data (scope profile:read); null when not visible.
+	// Sex as recorded in the registry and the fiscal code. Personal data; null when not visible. Scope: profile:read.
 	Sex *Sex `json:"sex,omitempty"`
-	// Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data (scope profile:read).
+	// Provenance of the registry-sourced data: fiscal code, names, birth data and sex. Personal data; null when not visible. Scope: profile:read.
 	Registry *RegistryRecord `json:"registry,omitempty"`
-	// Residence from the national registry (read-only). Personal data (scope profile:read); null when
-	// not visible or when the person is not resident in a registered comune.
+	// Residence from the national registry (read-only). Personal data; null when not visible or when
+	// the person is not resident in a registered comune. Scope: profile:read.
 	Residence *Residence `json:"residence,omitempty"`
-	// Citizen-editable contact e-mail (updateContacts). Personal data (scope profile:read); null when unknown or not visible.
+	// Citizen-editable contact e-mail (updateContacts). Personal data; null when unknown or not visible. Scope: profile:read.
 	Email *string `json:"email,omitempty"`
-	// Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data (scope profile:read); null when unknown or not visible.
+	// Citizen-editable contact phone in E.164 form, e.g. +39020202 (updateContacts). Personal data; null when unknown or not visible. Scope: profile:read.
 	Phone *string `json:"phone,omitempty"`
-	// How the person wants to be notified (updateNotificationPreferences). Personal data (scope profile:read); null when not visible.
+	// How the person wants to be notified (updateNotificationPreferences). Personal data; null when not visible. Scope: profile:read.
 	NotificationPreferences *NotificationPreferences `json:"notificationPreferences,omitempty"`
 	// Organizations the person legally represents (public business-registry data); empty when none.
 	Organizations []*Organization `json:"organizations"`
-	// Delegations the person gave (in any status), newest first. Personal data (scope delegations:read); null when not visible.
+	// Delegations the person gave (in any status), newest first. Personal data; null when not visible. Scope: delegations:read.
 	DelegationsGiven []*Delegation `json:"delegationsGiven,omitempty"`
-	// Delegations the person received (in any status), newest first. Personal data (scope delegations:read); null when not visible.
+	// Delegations the person received (in any status), newest first. Personal data; null when not visible. Scope: delegations:read.
 	DelegationsReceived []*Delegation `json:"delegationsReceived,omitempty"`
-	// The person's IO-style messages, newest first, one page at a time. Personal data (scope
-	// messages:read), also visible to a delegate whose delegation covers MESSAGES; null when not visible.
-	// first outside 1..100 or a malformed after is BAD_USER_INPUT.
+	// The person's IO-style messages, newest first, one page at a time. Personal data, also visible to
+	// a delegate whose delegation covers MESSAGES; null when not visible. first outside 1..100 or a
+	// malformed after is BAD_USER_INPUT. Scope: messages:read.
 	Messages *MessageConnection `json:"messages,omitempty"`
 }
 
@@ -261,9 +261,12 @@ type Practice struct {
 
 func (Practice) IsEntity() {}
 
-// The root of queries. Fields needing a scope answer null with UNAUTHORIZED_FIELD_OR_TYPE
-// to anonymous callers and to third-party apps whose token lacks the scope; the
-// portal's own (first-party) tokens hold every scope.
+// The root of queries. Public data (territory, culture, the service catalogue, the payment
+// taxonomy, people's names) needs no token. A field documented with "Scope: x" needs a signed-in
+// caller and, for a third-party app, a token carrying scope x (first-party tokens hold every scope);
+// otherwise it answers null with UNAUTHORIZED_FIELD_OR_TYPE and the rest of the operation is
+// answered. Whose data it is is then checked by the owning subgraph (FORBIDDEN, or NOT_FOUND as
+// for an unknown id).
 type Query struct {
 }
 

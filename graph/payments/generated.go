@@ -819,10 +819,10 @@ type Query {
   """
   A debt position by its IUPD. Visible to the debtor, to a delegate whose
   delegation covers PAYMENTS (for every service), to operators of the
-  creditor comune and to admins; anyone else gets NOT_FOUND, as for an
-  unknown IUPD. Needs payments:read.
+  creditor comune and to admins; for anyone else null, as for an
+  unknown IUPD. Scope: payments:read.
   """
-  paymentPosition("The position's IUPD, e.g. 99015146993-000000001." iupd: ID!): PaymentPosition @requiresScopes(scopes: [["payments:read"]])
+  paymentPosition("The position's IUPD: the creditor's fiscal code, a dash and a suffix unique for the creditor." iupd: ID!): PaymentPosition @requiresScopes(scopes: [["payments:read"]])
   """
   An installment by its 18-digit notice number (codice avviso). The debtor,
   their delegates, operators of the creditor comune and admins read it in
@@ -830,7 +830,7 @@ type Query {
   checkout asks, and then reads what paying needs: amount, due date, status
   — no receipt, and position null (the debtor's identity stays hidden).
   Otherwise null, as for an unknown notice. A notice number that is not 18 digits is
-  BAD_USER_INPUT. Needs payments:read.
+  BAD_USER_INPUT. Scope: payments:read.
   """
   installment(
     "The 18-digit pagoPA notice number (codice avviso), as printed on the notice."
@@ -872,7 +872,7 @@ type Mutation {
   an unknown notice). The payer, from the token, is recorded on the
   receipt. An installment already paid is CONFLICT (so is a key reused for another notice); one
   that is not UNPAID, or a position not yet valid or closed, is ILLEGAL_TRANSITION; a refusal
-  of the provider is SERVICE_UNAVAILABLE (nothing charged). Needs payments:write.
+  of the provider is SERVICE_UNAVAILABLE (nothing charged). Scope: payments:write.
   """
   payInstallment(
     "The 18-digit pagoPA notice number (codice avviso)."
@@ -892,7 +892,7 @@ installments. Visible to the debtor, their delegates for PAYMENTS, operators of 
 comune and admins.
 """
 type PaymentPosition @key(fields: "iupd") {
-  "Unique debt-position id of the creditor: <creditor fiscal code>-<n>."
+  "Unique debt-position id (IUPD): <creditor fiscal code>-<suffix unique for the creditor>."
   iupd: ID!
   "The body owed (ente creditore)."
   creditor: Creditor!

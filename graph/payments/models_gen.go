@@ -95,7 +95,7 @@ type PageInfo struct {
 // installments. Visible to the debtor, their delegates for PAYMENTS, operators of the creditor
 // comune and admins.
 type PaymentPosition struct {
-	// Unique debt-position id of the creditor: <creditor fiscal code>-<n>.
+	// Unique debt-position id (IUPD): <creditor fiscal code>-<suffix unique for the creditor>.
 	Iupd string `json:"iupd"`
 	// The body owed (ente creditore).
 	Creditor *Creditor `json:"creditor"`
