@@ -148,6 +148,13 @@ func BenchmarkGatewayWithMetrics(b *testing.B) {
 	benchGateway(b, gateway.Options{Metrics: prometheus.NewRegistry()})
 }
 
+// BenchmarkGatewayDedupInbound is BenchmarkGateway with inbound
+// deduplication on and one request at a time (nothing to share): the cost
+// of the key and the bookkeeping is the difference.
+func BenchmarkGatewayDedupInbound(b *testing.B) {
+	benchGateway(b, gateway.Options{DedupInbound: true})
+}
+
 func benchGateway(b *testing.B, opts gateway.Options) {
 	sg, query, f, _ := loadBench(b)
 	opts.Fetcher = f
