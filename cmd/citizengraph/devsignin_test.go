@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/citizengraph/citizengraph/internal/db"
 	"github.com/citizengraph/citizengraph/internal/devdb"
 	"github.com/citizengraph/citizengraph/internal/seedgen"
+	"github.com/citizengraph/citizengraph/internal/web"
 )
 
 // TestServeDevSignIn runs `citizengraph serve --dev-issuer` over a seeded
@@ -143,6 +145,43 @@ func TestServeDevSignIn(t *testing.T) {
 	}
 	if len(res.Errors) > 0 || json.Unmarshal(res.Data, &me) != nil || me.Me.FiscalCode != topFC || me.Me.Practices.TotalCount == 0 {
 		t.Fatalf("me: %s %+v", res.Data, res.Errors)
+	}
+
+	// The portal's operations are registered: sent by id alone, they run.
+	docs, err := web.TrustedDocuments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := func(name, token string) string {
+		t.Helper()
+		var id string
+		for k, text := range docs {
+			if strings.HasPrefix(text, "query "+name+" ") || strings.HasPrefix(text, "query "+name+"(") {
+				id = k
+			}
+		}
+		if id == "" {
+			t.Fatalf("no trusted document %s", name)
+		}
+		body := fmt.Sprintf(`{"operationName":%q,"variables":{},"extensions":{"persistedQuery":{"version":1,"sha256Hash":%q}}}`, name, id)
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := byID("Catalogue", ""); !strings.Contains(got, `"totalCount"`) || strings.Contains(got, `"errors"`) {
+		t.Errorf("the portal's catalogue by id: %s", got)
+	}
+	if got := byID("Fascicolo", citizen); !strings.Contains(got, topFC) || strings.Contains(got, `"errors"`) {
+		t.Errorf("the portal's fascicolo by id: %s", got)
 	}
 
 	// Operators have a fiscal code, as with SPID: the history names them.

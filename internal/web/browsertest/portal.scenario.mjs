@@ -87,6 +87,11 @@ export const scenarios = [
         await t.until(async () => (await page.locator('[data-testid="area-map"] path.area').count()) === 133, () => 'the 133 comuni');
       });
       await t.shot(page, 'events-comuni', { fullPage: false });
+      await t.step('a forged sign-in answer is refused', async () => {
+        await page.goto('/?code=forged&state=forged');
+        await page.getByRole('alert').filter({ hasText: 'Accesso non riuscito' }).waitFor();
+        if (await page.getByTestId('user-menu').count()) throw new Error('signed in by a forged answer');
+      });
     },
   },
   {

@@ -131,8 +131,8 @@ function App({ cfg, oidc, initialError }) {
   const client = useMemo(() => createClient({
     url: cfg.graphql,
     token: () => tokenRef.current,
-    onUnauthenticated: () => setSession(null),
-  }), [cfg.graphql]);
+    onUnauthenticated: () => { oidc?.forget(); setSession(null); },
+  }), [cfg.graphql, oidc]);
   useEffect(() => () => client.close(), [client]);
 
   const signIn = useCallback(async (returnTo) => {

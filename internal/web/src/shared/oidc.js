@@ -148,6 +148,11 @@ export class OIDCClient {
     return this.session()?.accessToken ?? null;
   }
 
+  /** forget drops the session (a token the API refused: signing in again is needed). */
+  forget() {
+    this.storage.removeItem(SESSION);
+  }
+
   /** signOut forgets the session and, when the provider has one, ends its session too. */
   async signOut(returnTo = this.redirectUri) {
     const s = this.session();
