@@ -145,7 +145,8 @@ type builder struct {
 	// being planned.
 	budgetLeft, budgetTotal int
 	closures                map[closureKey]*closure
-	names                   map[string][]string
+	names                   map[string]fieldIndex
+	valueTypes              map[string]bool
 	inflight                []inflight
 	labels                  map[string]bool // override labels and condition variables consulted
 	// fieldErrs are the canonical fields whose selection failed to
@@ -225,6 +226,9 @@ func (b *builder) childAnc(ctx fctx, parent string, f *ast.Field, out *selNode, 
 	if t == nil || t.Kind != ast.Object {
 		return nil
 	}
+	if def := b.fieldDef(parent, f.Name); def == nil || !b.isValueObject(def.Type.Name()) {
+		return nil
+	}
 	for _, g := range t.Graphs {
 		if len(t.ResolvableKeys(g)) > 0 {
 			c := ctx
@@ -238,6 +242,29 @@ func (b *builder) childAnc(ctx fctx, parent string, f *ast.Field, out *selNode, 
 	a := *ctx.anc
 	a.chain = append(slices.Clone(a.chain), f)
 	return &a
+}
+
+// isValueObject reports whether typ is an object type with no resolvable
+// @key in any subgraph (a value type), cached.
+func (b *builder) isValueObject(typ string) bool {
+	if v, ok := b.valueTypes[typ]; ok {
+		return v
+	}
+	t := b.sg.Types[typ]
+	v := t != nil && t.Kind == ast.Object
+	if v {
+		for _, g := range t.Graphs {
+			if len(t.ResolvableKeys(g)) > 0 {
+				v = false
+				break
+			}
+		}
+	}
+	if b.valueTypes == nil {
+		b.valueTypes = map[string]bool{}
+	}
+	b.valueTypes[typ] = v
+	return v
 }
 
 // clientKeys maps the response keys of a canonical selection set,
@@ -877,8 +904,8 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 	}
 	cur := ctx.f.subgraph
 	t := b.sg.Types[parent]
-	pk := strings.Join(path, "\x00")
-	if slices.Contains(b.guardAt(pk), routeKey{parent, cur, f.Name}) {
+	rk := routeKey{parent, cur, f.Name}
+	if b.inFlight(path, rk) {
 		b.fail("cannot plan %s.%s from subgraph %q: its fetches would depend on each other in a cycle", parent, f.Name, cur)
 		return nil
 	}
@@ -891,15 +918,14 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 		if c == nil {
 			return nil
 		}
-		prefer := b.childGraphs(ctx.f, path)
 		best := -1
 		for _, g := range t.Graphs {
 			cost, ok := c.jumpCost(b, t, g, f.Name)
 			if !ok {
 				continue
 			}
-			if best < 0 || cost < best || cost == best && slices.Contains(prefer, g) && !slices.Contains(prefer, o.graph) {
-				best, o.graph, o.key = cost, g, c.via[g]
+			if best < 0 || cost < best || cost == best && b.hasChild(ctx.f, path, g) && !b.hasChild(ctx.f, path, o.graph) {
+				best, o.graph, o.key = cost, g, c.via[c.graphIndex(g)]
 			}
 		}
 	}
@@ -913,7 +939,7 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 		b.fail("cannot plan %s.%s from subgraph %q: no subgraph resolves it with a resolvable key reachable from there", parent, f.Name, cur)
 		return nil
 	}
-	b.inflight = append(b.inflight, inflight{path: pk, key: routeKey{parent, cur, f.Name}})
+	b.inflight = append(b.inflight, inflight{path: path, key: rk})
 	defer func() { b.inflight = b.inflight[:len(b.inflight)-1] }()
 	var deps []*fb
 	out.field("__typename", "__typename", nil, nil, false)
@@ -936,31 +962,30 @@ type routeKey struct{ typ, from, field string }
 
 // inflight is a jump being planned at a response position.
 type inflight struct {
-	path string
+	path []string
 	key  routeKey
 }
 
-// guardAt lists the jumps being planned at the position path.
-func (b *builder) guardAt(path string) []routeKey {
-	var out []routeKey
+// inFlight reports whether the jump k is being planned at path (planning
+// it again there would never end).
+func (b *builder) inFlight(path []string, k routeKey) bool {
 	for _, in := range b.inflight {
-		if in.path == path {
-			out = append(out, in.key)
+		if in.key == k && slices.Equal(in.path, path) {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
-// childGraphs lists the subgraphs of parent's entity fetches at path:
-// among routes of equal cost, one continuing such a fetch is preferred.
-func (b *builder) childGraphs(parent *fb, path []string) []string {
-	var out []string
+// hasChild reports whether parent has an entity fetch to g at path: among
+// jumps of equal cost, one continuing such a fetch is preferred.
+func (b *builder) hasChild(parent *fb, path []string, g string) bool {
 	for _, c := range parent.children {
-		if c.kind == Entity && pathEq(c.path, path) && !slices.Contains(out, c.subgraph) {
-			out = append(out, c.subgraph)
+		if c.kind == Entity && c.subgraph == g && pathEq(c.path, path) {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // jumpViaAncestor plans f, a field of the value type parent that the
@@ -1003,7 +1028,7 @@ func (b *builder) jumpViaAncestor(ctx fctx, parent string, f *ast.Field) ([]*fb,
 	}
 	a.out.field("__typename", "__typename", nil, nil, false)
 	e, fr, in := b.entityFetch(a.ctx.f, graph, a.path, a.typ, []string{a.typ}, "")
-	deps := b.provide(a.ctx, a.typ, c.via[graph].Selection, a.out, a.path, in.rep)
+	deps := b.provide(a.ctx, a.typ, c.via[c.graphIndex(graph)].Selection, a.out, a.path, in.rep)
 	if j := at.Fields[a.chain[0].Name].Join(graph); j != nil && len(j.RequiresSel) > 0 {
 		deps = append(deps, b.provide(a.ctx, a.typ, j.RequiresSel, a.out, a.path, in.rep)...)
 	}

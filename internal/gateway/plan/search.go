@@ -32,17 +32,31 @@ const DefaultSearchBudget = 200000
 // chosen jump, so planning a jump's condition never comes back to it.
 
 // closure is the outcome of the search at one position: for every node
-// reached, its cost and the key of the jump into it; for every field,
-// its cost and the subgraph it comes from ("" for the start).
+// (index of t.Graphs) reached, its cost and the key of the jump into it;
+// for every field (index of fieldNames), its cost and the subgraph it
+// comes from ("" for the start).
 type closure struct {
-	reach map[string]int
-	via   map[string]supergraph.Key
-	avail map[string]avail
+	t       *supergraph.Type
+	reached []bool
+	reach   []int
+	via     []supergraph.Key
+	index   map[string]int // field name → index in avail
+	avail   []avail
 }
 
 type avail struct {
+	ok   bool
 	cost int
 	from string
+}
+
+// graphIndex returns the index of g in c.t.Graphs, or -1.
+func (c *closure) graphIndex(g string) int {
+	i, ok := slices.BinarySearch(c.t.Graphs, g)
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // closureKey names a memoized search.
@@ -93,62 +107,68 @@ func (b *builder) closure(t *supergraph.Type, from string, provided ast.Selectio
 }
 
 func (b *builder) search(t *supergraph.Type, from string, provided ast.SelectionSet, entityRoot bool) *closure {
-	c := &closure{reach: map[string]int{}, via: map[string]supergraph.Key{}, avail: map[string]avail{}}
-	names := b.fieldNames(t)
+	names, index := b.fieldNames(t)
+	n := len(t.Graphs)
+	c := &closure{t: t, reached: make([]bool, n), reach: make([]int, n), via: make([]supergraph.Key, n), index: index, avail: make([]avail, len(names))}
 	if !b.spend(len(names)) {
 		return nil
 	}
-	for _, f := range names {
+	for i, f := range names {
 		if prov, ok := b.resolvableIn(from, t, f, provided); ok && (entityRoot || !b.hasRequires(t, f, from)) {
 			if !b.fieldSelectable(t, f, from, prov) {
 				continue
 			}
-			c.avail[f] = avail{cost: 0}
+			c.avail[i] = avail{ok: true}
 		}
 	}
-	settled := map[string]bool{}
 	for {
 		// The cheapest node not yet settled, its key's condition met by
 		// the fields available so far.
-		best, bestCost := "", 0
+		best, bestCost := -1, 0
 		var bestKey supergraph.Key
-		for _, g := range t.Graphs {
-			if settled[g] {
+		for gi, g := range t.Graphs {
+			if c.reached[gi] {
 				continue
 			}
-			for _, k := range t.ResolvableKeys(g) {
+			for _, k := range t.Keys[g] {
+				if !k.Resolvable {
+					continue
+				}
 				if !b.spend(1) {
 					return nil
 				}
-				cc, ok := c.cond(b, t, k.Selection)
+				cc, ok := c.cond(t, k.Selection)
 				if !ok {
 					continue
 				}
-				if cost := 1 + cc; best == "" || cost < bestCost {
-					best, bestCost, bestKey = g, cost, k
+				if cost := 1 + cc; best < 0 || cost < bestCost {
+					best, bestCost, bestKey = gi, cost, k
 				}
 			}
 		}
-		if best == "" {
+		if best < 0 {
 			break
 		}
-		settled[best] = true
-		c.reach[best], c.via[best] = bestCost, bestKey
+		c.reached[best], c.reach[best], c.via[best] = true, bestCost, bestKey
+		g := t.Graphs[best]
 		// The fields it resolves, then those of every settled node whose
 		// requirement is now met.
 		if !b.spend(len(names)) {
 			return nil
 		}
-		for _, f := range names {
-			if _, ok := b.resolvableIn(best, t, f, nil); !ok || b.hasRequires(t, f, best) {
+		for i, f := range names {
+			if _, ok := b.resolvableIn(g, t, f, nil); !ok || b.hasRequires(t, f, g) {
 				continue
 			}
-			if a, ok := c.avail[f]; (!ok || bestCost < a.cost) && b.fieldSelectable(t, f, best, nil) {
-				c.avail[f] = avail{cost: bestCost, from: best}
+			if a := c.avail[i]; (!a.ok || bestCost < a.cost) && b.fieldSelectable(t, f, g, nil) {
+				c.avail[i] = avail{ok: true, cost: bestCost, from: g}
 			}
 		}
-		for g := range settled {
-			for _, f := range names {
+		for gi, g := range t.Graphs {
+			if !c.reached[gi] {
+				continue
+			}
+			for i, f := range names {
 				j := t.Fields[f].Join(g)
 				if j == nil || len(j.RequiresSel) == 0 || j.External || j.UsedOverridden {
 					continue
@@ -159,12 +179,12 @@ func (b *builder) search(t *supergraph.Type, from string, provided ast.Selection
 				if !b.spend(1) {
 					return nil
 				}
-				rc, ok := c.cond(b, t, j.RequiresSel)
+				rc, ok := c.cond(t, j.RequiresSel)
 				if !ok {
 					continue
 				}
-				if a, have := c.avail[f]; !have || c.reach[g]+rc < a.cost {
-					c.avail[f] = avail{cost: c.reach[g] + rc, from: g}
+				if a := c.avail[i]; !a.ok || c.reach[gi]+rc < a.cost {
+					c.avail[i] = avail{ok: true, cost: c.reach[gi] + rc, from: g}
 				}
 			}
 		}
@@ -175,15 +195,16 @@ func (b *builder) search(t *supergraph.Type, from string, provided ast.Selection
 // jumpCost is the cost of getting field at the position through a jump
 // into g (ok false when g is not reached or does not resolve it).
 func (c *closure) jumpCost(b *builder, t *supergraph.Type, g, field string) (int, bool) {
-	r, ok := c.reach[g]
-	if !ok {
+	gi := c.graphIndex(g)
+	if gi < 0 || !c.reached[gi] {
 		return 0, false
 	}
+	r := c.reach[gi]
 	if _, ok := b.resolvableIn(g, t, field, nil); !ok {
 		return 0, false
 	}
 	if j := t.Fields[field].Join(g); j != nil && len(j.RequiresSel) > 0 {
-		rc, ok := c.cond(b, t, j.RequiresSel)
+		rc, ok := c.cond(t, j.RequiresSel)
 		if !ok {
 			return 0, false
 		}
@@ -195,8 +216,9 @@ func (c *closure) jumpCost(b *builder, t *supergraph.Type, g, field string) (int
 // cond is the cost of a field set's fields at the position: per subgraph
 // the fields come from, the cost of the costliest. Nested selections and
 // fragments are taken as their parent field's.
-func (c *closure) cond(b *builder, t *supergraph.Type, sel ast.SelectionSet) (int, bool) {
-	var max map[string]int
+func (c *closure) cond(t *supergraph.Type, sel ast.SelectionSet) (int, bool) {
+	// Few subgraphs: a small slice of (subgraph, cost) pairs.
+	var max []avail
 	var walk func(sel ast.SelectionSet) bool
 	walk = func(sel ast.SelectionSet) bool {
 		for _, s := range sel {
@@ -205,18 +227,25 @@ func (c *closure) cond(b *builder, t *supergraph.Type, sel ast.SelectionSet) (in
 				if s.Name == "__typename" {
 					continue
 				}
-				a, ok := c.avail[s.Name]
-				if !ok {
+				i, ok := c.index[s.Name]
+				if !ok || !c.avail[i].ok {
 					return false
 				}
+				a := c.avail[i]
 				if a.from == "" {
 					continue
 				}
-				if max == nil {
-					max = map[string]int{}
+				found := false
+				for k := range max {
+					if max[k].from == a.from {
+						found = true
+						if a.cost > max[k].cost {
+							max[k].cost = a.cost
+						}
+					}
 				}
-				if a.cost > max[a.from] {
-					max[a.from] = a.cost
+				if !found {
+					max = append(max, a)
 				}
 			case *ast.InlineFragment:
 				if !walk(s.SelectionSet) {
@@ -231,26 +260,36 @@ func (c *closure) cond(b *builder, t *supergraph.Type, sel ast.SelectionSet) (in
 	}
 	cost := 0
 	for _, m := range max {
-		cost += m
+		cost += m.cost
 	}
 	return cost, true
 }
 
-// fieldNames lists t's fields in a stable order (cached per type).
-func (b *builder) fieldNames(t *supergraph.Type) []string {
-	if names, ok := b.names[t.Name]; ok {
-		return names
+// fieldNames lists t's fields in a stable order and indexes them by name
+// (cached per type).
+func (b *builder) fieldNames(t *supergraph.Type) ([]string, map[string]int) {
+	if fi, ok := b.names[t.Name]; ok {
+		return fi.names, fi.index
 	}
 	names := make([]string, 0, len(t.Fields))
 	for n := range t.Fields {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	if b.names == nil {
-		b.names = map[string][]string{}
+	index := make(map[string]int, len(names))
+	for i, n := range names {
+		index[n] = i
 	}
-	b.names[t.Name] = names
-	return names
+	if b.names == nil {
+		b.names = map[string]fieldIndex{}
+	}
+	b.names[t.Name] = fieldIndex{names, index}
+	return names, index
+}
+
+type fieldIndex struct {
+	names []string
+	index map[string]int
 }
 
 // fieldSelectable reports whether g can serve t.field as a condition: a
