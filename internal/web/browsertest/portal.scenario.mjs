@@ -133,6 +133,17 @@ export const scenarios = [
       });
       await t.shot(page, 'practice-live');
       await t.axe(page, 'practice');
+      await t.step('the office asks for an integration: the note shows live, the citizen answers', async () => {
+        await t.graphql('mutation($id: ID!) { requestIntegration(id: $id, note: "Manca la copia del documento di identità") { status } }', { id: submitted.id }, op);
+        await page.locator('[data-testid="practice-status"] [data-status="INTEGRATION_REQUESTED"]').waitFor({ timeout: 10000 });
+        await page.locator('.timeline-note', { hasText: 'Manca la copia del documento' }).waitFor();
+        await page.getByLabel(/Nota per l.ufficio/).fill('Allego la copia richiesta.');
+        await page.getByRole('button', { name: /Invia l.integrazione/ }).click();
+        await page.locator('[data-testid="practice-status"] [data-status="IN_PROGRESS"]').waitFor({ timeout: 10000 });
+        await page.locator('.timeline-note', { hasText: 'Allego la copia richiesta.' }).waitFor();
+        await assertSameDocument(page);
+      });
+      await t.axe(page, 'practice after the integration');
     },
   },
   {
