@@ -1180,9 +1180,11 @@ enum DelegationStatus {
 }
 
 """
-A delegation to act on someone's behalf on municipal services. Visible to
-the delegator (or the organization's legal representative), the delegate,
-administrators and operators.
+A delegation to act on someone's behalf on municipal services. Read through
+Person.delegationsGiven and Person.delegationsReceived (by the person themself,
+administrators and operators of a comune the person has a practice with) and
+Organization.delegations (by its legal representative, administrators and
+operators of its seat), or returned by grantDelegation and revokeDelegation.
 """
 type Delegation {
   "Opaque identifier of the delegation (a UUID)."

@@ -33,9 +33,11 @@ type Comune struct {
 
 func (Comune) IsEntity() {}
 
-// A delegation to act on someone's behalf on municipal services. Visible to
-// the delegator (or the organization's legal representative), the delegate,
-// administrators and operators.
+// A delegation to act on someone's behalf on municipal services. Read through
+// Person.delegationsGiven and Person.delegationsReceived (by the person themself,
+// administrators and operators of a comune the person has a practice with) and
+// Organization.delegations (by its legal representative, administrators and
+// operators of its seat), or returned by grantDelegation and revokeDelegation.
 type Delegation struct {
 	// Opaque identifier of the delegation (a UUID).
 	ID string `json:"id"`
