@@ -16,4 +16,10 @@
 // may not see are never fetched and answer null with
 // UNAUTHORIZED_FIELD_OR_TYPE; Options.TrustSubgraphs leaves them to the
 // subgraphs.
+//
+// With Options.DedupInbound, identical queries in flight at once share one
+// execution (inbound.go): the key holds the normalized operation, the
+// variables, every forwarded header and the caller, so different callers
+// never share an answer; the shared execution outlives any one caller and
+// ends only when all have gone.
 package gateway
