@@ -118,7 +118,15 @@ export function createClient({ url = '/graphql', token, onUnauthenticated = () =
       lazy: true,
       connectionParams: () => (t ? { Authorization: `Bearer ${t}` } : {}),
       retryAttempts: 20,
-      shouldRetry: () => true,
+      // A refused or expired token (4403, 4401) or a bad request (4400) is
+      // not retried: the page signs in again; anything else (the server
+      // restarting, the network) is.
+      shouldRetry: (e) => ![4400, 4401, 4403].includes(e?.code),
+      on: {
+        closed: (e) => {
+          if (e?.code === 4403 || e?.code === 4401) onUnauthenticated(new Error('sessione scaduta'));
+        },
+      },
     });
     return ws;
   }
