@@ -571,7 +571,10 @@ func (b *builder) resolvableIn(g string, t *supergraph.Type, field string, provi
 		// its key fields.
 		return nil, isKeyField(t, g, field)
 	}
-	if j.External || j.UsedOverridden {
+	if j.External || j.UsedOverridden && j.OverrideLabel == "" {
+		// An overridden field kept only because its subgraph uses it (a
+		// key, a requirement, an interface's field) is not resolved there,
+		// unless a progressive override's label is off (below).
 		return nil, isKeyField(t, g, field)
 	}
 	if j.OverrideLabel != "" {
@@ -871,6 +874,20 @@ func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode,
 			return b.jump(ctx, parent, f, out, path)
 		}
 	}
+	if ok && b.isAbstract(parent) && b.splitsByType(ctx, parent, f.Name) {
+		// Some runtime types take the field from elsewhere (an override,
+		// a field external there): plan it per concrete type.
+		var touched []*fb
+		for _, pt := range b.possibleTypes(parent) {
+			st := b.sg.Types[pt]
+			if st == nil || !st.HasGraph(ctx.f.subgraph) || !b.condValidIn(ctx.f.subgraph, parent, pt) {
+				continue
+			}
+			fr := out.fragment(pt, nil)
+			touched = append(touched, b.planField(ctx, pt, f, fr.sub, path)...)
+		}
+		return touched
+	}
 	if ok {
 		composite := len(f.SelectionSet) > 0
 		if td := b.api.Types[def.Type.Name()]; td != nil && td.IsCompositeType() {
@@ -982,6 +999,33 @@ func (b *builder) inFlight(path []string, k routeKey) bool {
 func (b *builder) hasChild(parent *fb, path []string, g string) bool {
 	for _, c := range parent.children {
 		if c.kind == Entity && c.subgraph == g && pathEq(c.path, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitsByType reports whether, at a position of the abstract type parent
+// in the current subgraph, a runtime type there does not resolve field
+// itself, though the abstract type's field does (progressive @override of
+// an implementation's field, an implementation declaring it @external).
+func (b *builder) splitsByType(ctx fctx, parent, field string) bool {
+	for _, s := range ctx.provided {
+		if f, ok := s.(*ast.Field); ok && f.Name == field {
+			return false
+		}
+	}
+	cur := ctx.f.subgraph
+	pt := b.sg.Types[parent]
+	if pt == nil || pt.InterfaceObject[cur] {
+		return false
+	}
+	for _, name := range b.possibleTypes(parent) {
+		st := b.sg.Types[name]
+		if st == nil || st.Fields[field] == nil || !st.HasGraph(cur) || !b.memberIn(cur, name, pt) {
+			continue
+		}
+		if _, ok := b.resolvableIn(cur, st, field, nil); !ok {
 			return true
 		}
 	}

@@ -170,7 +170,7 @@ func (b *builder) search(t *supergraph.Type, from string, provided ast.Selection
 			}
 			for i, f := range names {
 				j := t.Fields[f].Join(g)
-				if j == nil || len(j.RequiresSel) == 0 || j.External || j.UsedOverridden {
+				if j == nil || len(j.RequiresSel) == 0 || j.External {
 					continue
 				}
 				if _, ok := b.resolvableIn(g, t, f, nil); !ok {

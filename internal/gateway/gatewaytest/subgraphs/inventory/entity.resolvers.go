@@ -11,6 +11,14 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/inventory/generated"
 )
 
+func (r *entityResolver) FindManyMovieByIDs(ctx context.Context, reps []*generated.MovieByIDsInput) ([]*generated.Movie, error) {
+	out := make([]*generated.Movie, len(reps))
+	for i, rep := range reps {
+		out[i] = &generated.Movie{ID: rep.ID, Title: "inventory: title of " + rep.ID}
+	}
+	return out, nil
+}
+
 func (r *entityResolver) FindManyProductBySkuAndOrgIDs(ctx context.Context, reps []*generated.ProductBySkuAndOrgIDsInput) ([]*generated.Product, error) {
 	out := make([]*generated.Product, len(reps))
 	for i, rep := range reps {

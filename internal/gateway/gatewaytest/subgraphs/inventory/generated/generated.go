@@ -37,7 +37,13 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Entity struct {
+		FindManyMovieByIDs            func(childComplexity int, reps []*MovieByIDsInput) int
 		FindManyProductBySkuAndOrgIDs func(childComplexity int, reps []*ProductBySkuAndOrgIDsInput) int
+	}
+
+	Movie struct {
+		ID    func(childComplexity int) int
+		Title func(childComplexity int) int
 	}
 
 	Org struct {
@@ -69,6 +75,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type EntityResolver interface {
+	FindManyMovieByIDs(ctx context.Context, reps []*MovieByIDsInput) ([]*Movie, error)
 	FindManyProductBySkuAndOrgIDs(ctx context.Context, reps []*ProductBySkuAndOrgIDsInput) ([]*Product, error)
 }
 type ProductResolver interface {
@@ -93,6 +100,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Entity.findManyMovieByIDs":
+		if e.ComplexityRoot.Entity.FindManyMovieByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_findManyMovieByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.FindManyMovieByIDs(childComplexity, args["reps"].([]*MovieByIDsInput)), true
 	case "Entity.findManyProductBySkuAndOrgIDs":
 		if e.ComplexityRoot.Entity.FindManyProductBySkuAndOrgIDs == nil {
 			break
@@ -104,6 +122,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindManyProductBySkuAndOrgIDs(childComplexity, args["reps"].([]*ProductBySkuAndOrgIDsInput)), true
+
+	case "Movie.id":
+		if e.ComplexityRoot.Movie.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Movie.ID(childComplexity), true
+	case "Movie.title":
+		if e.ComplexityRoot.Movie.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Movie.Title(childComplexity), true
 
 	case "Org.id":
 		if e.ComplexityRoot.Org.ID == nil {
@@ -189,6 +220,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("MovieByIDsInput", ec.unmarshalInputMovieByIDsInput),
 			graphql.NewInputUnmarshaler("ProductBySkuAndOrgIDsInput", ec.unmarshalInputProductBySkuAndOrgIDsInput),
 		)
 	}
@@ -252,7 +284,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override"])
 
 type Product @key(fields: "sku org { id }") {
   sku: String!
@@ -267,6 +299,12 @@ type Product @key(fields: "sku org { id }") {
 
 type Org @key(fields: "id", resolvable: false) {
   id: ID!
+}
+
+"A movie as inventory knows it: its title (an interface field of Media) is moving here from products with progressive @override."
+type Movie @key(fields: "id") {
+  id: ID!
+  title: String! @override(from: "products", label: "percent(100)")
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -323,7 +361,11 @@ type Org @key(fields: "id", resolvable: false) {
 `, BuiltIn: true},
 	{Name: "../federation/entity.graphql", Input: `
 # a union of all types that use the @key directive
-union _Entity = Org | Product
+union _Entity = Movie | Org | Product
+
+input MovieByIDsInput {
+	ID: ID!
+}
 
 input ProductBySkuAndOrgIDsInput {
 	Sku: String!
@@ -332,6 +374,7 @@ input ProductBySkuAndOrgIDsInput {
 
 # fake type to build resolver interfaces for users to implement
 type Entity {
+	findManyMovieByIDs(reps: [MovieByIDsInput]!): [Movie]
 	findManyProductBySkuAndOrgIDs(reps: [ProductBySkuAndOrgIDsInput]!): [Product]
 }
 
@@ -350,6 +393,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Movie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Movie_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Movie_title(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Movie", field.Name)
+}
 
 func (ec *executionContext) childFields_Org(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -503,6 +556,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Entity_findManyMovieByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*MovieByIDsInput, error) {
+			return ec.unmarshalNMovieByIDsInput2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovieByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Entity_findManyProductBySkuAndOrgIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -619,6 +686,50 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _Entity_findManyMovieByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_findManyMovieByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().FindManyMovieByIDs(ctx, fc.Args["reps"].([]*MovieByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Movie) graphql.Marshaler {
+			return ec.marshalOMovie2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovie(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_findManyMovieByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Movie(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_findManyMovieByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_findManyProductBySkuAndOrgIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -661,6 +772,52 @@ func (ec *executionContext) fieldContext_Entity_findManyProductBySkuAndOrgIDs(ct
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Movie_id(ctx context.Context, field graphql.CollectedField, obj *Movie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Movie_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Movie_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Movie", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Movie_title(ctx context.Context, field graphql.CollectedField, obj *Movie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Movie_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Movie_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Movie", field, false, false, "String")
 }
 
 func (ec *executionContext) _Org_id(ctx context.Context, field graphql.CollectedField, obj *Org) (ret graphql.Marshaler) {
@@ -2104,6 +2261,48 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputMovieByIDsInput(ctx context.Context, obj any) (MovieByIDsInput, error) {
+	var it MovieByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMovieByIDsInput unmarshals raw into the MovieByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMovieByIDsInput(ctx context.Context, raw any) (MovieByIDsInput, error) {
+	var out MovieByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MovieByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProductBySkuAndOrgIDsInput(ctx context.Context, obj any) (ProductBySkuAndOrgIDsInput, error) {
 	var it ProductBySkuAndOrgIDsInput
 	if obj == nil {
@@ -2175,6 +2374,13 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 			return graphql.Null
 		}
 		return ec._Org(ctx, sel, obj)
+	case Movie:
+		return ec._Movie(ctx, sel, &obj)
+	case *Movie:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Movie(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -2207,12 +2413,56 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
+		case "findManyMovieByIDs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_findManyMovieByIDs(ctx, field)
+				})
 		case "findManyProductBySkuAndOrgIDs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findManyProductBySkuAndOrgIDs(ctx, field)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var movieImplementors = []string{"Movie", "_Entity"}
+
+func (ec *executionContext) _Movie(ctx context.Context, sel ast.SelectionSet, obj *Movie) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, movieImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Movie")
+		case "id":
+			out.Values[i] = ec._Movie_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._Movie_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2840,6 +3090,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNMovieByIDsInput2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovieByIDsInput(ctx context.Context, v any) ([]*MovieByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*MovieByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOMovieByIDsInput2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovieByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNOrg2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐOrg(ctx context.Context, sel ast.SelectionSet, v *Org) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Org!")
@@ -3251,6 +3515,34 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOMovie2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovie(ctx context.Context, sel ast.SelectionSet, v []*Movie) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMovie2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovie(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOMovie2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovie(ctx context.Context, sel ast.SelectionSet, v *Movie) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Movie(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMovieByIDsInput2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐMovieByIDsInput(ctx context.Context, v any) (*MovieByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMovieByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOProduct2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋinventoryᚋgeneratedᚐProduct(ctx context.Context, sel ast.SelectionSet, v []*Product) graphql.Marshaler {

@@ -2,6 +2,18 @@
 
 package generated
 
+// A movie as inventory knows it: its title (an interface field of Media) is moving here from products with progressive @override.
+type Movie struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+func (Movie) IsEntity() {}
+
+type MovieByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 type Org struct {
 	ID string `json:"id"`
 }
