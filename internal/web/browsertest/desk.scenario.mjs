@@ -114,7 +114,11 @@ export const scenarios = [
       const op = t.fixture.operator;
       const page = await t.page('phone');
       await t.step('sign in on a phone', () => signInAsOperator(t, page, op.name, op.comune));
-      await t.shot(page, 'queue');
+      await t.step('the page keeps to the screen’s width', async () => {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 1) throw new Error(`the page is ${overflow} px wider than the screen`);
+      });
+      await t.shot(page, 'queue', { fullPage: false });
       await t.axe(page, 'desk-queue-phone');
       await t.step('the control room on a phone', async () => {
         await page.goto('/operatore#/sala-controllo');

@@ -60,6 +60,10 @@ export class Test {
   async page(viewport = 'desktop', opts = {}) {
     const ctx = await this.browser.newContext({ ...viewports[viewport], locale: 'it-IT', baseURL: this.base, ...opts });
     this.contexts.push(ctx);
+    // Generous: CI runs the browser beside the other packages' tests on
+    // two cores.
+    ctx.setDefaultTimeout(60000);
+    ctx.setDefaultNavigationTimeout(60000);
     const page = await ctx.newPage();
     page.on('pageerror', (err) => this.result.problems.push(`page error on ${page.url()}: ${err.message}`));
     page.on('console', (msg) => {
@@ -118,7 +122,7 @@ export class Test {
    * until polls fn (an async function returning a value or a falsy one)
    * until it returns a truthy value, and fails with what() after timeout ms.
    */
-  async until(fn, what, timeout = 15000) {
+  async until(fn, what, timeout = 30000) {
     const deadline = Date.now() + timeout;
     for (;;) {
       const v = await fn();

@@ -56,7 +56,9 @@ function Header({ cfg, operator, signIn, signOut, route }) {
       <div className="it-header-slim-wrapper">
         <div className="container">
           <div className="it-header-slim-wrapper-content">
-            <span className="navbar-brand">Città metropolitana di Milano — Area riservata</span>
+            <span className="navbar-brand">
+              <span className="d-none d-md-inline">Città metropolitana di Milano — </span>Area riservata
+            </span>
             <div className="it-header-slim-right-zone">
               {cfg.devIssuer && <span className="badge bg-danger me-2">SVILUPPO</span>}
               {operator ? (
@@ -88,17 +90,13 @@ function Header({ cfg, operator, signIn, signOut, route }) {
           </div>
         </div>
         {operator?.operator && (
-          <div className="it-header-navbar-wrapper">
+          <div className="desk-navbar">
             <div className="container">
-              <nav className="navbar navbar-expand-lg has-megamenu" aria-label="Sezioni della scrivania">
-                <div className="navbar-collapsable d-block position-static bg-transparent">
-                  <div className="menu-wrapper position-static">
-                    <ul className="navbar-nav flex-row flex-wrap gap-3">
-                      {link('#/', 'Coda di lavoro', '')}
-                      {link('#/sala-controllo', 'Sala di controllo', 'sala-controllo')}
-                    </ul>
-                  </div>
-                </div>
+              <nav aria-label="Sezioni della scrivania">
+                <ul className="nav">
+                  {link('#/', 'Coda di lavoro', '')}
+                  {link('#/sala-controllo', 'Sala di controllo', 'sala-controllo')}
+                </ul>
               </nav>
             </div>
           </div>
