@@ -179,6 +179,10 @@ func validateSubgraph(sg *subgraph, ps *problems) {
 					ps.addf("OVERRIDE_FROM_SELF_ERROR", coord, names(), "Source and destination subgraphs %q are the same for overridden field %q", sg.name, coord)
 				case f.external:
 					ps.addf("OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", coord, names(), "@override cannot be used on field %q on subgraph %q since %q is marked with directive \"@external\"", coord, sg.name, coord)
+				case t.kind == ast.Interface:
+					ps.addf("OVERRIDE_ON_INTERFACE", coord, names(), "@override cannot be used on field %q on subgraph %q: @override is not supported on interface type fields.", coord, sg.name)
+				case t.interfaceObject:
+					ps.addf("OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE", coord, names(), "@override is not yet supported on fields of @interfaceObject types: cannot be used on field %q on subgraph %q.", coord, sg.name)
 				}
 				if f.overrideLbl != "" && !validOverrideLabel(f.overrideLbl) {
 					ps.addf("OVERRIDE_LABEL_INVALID", coord, names(), "Invalid @override label %q on field %q on subgraph %q: labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes, or be of the form percent(x) with x between 0 and 100", f.overrideLbl, coord, sg.name)
