@@ -207,7 +207,7 @@ export function PracticePage({ id }) {
                   <tbody>
                     {p.documents.map((d) => (
                       <tr key={d.id}>
-                        <th scope="row">{d.name}</th><td>{d.mediaType}</td><td>{size(d.size)}</td><td>{dateTime(d.uploadedAt)}</td>
+                        <th scope="row">{d.downloadUrl ? <a href={d.downloadUrl} download={d.name}>{d.name}</a> : d.name}</th><td>{d.mediaType}</td><td>{size(d.size)}</td><td>{dateTime(d.uploadedAt)}</td>
                         <td className="font-monospace small text-break">{d.sha256.slice(0, 16)}…</td>
                       </tr>
                     ))}
