@@ -39,5 +39,5 @@ func gatewayHandler(handlers map[string]http.Handler, v auth.TokenVerifier, opts
 		_, err := auth.VerifyAuthorization(ctx, v, authorization)
 		return err
 	}
-	return gw.Handler(hopts), nil
+	return sharedLookups(gw.Handler(hopts)), nil
 }

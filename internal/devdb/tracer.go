@@ -11,7 +11,8 @@ import (
 	"github.com/citizengraph/citizengraph/internal/db"
 )
 
-// QueryCounter is a pgx tracer that records every SQL statement sent, so
+// QueryCounter is a pgx tracer that records every SQL statement sent
+// (each statement of a batch too), so
 // tests can assert how many queries an operation costs.
 type QueryCounter struct {
 	mu      sync.Mutex
@@ -28,6 +29,22 @@ func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 
 // TraceQueryEnd does nothing.
 func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart does nothing: each statement of a batch is recorded by
+// TraceBatchQuery, so a batch counts as many statements as it carries.
+func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+// TraceBatchQuery records one statement of a batch.
+func (c *QueryCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	c.mu.Lock()
+	c.queries = append(c.queries, d.SQL)
+	c.mu.Unlock()
+}
+
+// TraceBatchEnd does nothing.
+func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // Reset forgets the recorded statements.
 func (c *QueryCounter) Reset() {

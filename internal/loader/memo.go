@@ -45,9 +45,19 @@ func (m *Memo[K, V]) Get(ctx context.Context, k K, f func(context.Context) (V, e
 	e.v, e.err = f(ctx)
 	if e.err != nil {
 		m.mu.Lock()
-		delete(m.m, k)
+		if m.m[k] == e {
+			delete(m.m, k)
+		}
 		m.mu.Unlock()
 	}
 	close(e.done)
 	return e.v, e.err
+}
+
+// Reset forgets every value: later calls compute again. Computations
+// under way still answer the callers waiting for them.
+func (m *Memo[K, V]) Reset() {
+	m.mu.Lock()
+	m.m = nil
+	m.mu.Unlock()
 }

@@ -73,3 +73,18 @@ func TestMemoWaiterHonoursItsContext(t *testing.T) {
 	}
 	close(release)
 }
+
+func TestMemoResetComputesAgain(t *testing.T) {
+	var m loader.Memo[string, int]
+	n := 0
+	f := func(context.Context) (int, error) { n++; return n, nil }
+	for range 2 {
+		if v, _ := m.Get(context.Background(), "k", f); v != 1 {
+			t.Fatalf("got %d before Reset, want the first computation", v)
+		}
+	}
+	m.Reset()
+	if v, _ := m.Get(context.Background(), "k", f); v != 2 {
+		t.Fatalf("got %d after Reset, want a fresh computation", v)
+	}
+}

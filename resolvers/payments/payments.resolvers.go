@@ -10,6 +10,7 @@ import (
 
 	paymentsgql "github.com/citizengraph/citizengraph/graph/payments"
 	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/gqlserver"
 	"github.com/citizengraph/citizengraph/subgraphs/payments"
 )
 
@@ -93,7 +94,7 @@ func (r *personResolver) Payments(ctx context.Context, obj *paymentsgql.Person, 
 	if after != nil {
 		cur = *after
 	}
-	pg, err := r.svc.PersonPayments(ctx, obj.ID, st, n, cur)
+	pg, err := r.svc.PersonPaymentsPage(ctx, obj.ID, st, n, cur, gqlserver.Selects(ctx, "totalCount"))
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,13 @@ func NewMandates(pool *pgxpool.Pool) *Mandates { return &Mandates{db: pool} }
 // and mandates.
 func (a *Mandates) Of(ctx context.Context, fc string, at time.Time) (Principal, error) {
 	fc = strings.ToUpper(strings.TrimSpace(fc))
+	if s := sharedFrom(ctx); s != nil && fc != "" {
+		return s.mandates.Get(ctx, fc, func(ctx context.Context) (Principal, error) { return a.of(ctx, fc, at) })
+	}
+	return a.of(ctx, fc, at)
+}
+
+func (a *Mandates) of(ctx context.Context, fc string, at time.Time) (Principal, error) {
 	out := Principal{FiscalCode: fc}
 	if fc == "" {
 		return out, nil

@@ -399,6 +399,7 @@ const backdateTolerance = 5 * time.Minute
 // and overlaps in time is a Conflict.
 func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegation, error) {
 	const op = "identity.GrantDelegation"
+	defer forgetSharedMandates(ctx) // the rest of the request sees the change
 	me, err := s.caller(ctx, op, auth.ScopeDelegationsWrite)
 	if err != nil {
 		return nil, err
@@ -493,6 +494,7 @@ func (s *Service) GrantDelegation(ctx context.Context, in GrantInput) (*Delegati
 // revoked (IllegalTransition).
 func (s *Service) RevokeDelegation(ctx context.Context, id string) (*Delegation, error) {
 	const op = "identity.RevokeDelegation"
+	defer forgetSharedMandates(ctx) // the rest of the request sees the change
 	me, err := s.caller(ctx, op, auth.ScopeDelegationsWrite)
 	if err != nil {
 		return nil, err

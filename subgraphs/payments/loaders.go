@@ -43,6 +43,7 @@ type pageGroup struct {
 	First       int
 	After       string
 	All         bool
+	NoCount     bool   // totalCount not selected
 	FiscalCodes string // joined with commas
 	Comuni      string // joined with commas
 }
@@ -93,7 +94,7 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 				for j, i := range idx {
 					ids[j] = keys[i].PersonID
 				}
-				q := PageQuery{First: g.First, After: g.After, Scope: Scope{All: g.All}}
+				q := PageQuery{First: g.First, After: g.After, Scope: Scope{All: g.All}, NoCount: g.NoCount}
 				if g.FiscalCodes != "" {
 					q.Scope.FiscalCodes = strings.Split(g.FiscalCodes, ",")
 				}

@@ -21,18 +21,23 @@ func (s *Service) PrefetchPracticePayments(ctx context.Context, practiceIDs []st
 		return
 	}
 	l := s.loaders(ctx)
-	byPractice := l.byPractice.Prefetch(ctx, practiceIDs)
 	if !installments {
+		l.byPractice.Prefetch(ctx, practiceIDs)
 		return
 	}
-	var iupds []string
+	// Both levels with one statement; the installments only of positions
+	// within the caller's scope (filtered in the statement).
+	positions, ins, err := s.store.PracticePayments(ctx, practiceIDs, sc)
+	if err != nil {
+		return
+	}
 	for _, id := range practiceIDs {
-		ps := byPractice[id]
+		ps := positions[id]
+		l.byPractice.Prime(ctx, id, ps)
 		for i := range ps {
 			if sc.Allows(&ps[i]) {
-				iupds = append(iupds, ps[i].IUPD)
+				l.installments.Prime(ctx, ps[i].IUPD, ins[ps[i].IUPD])
 			}
 		}
 	}
-	l.installments.Prefetch(ctx, iupds)
 }

@@ -178,6 +178,12 @@ func (s *Service) Installment(ctx context.Context, notice, debtorFC string) (in 
 // PersonPayments returns a page of the positions of person the caller may
 // see, newest first.
 func (s *Service) PersonPayments(ctx context.Context, personID string, status *PositionStatus, first int, after string) (*Page, error) {
+	return s.PersonPaymentsPage(ctx, personID, status, first, after, true)
+}
+
+// PersonPaymentsPage is [Service.PersonPayments] counting the positions
+// (Page.TotalCount) only when total is true.
+func (s *Service) PersonPaymentsPage(ctx context.Context, personID string, status *PositionStatus, first int, after string, total bool) (*Page, error) {
 	const op = "payments.PersonPayments"
 	sc, _, err := s.scopeOf(ctx, op, auth.ScopePaymentsRead)
 	if err != nil {
@@ -191,7 +197,7 @@ func (s *Service) PersonPayments(ctx context.Context, personID string, status *P
 			return nil, err
 		}
 	}
-	g := pageGroup{First: first, After: after, All: sc.All, FiscalCodes: strings.Join(sc.FiscalCodes, ","), Comuni: strings.Join(sc.Comuni, ",")}
+	g := pageGroup{First: first, After: after, All: sc.All, NoCount: !total, FiscalCodes: strings.Join(sc.FiscalCodes, ","), Comuni: strings.Join(sc.Comuni, ",")}
 	if status != nil {
 		if !status.Valid() {
 			return nil, apperr.E(op, apperr.Invalid, "unknown status")

@@ -88,6 +88,74 @@ func (s *Store) PositionsByPractice(ctx context.Context, practiceIDs []string) (
 	return out, apperr.Wrap(op, rows.Err())
 }
 
+// PracticePayments returns, with one statement, the positions of each
+// practice id — every one, as [Store.PositionsByPractice] — and the
+// installments (with receipts) of those of them within sc, keyed by IUPD:
+// the installments of a position outside sc are not read.
+func (s *Store) PracticePayments(ctx context.Context, practiceIDs []string, sc Scope) (map[string][]Position, map[string][]Installment, error) {
+	const op = "payments.Store.PracticePayments"
+	fc, comuni := sc.FiscalCodes, sc.Comuni
+	if fc == nil {
+		fc = []string{}
+	}
+	if comuni == nil {
+		comuni = []string{}
+	}
+	rows, err := s.pool.Query(ctx, `select `+positionCols+`, x.*`+positionFrom+`
+		left join lateral (select `+installmentCols+` from payments.installments i
+			left join payments.receipts r on r.notice_number = i.notice_number
+			where i.position_iupd = p.iupd and `+scopeSQL(2)+`) x on true
+		where p.practice_id = any($1) order by p.created_at, p.iupd, x.seq`, practiceIDs, sc.All, fc, comuni)
+	if err != nil {
+		return nil, nil, apperr.Wrap(op, err)
+	}
+	defer rows.Close()
+	positions := make(map[string][]Position, len(practiceIDs))
+	installments := map[string][]Installment{}
+	last := ""
+	for rows.Next() {
+		p, in, err := scanPositionInstallment(rows)
+		if err != nil {
+			return nil, nil, apperr.Wrap(op, err)
+		}
+		if p.IUPD != last {
+			positions[p.PracticeID] = append(positions[p.PracticeID], p)
+			last = p.IUPD
+		}
+		if in != nil {
+			installments[p.IUPD] = append(installments[p.IUPD], *in)
+		}
+	}
+	return positions, installments, apperr.Wrap(op, rows.Err())
+}
+
+// scanPositionInstallment scans a position followed by the columns of
+// installmentCols, all null when the row carries no installment.
+func scanPositionInstallment(rows pgx.Rows) (Position, *Installment, error) {
+	var (
+		iupd, notice, iuv, descr, tax, status, cfc, dfc, comune *string
+		seq                                                     *int
+		amount                                                  *int64
+		due                                                     *time.Time
+		rid, pspID, pspName, method, payer                      *string
+		paidAt                                                  *time.Time
+		ramount, fee                                            *int64
+	)
+	p, err := scanPosition(rows, &iupd, &seq, &notice, &iuv, &amount, &descr, &due, &tax, &status, &cfc,
+		&rid, &pspID, &pspName, &method, &paidAt, &ramount, &fee, &payer, &dfc, &comune)
+	if err != nil || iupd == nil {
+		return p, nil, err
+	}
+	in := &Installment{PositionIUPD: *iupd, Seq: *seq, NoticeNumber: *notice, IUV: *iuv, AmountCents: *amount,
+		Description: *descr, DueDate: *due, TaxonomyCode: *tax, Status: InstallmentStatus(*status),
+		CreditorFiscalCode: *cfc, DebtorFiscalCode: *dfc, Comune: *comune}
+	if rid != nil {
+		in.Receipt = &Receipt{ReceiptID: *rid, NoticeNumber: in.NoticeNumber, PSPID: *pspID, PSPName: *pspName,
+			Method: Method(*method), PaidAt: *paidAt, AmountCents: *ramount, FeeCents: *fee, PayerFiscalCode: *payer}
+	}
+	return p, in, nil
+}
+
 const installmentCols = `i.position_iupd, i.seq, coalesce(i.notice_number, ''), coalesce(i.iuv, ''), i.amount_cents,
 	i.description, i.due_date, i.taxonomy_code, i.status, p.creditor_fiscal_code,
 	r.receipt_id, r.psp_id, r.psp_name, r.method, r.paid_at, r.amount_cents, r.fee_cents, r.payer_fiscal_code,
@@ -154,6 +222,9 @@ type PageQuery struct {
 	First  int
 	After  string // opaque cursor, "" for the first page
 	Scope  Scope
+	// NoCount skips counting the positions (totalCount not selected):
+	// the pages' TotalCount stays 0.
+	NoCount bool
 }
 
 type cursor struct {
@@ -191,7 +262,7 @@ func scopeSQL(n int) string {
 
 // PeoplePages returns one page of positions for each person, newest first,
 // with two queries whatever the number of people: a count and a lateral
-// page query.
+// page query (the count only unless q.NoCount).
 func (s *Store) PeoplePages(ctx context.Context, personIDs []string, q PageQuery) (map[string]*Page, error) {
 	const op = "payments.Store.PeoplePages"
 	var after *cursor
@@ -219,31 +290,33 @@ func (s *Store) PeoplePages(ctx context.Context, personIDs []string, q PageQuery
 	for _, id := range personIDs {
 		out[id] = &Page{}
 	}
-	rows, err := s.pool.Query(ctx, `select p.debtor_id, count(*) from payments.positions p
-		where p.debtor_id = any($1) and ($2::text is null or p.status = $2) and `+scopeSQL(3)+`
-		group by p.debtor_id`, personIDs, status, q.Scope.All, fc, comuni)
-	if err != nil {
-		return nil, apperr.Wrap(op, err)
-	}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
+	if !q.NoCount {
+		rows, err := s.pool.Query(ctx, `select p.debtor_id, count(*) from payments.positions p
+			where p.debtor_id = any($1) and ($2::text is null or p.status = $2) and `+scopeSQL(3)+`
+			group by p.debtor_id`, personIDs, status, q.Scope.All, fc, comuni)
+		if err != nil {
 			return nil, apperr.Wrap(op, err)
 		}
-		out[id].TotalCount = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, apperr.Wrap(op, err)
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(op, err)
+			}
+			out[id].TotalCount = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, apperr.Wrap(op, err)
+		}
 	}
 	var afterAt *time.Time
 	var afterIUPD string
 	if after != nil {
 		afterAt, afterIUPD = &after.createdAt, after.iupd
 	}
-	rows, err = s.pool.Query(ctx, `select k.id, x.* from unnest($1::text[]) as k(id)
+	rows, err := s.pool.Query(ctx, `select k.id, x.* from unnest($1::text[]) as k(id)
 		cross join lateral (
 			select `+positionCols+positionFrom+`
 			where p.debtor_id = k.id and ($2::text is null or p.status = $2) and `+scopeSQL(3)+`
