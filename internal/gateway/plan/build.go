@@ -147,6 +147,7 @@ type builder struct {
 	closures                map[closureKey]*closure
 	names                   map[string]fieldIndex
 	valueTypes              map[string]bool
+	possible                map[string][]string
 	inflight                []inflight
 	labels                  map[string]bool // override labels and condition variables consulted
 	// fieldErrs are the canonical fields whose selection failed to
@@ -598,12 +599,21 @@ func (b *builder) isAbstract(typ string) bool {
 	return d != nil && d.IsAbstractType()
 }
 
+// possibleTypes lists, sorted, the API schema's possible types of typ
+// (cached; callers must not modify the slice).
 func (b *builder) possibleTypes(typ string) []string {
+	if out, ok := b.possible[typ]; ok {
+		return out
+	}
 	var out []string
 	for _, d := range b.api.GetPossibleTypes(b.api.Types[typ]) {
 		out = append(out, d.Name)
 	}
 	sort.Strings(out)
+	if b.possible == nil {
+		b.possible = map[string][]string{}
+	}
+	b.possible[typ] = out
 	return out
 }
 
@@ -1122,7 +1132,7 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 				if t.InterfaceObject[g] {
 					typename = parent
 				}
-				e, fr, in := b.entityFetch(ctx.f, g, path, parent, b.possibleTypes(parent), typename)
+				e, fr, in := b.entityFetch(ctx.f, g, path, parent, slices.Clone(b.possibleTypes(parent)), typename)
 				deps := b.provide(ctx, parent, k.Selection, out, path, in.rep)
 				if j := t.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
 					deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
