@@ -35,23 +35,22 @@ func Names() []string {
 }
 
 // Subgraph returns the SDL of subgraph name: its files joined in lexical
-// order, exactly as the subgraph serves it through _service { sdl }.
+// order by newlines, exactly as the subgraph serves it through
+// _service { sdl }.
 func Subgraph(name string) (string, error) {
 	matches, err := fs.Glob(files, path.Join(name, "*.graphqls"))
 	if err != nil || len(matches) == 0 {
 		return "", fmt.Errorf("schema: no subgraph %q", name)
 	}
 	sort.Strings(matches)
-	var b strings.Builder
-	for _, m := range matches {
+	parts := make([]string, len(matches))
+	for i, m := range matches {
 		data, err := fs.ReadFile(files, m)
 		if err != nil {
 			return "", fmt.Errorf("schema: %w", err)
 		}
-		b.Write(data)
-		if !strings.HasSuffix(b.String(), "\n") {
-			b.WriteByte('\n')
-		}
+		parts[i] = string(data)
 	}
-	return b.String(), nil
+	// Joined as gqlgen's federation plugin joins its sources for _service.
+	return strings.Join(parts, "\n"), nil
 }

@@ -43,6 +43,28 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccessLogConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AccessLogEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AccessLogEntry struct {
+		At     func(childComplexity int) int
+		Comuni func(childComplexity int) int
+		Data   func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Role   func(childComplexity int) int
+		Via    func(childComplexity int) int
+	}
+
 	Birthplace struct {
 		CadastralCode func(childComplexity int) int
 		IstatCode     func(childComplexity int) int
@@ -134,6 +156,7 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
+		AccessLog               func(childComplexity int, first *int, after *string) int
 		BirthDate               func(childComplexity int) int
 		Birthplace              func(childComplexity int) int
 		DelegationsGiven        func(childComplexity int) int
@@ -161,6 +184,7 @@ type ComplexityRoot struct {
 		Me                 func(childComplexity int) int
 		Organization       func(childComplexity int, id string) int
 		Person             func(childComplexity int, id string) int
+		PersonByFiscalCode func(childComplexity int, fiscalCode string, reason *string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -214,11 +238,13 @@ type PersonResolver interface {
 	DelegationsGiven(ctx context.Context, obj *Person) ([]*Delegation, error)
 	DelegationsReceived(ctx context.Context, obj *Person) ([]*Delegation, error)
 	Messages(ctx context.Context, obj *Person, unreadOnly *bool, first *int, after *string) (*MessageConnection, error)
+	AccessLog(ctx context.Context, obj *Person, first *int, after *string) (*AccessLogConnection, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*Person, error)
 	Person(ctx context.Context, id string) (*Person, error)
 	Organization(ctx context.Context, id string) (*Organization, error)
+	PersonByFiscalCode(ctx context.Context, fiscalCode string, reason *string) (*Person, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -238,6 +264,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessLogConnection.edges":
+		if e.ComplexityRoot.AccessLogConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.Edges(childComplexity), true
+	case "AccessLogConnection.nodes":
+		if e.ComplexityRoot.AccessLogConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.Nodes(childComplexity), true
+	case "AccessLogConnection.pageInfo":
+		if e.ComplexityRoot.AccessLogConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.PageInfo(childComplexity), true
+	case "AccessLogConnection.totalCount":
+		if e.ComplexityRoot.AccessLogConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogConnection.TotalCount(childComplexity), true
+
+	case "AccessLogEdge.cursor":
+		if e.ComplexityRoot.AccessLogEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEdge.Cursor(childComplexity), true
+	case "AccessLogEdge.node":
+		if e.ComplexityRoot.AccessLogEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEdge.Node(childComplexity), true
+
+	case "AccessLogEntry.at":
+		if e.ComplexityRoot.AccessLogEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.At(childComplexity), true
+	case "AccessLogEntry.comuni":
+		if e.ComplexityRoot.AccessLogEntry.Comuni == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Comuni(childComplexity), true
+	case "AccessLogEntry.data":
+		if e.ComplexityRoot.AccessLogEntry.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Data(childComplexity), true
+	case "AccessLogEntry.id":
+		if e.ComplexityRoot.AccessLogEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.ID(childComplexity), true
+	case "AccessLogEntry.reason":
+		if e.ComplexityRoot.AccessLogEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Reason(childComplexity), true
+	case "AccessLogEntry.role":
+		if e.ComplexityRoot.AccessLogEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Role(childComplexity), true
+	case "AccessLogEntry.via":
+		if e.ComplexityRoot.AccessLogEntry.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Via(childComplexity), true
 
 	case "Birthplace.cadastralCode":
 		if e.ComplexityRoot.Birthplace.CadastralCode == nil {
@@ -610,6 +717,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentPosition.Iupd(childComplexity), true
 
+	case "Person.accessLog":
+		if e.ComplexityRoot.Person.AccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Person_accessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Person.AccessLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Person.birthDate":
 		if e.ComplexityRoot.Person.BirthDate == nil {
 			break
@@ -753,6 +871,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Person(childComplexity, args["id"].(string)), true
+	case "Query.personByFiscalCode":
+		if e.ComplexityRoot.Query.PersonByFiscalCode == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personByFiscalCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonByFiscalCode(childComplexity, args["fiscalCode"].(string), args["reason"].(*string)), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -906,6 +1035,125 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/identity/desk.graphqls", Input: `# The operators' desk: looking people up at the counter, and the access log
+# every person can read.
+
+extend type Query {
+  """
+  Looks a person up by codice fiscale at the counter. Operators find only people with a practice
+  addressed to one of the comuni their token names (the rule that bounds what operators read of
+  anyone); admins find anyone. A malformed fiscal code (shape or check character) is
+  BAD_USER_INPUT; an unregistered one, or a person the operator may not read, is null, alike.
+  Citizens, third-party apps and client-credentials tokens get FORBIDDEN.
+
+  A lookup that finds someone is an access to their data: it is recorded in their access log
+  (Person.accessLog) with the operator, their comune, the time and the reason, before the answer
+  is sent. Looking oneself up is not recorded.
+  """
+  personByFiscalCode(
+    "The codice fiscale, 16 characters (case and surrounding spaces are ignored)."
+    fiscalCode: String!
+    "Why the person is looked up (e.g. the counter ticket or the practice), up to 500 characters; shown to the person in their access log."
+    reason: String
+  ): Person @authenticated
+}
+
+extend type Person {
+  """
+  Who looked at the person's data ("chi ha consultato i miei dati"), newest first: one entry per
+  request of an operator or an admin that read it. Readable only by the person themself (a
+  third-party app needs profile:read); everyone else, administrators and operators included, gets
+  FORBIDDEN.
+
+  What counts as an access, recorded before the data is returned (if it cannot be recorded, the
+  data is not returned): a lookup by fiscal code (personByFiscalCode) that finds the person, and
+  any read of the person's personal data — the registry and contact fields, delegations and
+  messages of Person — granted by an operator's or an admin's powers, whichever way the person was
+  reached (person(id), a practice's applicant, a delegation, a message). Not recorded: the
+  person's own reads, reads by delegates under the person's own delegation, the public fields (id,
+  names, organizations), and the practices operators handle for the comune the person addressed
+  them to.
+  """
+  accessLog(
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The endCursor of the previous page."
+    after: String
+  ): AccessLogConnection @goField(forceResolver: true) @requiresScopes(scopes: [["profile:read"]])
+}
+
+"A page of a person's access log."
+type AccessLogConnection {
+  "The entries of the page, each with its cursor."
+  edges: [AccessLogEdge!]!
+  "The entries of the page, as in edges."
+  nodes: [AccessLogEntry!]!
+  "Whether older entries follow, and the cursor to ask for them."
+  pageInfo: PageInfo!
+  "How many entries the whole log holds (counted only when selected)."
+  totalCount: Int!
+}
+
+"An entry of the access log and its position."
+type AccessLogEdge {
+  "Pass it as after to continue after this entry."
+  cursor: String!
+  "The entry."
+  node: AccessLogEntry!
+}
+
+"""
+One access to a person's data: who (the role and the comuni; the comune keeps the operator's
+identity with the entry, which its data protection officer traces by the entry's id), when, what
+was read and how the person was reached.
+"""
+type AccessLogEntry {
+  "The entry's id: quote it to the comune to know more about this access."
+  id: ID!
+  "When the data was read (the first read of the request)."
+  at: DateTime!
+  "Whether an operator of a comune or an administrator of the metropolitan city read it."
+  role: AccessRole!
+  "The comuni the operator works for where the person has a practice: why they could read. Empty for administrators."
+  comuni: [Comune!]!
+  "How the person was reached."
+  via: AccessVia!
+  "What was read, in alphabetical order."
+  data: [AccessedData!]!
+  "The reason the operator gave for a lookup; null when none was given."
+  reason: String
+}
+
+"Who read a person's data."
+enum AccessRole {
+  "An operator of a comune."
+  OPERATOR
+  "An administrator."
+  ADMIN
+}
+
+"How an operator reached a person."
+enum AccessVia {
+  "A lookup by fiscal code at the counter (personByFiscalCode)."
+  FISCAL_CODE_LOOKUP
+  "The person by id (person)."
+  PERSON
+  "From another object: a practice's applicant, a delegation, a message, an organization's representative."
+  RELATED
+}
+
+"What an access read of a person."
+enum AccessedData {
+  "That the person is registered under a fiscal code (a lookup)."
+  LOOKUP
+  "Registry data and contacts: fiscal code, birth data, sex, residence, e-mail, phone, notification preferences."
+  PROFILE
+  "The delegations the person gave and received."
+  DELEGATIONS
+  "The person's messages."
+  MESSAGES
+}
+`, BuiltIn: false},
 	{Name: "../../schema/identity/identity.graphqls", Input: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 """
@@ -1399,6 +1647,50 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AccessLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccessLogConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AccessLogConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccessLogConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccessLogConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AccessLogEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AccessLogEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccessLogEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AccessLogEntry_at(ctx, field)
+	case "role":
+		return ec.fieldContext_AccessLogEntry_role(ctx, field)
+	case "comuni":
+		return ec.fieldContext_AccessLogEntry_comuni(ctx, field)
+	case "via":
+		return ec.fieldContext_AccessLogEntry_via(ctx, field)
+	case "data":
+		return ec.fieldContext_AccessLogEntry_data(ctx, field)
+	case "reason":
+		return ec.fieldContext_AccessLogEntry_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_Birthplace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "istatCode":
@@ -1589,6 +1881,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 		return ec.fieldContext_Person_delegationsReceived(ctx, field)
 	case "messages":
 		return ec.fieldContext_Person_messages(ctx, field)
+	case "accessLog":
+		return ec.fieldContext_Person_accessLog(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Person", field.Name)
 }
@@ -1847,6 +2141,28 @@ func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ct
 	return args, nil
 }
 
+func (ec *executionContext) field_Person_accessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Person_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1916,6 +2232,28 @@ func (ec *executionContext) field_Query_organization_args(ctx context.Context, r
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personByFiscalCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fiscalCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fiscalCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -2006,6 +2344,350 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AccessLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *AccessLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AccessLogEdge) graphql.Marshaler {
+			return ec.marshalNAccessLogEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *AccessLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AccessLogEntry) graphql.Marshaler {
+			return ec.marshalNAccessLogEntry2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *AccessLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *AccessLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccessLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *AccessLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *AccessLogEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AccessLogEntry) graphql.Marshaler {
+			return ec.marshalNAccessLogEntry2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntry_id(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AccessLogEntry_at(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccessLogEntry_role(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AccessRole) graphql.Marshaler {
+			return ec.marshalNAccessRole2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "AccessRole")
+}
+
+func (ec *executionContext) _AccessLogEntry_comuni(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_comuni(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comuni, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Comune) graphql.Marshaler {
+			return ec.marshalNComune2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐComuneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_comuni(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntry_via(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AccessVia) graphql.Marshaler {
+			return ec.marshalNAccessVia2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessVia(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "AccessVia")
+}
+
+func (ec *executionContext) _AccessLogEntry_data(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []AccessedData) graphql.Marshaler {
+			return ec.marshalNAccessedData2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedDataᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "AccessedData")
+}
+
+func (ec *executionContext) _AccessLogEntry_reason(ctx context.Context, field graphql.CollectedField, obj *AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "String")
+}
 
 func (ec *executionContext) _Birthplace_istatCode(ctx context.Context, field graphql.CollectedField, obj *Birthplace) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3979,6 +4661,50 @@ func (ec *executionContext) fieldContext_Person_messages(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Person_accessLog(ctx context.Context, field graphql.CollectedField, obj *Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_accessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Person().AccessLog(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AccessLogConnection) graphql.Marshaler {
+			return ec.marshalOAccessLogConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_accessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Person",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Person_accessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Practice_id(ctx context.Context, field graphql.CollectedField, obj *Practice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4116,6 +4842,50 @@ func (ec *executionContext) fieldContext_Query_organization(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_organization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personByFiscalCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personByFiscalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonByFiscalCode(ctx, fc.Args["fiscalCode"].(string), fc.Args["reason"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Person) graphql.Marshaler {
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personByFiscalCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personByFiscalCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5873,6 +6643,155 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 
 // region    **************************** object.gotpl ****************************
 
+var accessLogConnectionImplementors = []string{"AccessLogConnection"}
+
+func (ec *executionContext) _AccessLogConnection(ctx context.Context, sel ast.SelectionSet, obj *AccessLogConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogConnection")
+		case "edges":
+			out.Values[i] = ec._AccessLogConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AccessLogConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AccessLogConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AccessLogConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessLogEdgeImplementors = []string{"AccessLogEdge"}
+
+func (ec *executionContext) _AccessLogEdge(ctx context.Context, sel ast.SelectionSet, obj *AccessLogEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEdge")
+		case "cursor":
+			out.Values[i] = ec._AccessLogEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AccessLogEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessLogEntryImplementors = []string{"AccessLogEntry"}
+
+func (ec *executionContext) _AccessLogEntry(ctx context.Context, sel ast.SelectionSet, obj *AccessLogEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEntry")
+		case "id":
+			out.Values[i] = ec._AccessLogEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._AccessLogEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._AccessLogEntry_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comuni":
+			out.Values[i] = ec._AccessLogEntry_comuni(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._AccessLogEntry_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "data":
+			out.Values[i] = ec._AccessLogEntry_data(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AccessLogEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var birthplaceImplementors = []string{"Birthplace"}
 
 func (ec *executionContext) _Birthplace(ctx context.Context, sel ast.SelectionSet, obj *Birthplace) graphql.Marshaler {
@@ -6612,6 +7531,12 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Person_messages(ctx, field, obj)
 				})
+		case "accessLog":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_accessLog(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6698,6 +7623,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organization(ctx, field)
+				})
+		case "personByFiscalCode":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personByFiscalCode(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -7223,6 +8154,114 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccessLogEdge2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*AccessLogEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessLogEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccessLogEdge2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEdge(ctx context.Context, sel ast.SelectionSet, v *AccessLogEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessLogEdge!")
+		return graphql.Null
+	}
+	return ec._AccessLogEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccessLogEntry2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*AccessLogEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessLogEntry2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccessLogEntry2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogEntry(ctx context.Context, sel ast.SelectionSet, v *AccessLogEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessLogEntry!")
+		return graphql.Null
+	}
+	return ec._AccessLogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccessRole2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessRole(ctx context.Context, v any) (AccessRole, error) {
+	var res AccessRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessRole2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessRole(ctx context.Context, sel ast.SelectionSet, v AccessRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccessVia2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessVia(ctx context.Context, v any) (AccessVia, error) {
+	var res AccessVia
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessVia2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessVia(ctx context.Context, sel ast.SelectionSet, v AccessVia) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccessedData2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedData(ctx context.Context, v any) (AccessedData, error) {
+	var res AccessedData
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessedData2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedData(ctx context.Context, sel ast.SelectionSet, v AccessedData) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccessedData2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedDataᚄ(ctx context.Context, v any) ([]AccessedData, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]AccessedData, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessedData2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedData(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAccessedData2ᚕgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedDataᚄ(ctx context.Context, sel ast.SelectionSet, v []AccessedData) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessedData2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessedData(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7235,6 +8274,22 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNComune2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐComuneᚄ(ctx context.Context, sel ast.SelectionSet, v []*Comune) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐComune(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐComune(ctx context.Context, sel ast.SelectionSet, v *Comune) graphql.Marshaler {
@@ -7914,6 +8969,13 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOAccessLogConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐAccessLogConnection(ctx context.Context, sel ast.SelectionSet, v *AccessLogConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessLogConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOBirthplace2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋidentityᚐBirthplace(ctx context.Context, sel ast.SelectionSet, v *Birthplace) graphql.Marshaler {

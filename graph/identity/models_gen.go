@@ -15,6 +15,46 @@ type Delegator interface {
 	IsDelegator()
 }
 
+// A page of a person's access log.
+type AccessLogConnection struct {
+	// The entries of the page, each with its cursor.
+	Edges []*AccessLogEdge `json:"edges"`
+	// The entries of the page, as in edges.
+	Nodes []*AccessLogEntry `json:"nodes"`
+	// Whether older entries follow, and the cursor to ask for them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many entries the whole log holds (counted only when selected).
+	TotalCount int `json:"totalCount"`
+}
+
+// An entry of the access log and its position.
+type AccessLogEdge struct {
+	// Pass it as after to continue after this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *AccessLogEntry `json:"node"`
+}
+
+// One access to a person's data: who (the role and the comuni; the comune keeps the operator's
+// identity with the entry, which its data protection officer traces by the entry's id), when, what
+// was read and how the person was reached.
+type AccessLogEntry struct {
+	// The entry's id: quote it to the comune to know more about this access.
+	ID string `json:"id"`
+	// When the data was read (the first read of the request).
+	At time.Time `json:"at"`
+	// Whether an operator of a comune or an administrator of the metropolitan city read it.
+	Role AccessRole `json:"role"`
+	// The comuni the operator works for where the person has a practice: why they could read. Empty for administrators.
+	Comuni []*Comune `json:"comuni"`
+	// How the person was reached.
+	Via AccessVia `json:"via"`
+	// What was read, in alphabetical order.
+	Data []AccessedData `json:"data"`
+	// The reason the operator gave for a lookup; null when none was given.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // Any Italian comune, as a birthplace.
 type Birthplace struct {
 	// ISTAT code of the comune.
@@ -247,6 +287,20 @@ type Person struct {
 	// a delegate whose delegation covers MESSAGES; null when not visible. first outside 1..100 or a
 	// malformed after is BAD_USER_INPUT. Scope: messages:read.
 	Messages *MessageConnection `json:"messages,omitempty"`
+	// Who looked at the person's data ("chi ha consultato i miei dati"), newest first: one entry per
+	// request of an operator or an admin that read it. Readable only by the person themself (a
+	// third-party app needs profile:read); everyone else, administrators and operators included, gets
+	// FORBIDDEN.
+	//
+	// What counts as an access, recorded before the data is returned (if it cannot be recorded, the
+	// data is not returned): a lookup by fiscal code (personByFiscalCode) that finds the person, and
+	// any read of the person's personal data — the registry and contact fields, delegations and
+	// messages of Person — granted by an operator's or an admin's powers, whichever way the person was
+	// reached (person(id), a practice's applicant, a delegation, a message). Not recorded: the
+	// person's own reads, reads by delegates under the person's own delegation, the public fields (id,
+	// names, organizations), and the practices operators handle for the comune the person addressed
+	// them to.
+	AccessLog *AccessLogConnection `json:"accessLog,omitempty"`
 }
 
 func (Person) IsDelegator() {}
@@ -298,6 +352,189 @@ type UpdateContactsInput struct {
 	Email *string `json:"email,omitempty"`
 	// A phone number in E.164 form (+ then 8 to 15 digits; spaces allowed). Omitted or null leaves it unchanged; an empty string clears it.
 	Phone *string `json:"phone,omitempty"`
+}
+
+// Who read a person's data.
+type AccessRole string
+
+const (
+	// An operator of a comune.
+	AccessRoleOperator AccessRole = "OPERATOR"
+	// An administrator.
+	AccessRoleAdmin AccessRole = "ADMIN"
+)
+
+var AllAccessRole = []AccessRole{
+	AccessRoleOperator,
+	AccessRoleAdmin,
+}
+
+func (e AccessRole) IsValid() bool {
+	switch e {
+	case AccessRoleOperator, AccessRoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e AccessRole) String() string {
+	return string(e)
+}
+
+func (e *AccessRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessRole", str)
+	}
+	return nil
+}
+
+func (e AccessRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How an operator reached a person.
+type AccessVia string
+
+const (
+	// A lookup by fiscal code at the counter (personByFiscalCode).
+	AccessViaFiscalCodeLookup AccessVia = "FISCAL_CODE_LOOKUP"
+	// The person by id (person).
+	AccessViaPerson AccessVia = "PERSON"
+	// From another object: a practice's applicant, a delegation, a message, an organization's representative.
+	AccessViaRelated AccessVia = "RELATED"
+)
+
+var AllAccessVia = []AccessVia{
+	AccessViaFiscalCodeLookup,
+	AccessViaPerson,
+	AccessViaRelated,
+}
+
+func (e AccessVia) IsValid() bool {
+	switch e {
+	case AccessViaFiscalCodeLookup, AccessViaPerson, AccessViaRelated:
+		return true
+	}
+	return false
+}
+
+func (e AccessVia) String() string {
+	return string(e)
+}
+
+func (e *AccessVia) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessVia(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessVia", str)
+	}
+	return nil
+}
+
+func (e AccessVia) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessVia) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessVia) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an access read of a person.
+type AccessedData string
+
+const (
+	// That the person is registered under a fiscal code (a lookup).
+	AccessedDataLookup AccessedData = "LOOKUP"
+	// Registry data and contacts: fiscal code, birth data, sex, residence, e-mail, phone, notification preferences.
+	AccessedDataProfile AccessedData = "PROFILE"
+	// The delegations the person gave and received.
+	AccessedDataDelegations AccessedData = "DELEGATIONS"
+	// The person's messages.
+	AccessedDataMessages AccessedData = "MESSAGES"
+)
+
+var AllAccessedData = []AccessedData{
+	AccessedDataLookup,
+	AccessedDataProfile,
+	AccessedDataDelegations,
+	AccessedDataMessages,
+}
+
+func (e AccessedData) IsValid() bool {
+	switch e {
+	case AccessedDataLookup, AccessedDataProfile, AccessedDataDelegations, AccessedDataMessages:
+		return true
+	}
+	return false
+}
+
+func (e AccessedData) String() string {
+	return string(e)
+}
+
+func (e *AccessedData) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessedData(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessedData", str)
+	}
+	return nil
+}
+
+func (e AccessedData) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessedData) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessedData) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a delegation lets the delegate do for the delegator.

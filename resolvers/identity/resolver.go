@@ -73,6 +73,7 @@ func guardPersonalData(svc *identity.Service) graphql.FieldMiddleware {
 		if p.FiscalCode != nil {
 			fiscalCode = *p.FiscalCode
 		}
+		ctx = identity.WithAccessVia(ctx, accessVia(fc))
 		if err := svc.CheckPersonalData(ctx, group, &identity.Person{ID: p.ID, FiscalCode: fiscalCode}); err != nil {
 			return nil, err
 		}

@@ -8,11 +8,11 @@ import (
 	"github.com/citizengraph/citizengraph/internal/auth"
 )
 
-// PracticeLinks tells whether a person has a practice addressed to one of
-// comuni: the practices subgraph's answer, which bounds what an operator
-// may read of a person.
+// PracticeLinks tells in which of comuni a person has a practice: the
+// practices subgraph's answer, which bounds what an operator may read of a
+// person.
 type PracticeLinks interface {
-	HasPracticeIn(ctx context.Context, personID string, comuni []string) (bool, error)
+	ComuniWithPractices(ctx context.Context, personID string, comuni []string) ([]string, error)
 }
 
 // WithPracticeLinks sets the practices' answer to "is this person a
@@ -44,6 +44,11 @@ func readScope(group string) string {
 // person whose delegation covers messages, for messages; administrators;
 // operators of a comune the person has a practice with (not every
 // resident). Anonymous callers get Unauthenticated, others Permission.
+//
+// A read granted by the operator's or the admin's powers is an access to
+// the person's data: it is recorded in the access log (once per person and
+// request, [Service.recordAccess]) before the data is returned, and a
+// failure to record it refuses the read.
 func (s *Service) CheckPersonalData(ctx context.Context, group string, p *Person) error {
 	const op = "identity.CheckPersonalData"
 	pr := auth.FromContext(ctx)
@@ -56,8 +61,10 @@ func (s *Service) CheckPersonalData(ctx context.Context, group string, p *Person
 	}
 	denied := apperr.E(op, apperr.Permission, "not allowed to read this person's personal data")
 	switch {
-	case pr.FiscalCode != "" && strings.EqualFold(pr.FiscalCode, p.FiscalCode), pr.Has(auth.RoleAdmin):
+	case pr.FiscalCode != "" && strings.EqualFold(pr.FiscalCode, p.FiscalCode):
 		return nil
+	case pr.Has(auth.RoleAdmin):
+		return s.recordAccess(ctx, pr, p.ID, accessData(group), nil, "")
 	}
 	if group == GroupMessages && pr.FiscalCode != "" {
 		reg, err := s.loaders(ctx).mandatesOf(ctx, s.Mandates(), pr.FiscalCode, s.now())
@@ -69,12 +76,12 @@ func (s *Service) CheckPersonalData(ctx context.Context, group string, p *Person
 		}
 	}
 	if pr.Has(auth.RoleOperator) && len(pr.Comuni) > 0 && s.links != nil {
-		ok, err := s.loaders(ctx).clientOf(ctx, s.links, p.ID, pr.Comuni)
+		comuni, err := s.loaders(ctx).clientOf(ctx, s.links, p.ID, pr.Comuni)
 		if err != nil {
 			return apperr.Wrap(op, err)
 		}
-		if ok {
-			return nil
+		if len(comuni) > 0 {
+			return s.recordAccess(ctx, pr, p.ID, accessData(group), comuni, "")
 		}
 	}
 	return denied

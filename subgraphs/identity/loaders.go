@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/citizengraph/citizengraph/internal/loader"
@@ -20,9 +21,13 @@ type Loaders struct {
 	orgsByRep     *dataloader.Loader[string, []*Organization]
 	delegationsBy map[DelegationColumn]*dataloader.Loader[string, []*Delegation]
 	messagePages  *loader.Batched[messageKey, *MessagePage]
+	accessWrites  *dataloader.Loader[accessKey, struct{}]
 
-	clients  loader.Memo[string, bool]      // person id + comuni → has a practice there
+	clients  loader.Memo[string, []string]  // person id + comuni → those with a practice of the person
 	mandates loader.Memo[string, Principal] // by fiscal code, for the operation
+	accesses loader.Memo[string, struct{}]  // person id + data recorded in the access log
+	// request identifies the operation in the access log.
+	request string
 }
 
 // mandatesOf memoizes, for the operation, whom fc may act for: concurrent
@@ -31,11 +36,11 @@ func (l *Loaders) mandatesOf(ctx context.Context, m *Mandates, fc string, at tim
 	return l.mandates.Get(ctx, fc, func(ctx context.Context) (Principal, error) { return m.Of(ctx, fc, at) })
 }
 
-// clientOf memoizes, for the operation, whether person has a practice in
-// one of comuni.
-func (l *Loaders) clientOf(ctx context.Context, links PracticeLinks, person string, comuni []string) (bool, error) {
-	return l.clients.Get(ctx, person+"|"+strings.Join(comuni, ","), func(ctx context.Context) (bool, error) {
-		return links.HasPracticeIn(ctx, person, comuni)
+// clientOf memoizes, for the operation, those of comuni person has a
+// practice in.
+func (l *Loaders) clientOf(ctx context.Context, links PracticeLinks, person string, comuni []string) ([]string, error) {
+	return l.clients.Get(ctx, person+"|"+strings.Join(comuni, ","), func(ctx context.Context) ([]string, error) {
+		return links.ComuniWithPractices(ctx, person, comuni)
 	})
 }
 
@@ -61,7 +66,7 @@ func (k messageKey) query() MessageQuery {
 // NewLoaders returns a fresh set of loaders on store that gather keys for
 // wait before each batch (0: loader.DefaultWait).
 func NewLoaders(store *Store, wait time.Duration) *Loaders {
-	l := &Loaders{delegationsBy: map[DelegationColumn]*dataloader.Loader[string, []*Delegation]{}}
+	l := &Loaders{delegationsBy: map[DelegationColumn]*dataloader.Loader[string, []*Delegation]{}, request: uuid.NewString()}
 	l.people = loader.New(wait, byID(store.PeopleByIDs, func(p *Person) string { return p.ID }))
 	l.organizations = loader.New(wait, byID(store.OrganizationsByIDs, func(o *Organization) string { return o.ID }))
 	l.orgsByRep = loader.New(wait, groupBy(store.OrganizationsByRepresentatives, func(o *Organization) string { return o.RepresentativeID }))
@@ -76,6 +81,7 @@ func NewLoaders(store *Store, wait time.Duration) *Loaders {
 		l.delegationsBy[col] = loader.New(wait, groupBy(load, key))
 	}
 	l.messagePages = loader.NewBatched(wait, messageBatch(store))
+	l.accessWrites = loader.New(wait, accessBatch(store, l.request, time.Now))
 	return l
 }
 

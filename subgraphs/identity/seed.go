@@ -33,7 +33,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, p seedgen.Params) error {
 		return fmt.Errorf("identity: seed: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after commit
-	if _, err := tx.Exec(ctx, `truncate identity.message, identity.delegation, identity.organization, identity.person`); err != nil {
+	if _, err := tx.Exec(ctx, `truncate identity.access_log, identity.message, identity.delegation, identity.organization, identity.person`); err != nil {
 		return fmt.Errorf("identity: seed: truncate: %w", err)
 	}
 	steps := []struct {

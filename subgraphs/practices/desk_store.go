@@ -144,3 +144,23 @@ func (s *Store) Assign(ctx context.Context, id string, decide func(Practice) (Pr
 	})
 	return out, err
 }
+
+// ComuniWithPractices returns those of comuni where person personID has a
+// practice (in comuni's order): the comuni through which their operators
+// may read the person's data (the identity subgraph's PracticeLinks).
+func (s *Store) ComuniWithPractices(ctx context.Context, personID string, comuni []string) ([]string, error) {
+	if !validUUID(personID) || len(comuni) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `select c.code from unnest($2::text[]) with ordinality c(code, n)
+		where exists (select 1 from practices.practice p where p.applicant_id = $1 and p.comune = c.code) order by c.n`,
+		strings.ToLower(personID), comuni)
+	if err != nil {
+		return nil, fmt.Errorf("comuni with practices: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("comuni with practices: %w", err)
+	}
+	return out, nil
+}
