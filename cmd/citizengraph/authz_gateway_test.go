@@ -26,7 +26,7 @@ import (
 // signedInOnly are the matrix rows whose operation is marked @authenticated
 // (no scope): the gateway refuses them to anonymous callers.
 var signedInOnly = map[string]bool{
-	"Query.me": true, "Query.serviceStats": true, "Query.workQueue": true, "Query.personByFiscalCode": true,
+	"Query.me": true, "Query.serviceStats": true, "Query.workQueue": true, "Query.personByFiscalCode": true, "Query.controlRoom": true,
 	"Mutation.createPaymentPosition": true, "Mutation.publishPaymentPosition": true, "Mutation.invalidatePaymentPosition": true,
 }
 

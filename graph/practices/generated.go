@@ -31,6 +31,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Comune() ComuneResolver
+	ControlRoom() ControlRoomResolver
+	ControlRoomScope() ControlRoomScopeResolver
 	Entity() EntityResolver
 	Mutation() MutationResolver
 	Person() PersonResolver
@@ -38,6 +40,7 @@ type ResolverRoot interface {
 	PracticeStatusEvent() PracticeStatusEventResolver
 	Query() QueryResolver
 	Service() ServiceResolver
+	ServiceComuneFigures() ServiceComuneFiguresResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -52,19 +55,39 @@ type ComplexityRoot struct {
 		OnBehalfOf func(childComplexity int) int
 	}
 
+	BacklogCount struct {
+		Comune  func(childComplexity int) int
+		Count   func(childComplexity int) int
+		Overdue func(childComplexity int) int
+		Status  func(childComplexity int) int
+	}
+
 	Comune struct {
 		IstatCode func(childComplexity int) int
 		Services  func(childComplexity int) int
 	}
 
+	ControlRoom struct {
+		Backlog            func(childComplexity int) int
+		ByServiceAndComune func(childComplexity int) int
+		Scope              func(childComplexity int) int
+		Weeks              func(childComplexity int) int
+	}
+
+	ControlRoomScope struct {
+		Comuni  func(childComplexity int) int
+		From    func(childComplexity int) int
+		Service func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
 	Document struct {
-		DownloadURL func(childComplexity int) int
-		ID          func(childComplexity int) int
-		MediaType   func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Sha256      func(childComplexity int) int
-		Size        func(childComplexity int) int
-		UploadedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		MediaType  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Sha256     func(childComplexity int) int
+		Size       func(childComplexity int) int
+		UploadedAt func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -93,7 +116,6 @@ type ComplexityRoot struct {
 		SubmitPractice         func(childComplexity int, id string) int
 		TakePractice           func(childComplexity int, id string) int
 		TakePracticeInCharge   func(childComplexity int, id string) int
-		UploadDocument         func(childComplexity int, practiceID string, file graphql.Upload, name *string) int
 		WithdrawPractice       func(childComplexity int, id string, note *string) int
 	}
 
@@ -162,6 +184,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		ControlRoom        func(childComplexity int, filter *ControlRoomFilter) int
 		Practice           func(childComplexity int, id string) int
 		Service            func(childComplexity int, id string) int
 		ServiceStats       func(childComplexity int, service *string, comune *string, from *time.Time, to *time.Time) int
@@ -198,6 +221,17 @@ type ComplexityRoot struct {
 	ServiceCategory struct {
 		Code func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	ServiceComuneFigures struct {
+		Backlog              func(childComplexity int) int
+		Comune               func(childComplexity int) int
+		Decided              func(childComplexity int) int
+		DecidedLate          func(childComplexity int) int
+		MedianDaysToDecision func(childComplexity int) int
+		Service              func(childComplexity int) int
+		ShareDecidedLate     func(childComplexity int) int
+		Submitted            func(childComplexity int) int
 	}
 
 	ServiceConnection struct {
@@ -243,6 +277,15 @@ type ComplexityRoot struct {
 		PracticeStatusChanged func(childComplexity int, id string, after *string) int
 	}
 
+	WeekFigures struct {
+		Decided              func(childComplexity int) int
+		DecidedLate          func(childComplexity int) int
+		MedianDaysToDecision func(childComplexity int) int
+		ShareDecidedLate     func(childComplexity int) int
+		Submitted            func(childComplexity int) int
+		WeekStart            func(childComplexity int) int
+	}
+
 	WorkQueueConnection struct {
 		CountsByStatus func(childComplexity int) int
 		Edges          func(childComplexity int) int
@@ -268,6 +311,14 @@ type ComplexityRoot struct {
 type ComuneResolver interface {
 	Services(ctx context.Context, obj *Comune) ([]*Service, error)
 }
+type ControlRoomResolver interface {
+	Backlog(ctx context.Context, obj *ControlRoom) ([]*BacklogCount, error)
+	Weeks(ctx context.Context, obj *ControlRoom) ([]*WeekFigures, error)
+	ByServiceAndComune(ctx context.Context, obj *ControlRoom) ([]*ServiceComuneFigures, error)
+}
+type ControlRoomScopeResolver interface {
+	Service(ctx context.Context, obj *ControlRoomScope) (*Service, error)
+}
 type EntityResolver interface {
 	FindManyComuneByIstatCodes(ctx context.Context, reps []*ComuneByIstatCodesInput) ([]*Comune, error)
 	FindManyPersonByIDs(ctx context.Context, reps []*PersonByIDsInput) ([]*Person, error)
@@ -286,7 +337,6 @@ type MutationResolver interface {
 	CompletePractice(ctx context.Context, id string, note *string) (*Practice, error)
 	RejectPractice(ctx context.Context, id string, note string) (*Practice, error)
 	AddDocument(ctx context.Context, practiceID string, input DocumentInput) (*Document, error)
-	UploadDocument(ctx context.Context, practiceID string, file graphql.Upload, name *string) (*Document, error)
 	TakePractice(ctx context.Context, id string) (*Practice, error)
 	ReleasePractice(ctx context.Context, id string) (*Practice, error)
 }
@@ -308,10 +358,14 @@ type QueryResolver interface {
 	Service(ctx context.Context, id string) (*Service, error)
 	Services(ctx context.Context, filter *ServiceFilter, first *int, after *string) (*ServiceConnection, error)
 	ServiceStats(ctx context.Context, service *string, comune *string, from *time.Time, to *time.Time) (*ServiceStats, error)
+	ControlRoom(ctx context.Context, filter *ControlRoomFilter) (*ControlRoom, error)
 	WorkQueue(ctx context.Context, filter *WorkQueueFilter, orderBy *WorkQueueOrder, first *int, after *string) (*WorkQueueConnection, error)
 }
 type ServiceResolver interface {
 	Comuni(ctx context.Context, obj *Service) ([]*Comune, error)
+}
+type ServiceComuneFiguresResolver interface {
+	Service(ctx context.Context, obj *ServiceComuneFigures) (*Service, error)
 }
 type SubscriptionResolver interface {
 	PracticeStatusChanged(ctx context.Context, id string, after *string) (<-chan *PracticeStatusEvent, error)
@@ -360,6 +414,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Actor.OnBehalfOf(childComplexity), true
 
+	case "BacklogCount.comune":
+		if e.ComplexityRoot.BacklogCount.Comune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BacklogCount.Comune(childComplexity), true
+	case "BacklogCount.count":
+		if e.ComplexityRoot.BacklogCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BacklogCount.Count(childComplexity), true
+	case "BacklogCount.overdue":
+		if e.ComplexityRoot.BacklogCount.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BacklogCount.Overdue(childComplexity), true
+	case "BacklogCount.status":
+		if e.ComplexityRoot.BacklogCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BacklogCount.Status(childComplexity), true
+
 	case "Comune.istatCode":
 		if e.ComplexityRoot.Comune.IstatCode == nil {
 			break
@@ -373,12 +452,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Comune.Services(childComplexity), true
 
-	case "Document.downloadUrl":
-		if e.ComplexityRoot.Document.DownloadURL == nil {
+	case "ControlRoom.backlog":
+		if e.ComplexityRoot.ControlRoom.Backlog == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Document.DownloadURL(childComplexity), true
+		return e.ComplexityRoot.ControlRoom.Backlog(childComplexity), true
+	case "ControlRoom.byServiceAndComune":
+		if e.ComplexityRoot.ControlRoom.ByServiceAndComune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoom.ByServiceAndComune(childComplexity), true
+	case "ControlRoom.scope":
+		if e.ComplexityRoot.ControlRoom.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoom.Scope(childComplexity), true
+	case "ControlRoom.weeks":
+		if e.ComplexityRoot.ControlRoom.Weeks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoom.Weeks(childComplexity), true
+
+	case "ControlRoomScope.comuni":
+		if e.ComplexityRoot.ControlRoomScope.Comuni == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoomScope.Comuni(childComplexity), true
+	case "ControlRoomScope.from":
+		if e.ComplexityRoot.ControlRoomScope.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoomScope.From(childComplexity), true
+	case "ControlRoomScope.service":
+		if e.ComplexityRoot.ControlRoomScope.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoomScope.Service(childComplexity), true
+	case "ControlRoomScope.to":
+		if e.ComplexityRoot.ControlRoomScope.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ControlRoomScope.To(childComplexity), true
+
 	case "Document.id":
 		if e.ComplexityRoot.Document.ID == nil {
 			break
@@ -612,17 +735,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TakePracticeInCharge(childComplexity, args["id"].(string)), true
-	case "Mutation.uploadDocument":
-		if e.ComplexityRoot.Mutation.UploadDocument == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_uploadDocument_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.UploadDocument(childComplexity, args["practiceId"].(string), args["file"].(graphql.Upload), args["name"].(*string)), true
 	case "Mutation.withdrawPractice":
 		if e.ComplexityRoot.Mutation.WithdrawPractice == nil {
 			break
@@ -888,6 +1000,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PracticeStatusEvent.Status(childComplexity), true
 
+	case "Query.controlRoom":
+		if e.ComplexityRoot.Query.ControlRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Query_controlRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ControlRoom(childComplexity, args["filter"].(*ControlRoomFilter)), true
+
 	case "Query.practice":
 		if e.ComplexityRoot.Query.Practice == nil {
 			break
@@ -1101,6 +1225,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceCategory.Name(childComplexity), true
 
+	case "ServiceComuneFigures.backlog":
+		if e.ComplexityRoot.ServiceComuneFigures.Backlog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.Backlog(childComplexity), true
+	case "ServiceComuneFigures.comune":
+		if e.ComplexityRoot.ServiceComuneFigures.Comune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.Comune(childComplexity), true
+	case "ServiceComuneFigures.decided":
+		if e.ComplexityRoot.ServiceComuneFigures.Decided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.Decided(childComplexity), true
+	case "ServiceComuneFigures.decidedLate":
+		if e.ComplexityRoot.ServiceComuneFigures.DecidedLate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.DecidedLate(childComplexity), true
+	case "ServiceComuneFigures.medianDaysToDecision":
+		if e.ComplexityRoot.ServiceComuneFigures.MedianDaysToDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.MedianDaysToDecision(childComplexity), true
+	case "ServiceComuneFigures.service":
+		if e.ComplexityRoot.ServiceComuneFigures.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.Service(childComplexity), true
+	case "ServiceComuneFigures.shareDecidedLate":
+		if e.ComplexityRoot.ServiceComuneFigures.ShareDecidedLate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.ShareDecidedLate(childComplexity), true
+	case "ServiceComuneFigures.submitted":
+		if e.ComplexityRoot.ServiceComuneFigures.Submitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceComuneFigures.Submitted(childComplexity), true
+
 	case "ServiceConnection.edges":
 		if e.ComplexityRoot.ServiceConnection.Edges == nil {
 			break
@@ -1245,6 +1418,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.PracticeStatusChanged(childComplexity, args["id"].(string), args["after"].(*string)), true
 
+	case "WeekFigures.decided":
+		if e.ComplexityRoot.WeekFigures.Decided == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.Decided(childComplexity), true
+	case "WeekFigures.decidedLate":
+		if e.ComplexityRoot.WeekFigures.DecidedLate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.DecidedLate(childComplexity), true
+	case "WeekFigures.medianDaysToDecision":
+		if e.ComplexityRoot.WeekFigures.MedianDaysToDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.MedianDaysToDecision(childComplexity), true
+	case "WeekFigures.shareDecidedLate":
+		if e.ComplexityRoot.WeekFigures.ShareDecidedLate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.ShareDecidedLate(childComplexity), true
+	case "WeekFigures.submitted":
+		if e.ComplexityRoot.WeekFigures.Submitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.Submitted(childComplexity), true
+	case "WeekFigures.weekStart":
+		if e.ComplexityRoot.WeekFigures.WeekStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeekFigures.WeekStart(childComplexity), true
+
 	case "WorkQueueConnection.countsByStatus":
 		if e.ComplexityRoot.WorkQueueConnection.CountsByStatus == nil {
 			break
@@ -1306,6 +1516,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ComuneByIstatCodesInput", ec.unmarshalInputComuneByIstatCodesInput),
+			graphql.NewInputUnmarshaler("ControlRoomFilter", ec.unmarshalInputControlRoomFilter),
 			graphql.NewInputUnmarshaler("CreatePracticeInput", ec.unmarshalInputCreatePracticeInput),
 			graphql.NewInputUnmarshaler("DocumentInput", ec.unmarshalInputDocumentInput),
 			graphql.NewInputUnmarshaler("PersonByIDsInput", ec.unmarshalInputPersonByIDsInput),
@@ -1406,6 +1617,114 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/practices/controlroom.graphqls", Input: `# The control room: backlog, weekly series and figures per service and comune.
+
+extend type Query {
+  """
+  The control room of the comuni the caller works for (every comune for admins), as the token says:
+  the backlog now, the weekly series of a window and the figures per service and comune. Each
+  figure is computed only when selected. A comune not the caller's is FORBIDDEN; citizens,
+  third-party apps and client-credentials tokens get FORBIDDEN; anonymous callers UNAUTHENTICATED.
+  """
+  controlRoom(
+    "Which practices and which window; without it, every comune and service of the caller over the 12 weeks before now."
+    filter: ControlRoomFilter
+  ): ControlRoom! @authenticated
+}
+
+"What the control room covers. Every condition given must hold."
+input ControlRoomFilter {
+  "Only this comune (ISTAT code): one the caller works for, else FORBIDDEN."
+  comune: ID
+  "Only this service (an id of the catalogue)."
+  service: ID
+  "Start of the window (inclusive); default: 12 weeks before to."
+  from: DateTime
+  "End of the window (exclusive); default: now. At most 731 days after from, else BAD_USER_INPUT."
+  to: DateTime
+}
+
+"The control room's figures over the scope it reports."
+type ControlRoom {
+  "What the figures cover: the comuni, the service and the window, defaults applied."
+  scope: ControlRoomScope!
+  """
+  The open practices now (PAYMENT_PENDING to INTEGRATION_REQUESTED), by comune and status, in ISTAT
+  code and lifecycle order; only pairs with practices are listed. Independent of the window.
+  """
+  backlog: [BacklogCount!]! @goField(forceResolver: true)
+  """
+  One entry per week (Monday 00:00 to Monday 00:00, Europe/Rome) overlapping the window, oldest
+  first, zeros included: the first and last weeks count only what falls inside the window.
+  """
+  weeks: [WeekFigures!]! @goField(forceResolver: true)
+  """
+  The figures of each service in each comune with a practice submitted or decided in the window,
+  or open now; by comune, then service title.
+  """
+  byServiceAndComune: [ServiceComuneFigures!]! @goField(forceResolver: true)
+}
+
+"What a control-room answer covers."
+type ControlRoomScope {
+  "The comuni covered (the caller's, or the one asked for)."
+  comuni: [Comune!]!
+  "The service covered; null for every service."
+  service: Service @goField(forceResolver: true)
+  "Start of the window (inclusive)."
+  from: DateTime!
+  "End of the window (exclusive)."
+  to: DateTime!
+}
+
+"The open practices of a comune in one status."
+type BacklogCount {
+  "The comune."
+  comune: Comune!
+  "The status."
+  status: PracticeStatus!
+  "How many practices of the comune are open in the status now."
+  count: Int!
+  "Of those, how many are past their dueBy."
+  overdue: Int!
+}
+
+"The figures of one week."
+type WeekFigures {
+  "Monday 00:00 (Europe/Rome) starting the week."
+  weekStart: DateTime!
+  "Practices submitted in the week (inside the window)."
+  submitted: Int!
+  "Practices decided (COMPLETED or REJECTED) in the week (inside the window)."
+  decided: Int!
+  "Of the decided ones, those decided after their dueBy."
+  decidedLate: Int!
+  "decidedLate / decided (0 to 1); null when nothing was decided."
+  shareDecidedLate: Float
+  "Median days from submission to decision of the practices decided in the week; null when nothing was decided."
+  medianDaysToDecision: Float
+}
+
+"The figures of one service in one comune over the window."
+type ServiceComuneFigures {
+  "The service."
+  service: Service! @goField(forceResolver: true)
+  "The comune."
+  comune: Comune!
+  "Practices submitted in the window."
+  submitted: Int!
+  "Practices decided (COMPLETED or REJECTED) in the window."
+  decided: Int!
+  "Of the decided ones, those decided after their dueBy."
+  decidedLate: Int!
+  "decidedLate / decided (0 to 1); null when nothing was decided."
+  shareDecidedLate: Float
+  "Median days from submission to decision of the practices decided in the window; null when nothing was decided."
+  medianDaysToDecision: Float
+  "Practices open now (PAYMENT_PENDING to INTEGRATION_REQUESTED)."
+  backlog: Int!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/practices/desk.graphqls", Input: `# The operators' desk: the work queue and taking practices.
 
 extend type Query {
@@ -1540,186 +1859,75 @@ type StatusCount {
 
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
-"""
-An instant as an RFC 3339 timestamp with its offset, e.g. 2026-03-10T09:30:00+01:00.
-Other strings are BAD_USER_INPUT.
-"""
+"An instant, RFC 3339."
 scalar DateTime
-
-"""
-A file sent with the request, as the GraphQL multipart request spec says
-(https://github.com/jaydenseric/graphql-multipart-request-spec): the variable is null in the
-operations part and the map part names the file part that fills it.
-"""
-scalar Upload
 
 type Query {
   """
   A practice visible to the caller: its applicant, a delegate of the applicant (or of its
   organization) whose delegation covers the service, the organization's legal representative, an
   operator of its comune, or an admin. Anyone else gets NOT_FOUND, as for an unknown id.
-  Scope: practices:read.
   """
-  practice("The practice's id (a UUID)." id: ID!): Practice @requiresScopes(scopes: [["practices:read"]])
-  "A service card of the catalogue. Public. Null with NOT_FOUND for an unknown id."
-  service("The service's id (a UUID)." id: ID!): Service
+  practice(id: ID!): Practice @requiresScopes(scopes: [["practices:read"]])
+  "A service card of the catalogue."
+  service(id: ID!): Service
+  "The service catalogue, ordered by title."
+  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection!
   """
-  The service catalogue, ordered by title then id. Public. first outside 1..100, a category
-  outside 1..15, a text over 200 characters or a malformed after is BAD_USER_INPUT.
+  Control-room statistics of the practices submitted in [from, to) (operators of the comune and admins).
+  Without comune, an operator sees the comuni they work for.
   """
-  services(
-    "Narrows the catalogue; null for every service."
-    filter: ServiceFilter
-    "Page size, 1 to 100."
-    first: Int = 20
-    "The cursor of the last edge of the previous page; null for the first page."
-    after: String
-  ): ServiceConnection!
-  """
-  Control-room statistics of the practices submitted in [from, to) (operators of the comune and admins;
-  citizens and apps get FORBIDDEN, anonymous callers UNAUTHORIZED_FIELD_OR_TYPE). Without comune, an
-  operator sees the comuni they work for; a comune they do not work for is FORBIDDEN.
-  """
-  serviceStats(
-    "Only the practices of this service (its id, a UUID); null for every service."
-    service: ID
-    "Only the practices addressed to this comune (ISTAT code); null for every comune the caller works for."
-    comune: ID
-    "Submitted at or after this instant; null for no lower bound."
-    from: DateTime
-    "Submitted before this instant (after from, else BAD_USER_INPUT); null for no upper bound."
-    to: DateTime
-  ): ServiceStats! @authenticated
+  serviceStats(service: ID, comune: ID, from: DateTime, to: DateTime): ServiceStats! @authenticated
 }
 
 type Mutation {
-  """
-  Opens a DRAFT practice; the applicant is the caller (the person registered under the token's
-  fiscal code). An unknown service or comune, a service not ACTIVE or not offered in the comune is
-  BAD_USER_INPUT; filing for someone without a mandate is FORBIDDEN. Scope: practices:write.
-  """
-  createPractice("The service, the comune and whom the practice is for." input: CreatePracticeInput!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Applicant: DRAFT → SUBMITTED (setting submittedAt and dueBy), or → PAYMENT_PENDING when the
-  service requires a payment: paying the fee's debt position (Practice.payments) then submits it. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
-  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
-  """
-  submitPractice("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator, admin or the payment system: PAYMENT_PENDING → SUBMITTED. Paying the practice's
-  position confirms it automatically. Errors: NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
-  """
-  confirmPracticePayment("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Applicant: any status before a decision (DRAFT to INTEGRATION_REQUESTED) → WITHDRAWN. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
-  """
-  withdrawPractice("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Applicant: INTEGRATION_REQUESTED → IN_PROGRESS, after attaching what was asked. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
-  """
-  answerIntegration("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator: SUBMITTED → REGISTERED, assigning the protocol number and date. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
-  """
-  registerPractice("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator: REGISTERED → IN_PROGRESS, setting takenInChargeAt. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
-  """
-  takePracticeInCharge("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator: IN_PROGRESS → INTEGRATION_REQUESTED; the note says what is missing. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for an empty note or one over 4000 characters. Scope: practices:write.
-  """
-  requestIntegration("The practice's id (a UUID)." id: ID!, "The note, 1 to 4000 characters, recorded in the history." note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator: IN_PROGRESS → COMPLETED, setting decidedAt. Errors:
-  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
-  """
-  completePractice("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Operator: REGISTERED or IN_PROGRESS → REJECTED, setting decidedAt; the note gives the reasons.
-  Errors: NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
-  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for an empty note or one over 4000 characters. Scope: practices:write.
-  """
-  rejectPractice("The practice's id (a UUID)." id: ID!, "The note, 1 to 4000 characters, recorded in the history." note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  """
-  Records a document's metadata on a practice: the applicant (or their delegate) while it is
-  DRAFT, PAYMENT_PENDING or INTEGRATION_REQUESTED; an operator of its comune while it is SUBMITTED,
-  REGISTERED, IN_PROGRESS or INTEGRATION_REQUESTED. Otherwise CONFLICT; a practice the caller may
-  not see is NOT_FOUND; invalid metadata is BAD_USER_INPUT. Scope: practices:write.
-  """
-  addDocument("The practice's id (a UUID)." practiceId: ID!, "The document's metadata." input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]]) @deprecated(reason: "Use uploadDocument: the server computes size, SHA-256 and media type from the content. A document added here has no content (downloadUrl is null).")
-  """
-  Uploads a document to a practice (a multipart request: file is an Upload), as the applicant
-  (or a delegate of theirs for the service) while the practice is a draft, waits for payment or
-  answers an integration request, or as an operator of its comune while it is handled. The server
-  computes size, SHA-256 and media type from the content: the type must be one the protocol
-  register accepts, and the one the file part declares, if any (BAD_USER_INPUT otherwise); a file
-  over the size limit is PAYLOAD_TOO_LARGE. name defaults to the file's name. Nothing is stored
-  when the upload is refused.
-  """
-  uploadDocument(
-    "The practice's id (a UUID)."
-    practiceId: ID!
-    "The file, as a part of the multipart request (GraphQL multipart request spec)."
-    file: Upload!
-    "The document's name, 1 to 255 characters without path separators or control characters; null or blank for the file's own name."
-    name: String
-  ): Document! @requiresScopes(scopes: [["practices:write"]])
+  "Opens a DRAFT practice; the applicant is the caller."
+  createPractice(input: CreatePracticeInput!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Applicant: DRAFT → SUBMITTED, or → PAYMENT_PENDING when the service requires a payment."
+  submitPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator, admin or the payment system: PAYMENT_PENDING → SUBMITTED."
+  confirmPracticePayment(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Applicant: any status before a decision → WITHDRAWN."
+  withdrawPractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Applicant: INTEGRATION_REQUESTED → IN_PROGRESS."
+  answerIntegration(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator: SUBMITTED → REGISTERED, assigning the protocol number."
+  registerPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator: REGISTERED → IN_PROGRESS."
+  takePracticeInCharge(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator: IN_PROGRESS → INTEGRATION_REQUESTED; the note says what is missing."
+  requestIntegration(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator: IN_PROGRESS → COMPLETED."
+  completePractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Operator: REGISTERED or IN_PROGRESS → REJECTED; the note gives the reasons."
+  rejectPractice(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  "Attaches a document to a practice that is not closed."
+  addDocument(practiceId: ID!, input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]])
 }
 
-"""
-The root of subscriptions, over WebSocket (graphql-transport-ws; the token goes in the
-connection_init payload's Authorization) or server-sent events.
-"""
 type Subscription {
   """
   The status changes of a practice the caller may see, in order: first those recorded after the
   event cursor after (all of them without it), then each one as it is committed. Resuming from the
-  last cursor received loses nothing. A practice the caller may not see (or no longer may, e.g.
-  after a delegation is revoked) ends the stream with NOT_FOUND. Scope: practices:read.
+  last cursor received loses nothing.
   """
-  practiceStatusChanged(
-    "The practice's id (a UUID)."
-    id: ID!
-    "The cursor of the last event received; null to replay the whole history first. A malformed cursor is BAD_USER_INPUT."
-    after: String
-  ): PracticeStatusEvent! @requiresScopes(scopes: [["practices:read"]])
+  practiceStatusChanged(id: ID!, after: String): PracticeStatusEvent! @requiresScopes(scopes: [["practices:read"]])
 }
 
 "One status change of a practice, as published to live subscribers."
 type PracticeStatusEvent {
   "Pass it as after to resume the stream from this event."
   cursor: String!
-  "The practice, as it is when the event is delivered."
   practice: Practice! @goField(forceResolver: true)
-  "The status the practice entered."
   status: PracticeStatus!
-  "The status it left; null for the creation of the practice."
+  "Absent for the creation of the practice."
   previousStatus: PracticeStatus
-  "When the change was committed."
   at: DateTime!
-  "Who made the change."
   actor: Actor!
-  "The note given with the change; null when none."
   note: String
 }
 
-"A practice to open."
 input CreatePracticeInput {
-  "The service card applied to (its id, a UUID); it must be ACTIVE and offered in the comune."
   serviceId: ID!
   "ISTAT code of the comune the practice is addressed to."
   comune: ID!
@@ -1738,43 +1946,31 @@ input CreatePracticeInput {
   organizationId: ID
 }
 
-"The metadata of a document to attach."
 input DocumentInput {
-  "The file name, 1 to 255 characters, without path separators."
   name: String!
-  "The media type: application/pdf, application/pkcs7-mime (signed .p7m), application/xml, application/vnd.oasis.opendocument.text, image/jpeg, image/png, image/tiff or text/plain."
   mediaType: String!
-  "Size in bytes, 1 to 52428800 (50 MiB)."
   size: Int!
-  "SHA-256 of the content, 64 hexadecimal digits (stored lower-case)."
+  "Lower-case hex SHA-256 of the content."
   sha256: String!
 }
 
-"Narrows the service catalogue; the conditions given all apply."
 input ServiceFilter {
-  "The code of one of the 15 service categories, 1 to 15."
+  "One of the 15 service categories (code)."
   category: Int
-  "ISTAT code of a comune offering the service; a comune outside the metropolitan city offers none."
+  "ISTAT code of a comune offering the service."
   comune: ID
-  "Words that must all appear, case-insensitive, in the title or the short description; at most 200 characters."
+  "Words searched in title and description."
   text: String
 }
 
 "A Designers Italia service card (scheda servizio)."
 type Service @key(fields: "id") {
-  "Opaque, stable identifier of the service card (a UUID)."
   id: ID!
-  "The service category of the catalogue."
   category: ServiceCategory!
-  "The PON Metro priority area the service belongs to."
   ponMetroArea: PonMetroArea!
-  "The service's title (Italian)."
   title: String!
-  "Whether the service accepts applications."
   state: ServiceState!
-  "Why the service is INACTIVE; null when ACTIVE or when no reason is given."
   stateReason: String
-  "One-line description (Italian)."
   shortDescription: String!
   "A chi è rivolto."
   audience: String!
@@ -1786,220 +1982,132 @@ type Service @key(fields: "id") {
   whatYouGet: String!
   "Maximum days for the administration to conclude (L. 241/1990 art. 2)."
   maxDays: Int!
-  "The channels through which one can apply."
   channels: [Channel!]!
-  "Terms and conditions of the service (condizioni di servizio)."
   conditions: String!
-  "The office to contact."
   contacts: ServiceContacts!
-  "True when the whole procedure can be done online."
   fullyOnline: Boolean!
-  "The Designers Italia flow archetype the service follows."
   archetype: FlowArchetype!
-  "The life events the service belongs to (eventi della vita)."
   lifeEvents: [LifeEvent!]!
   "The comuni offering the service."
   comuni: [Comune!]! @goField(forceResolver: true)
-  "True when submitting a practice asks for a payment first (the practice goes PAYMENT_PENDING)."
   requiresPayment: Boolean!
-  "The fee in euro cents; null when no payment is required or when the amount depends on the case."
+  "The fee in euro cents, when the service requires a payment."
   feeCents: Int
 }
 
-"One of the 15 service categories of the catalogue."
 type ServiceCategory {
-  "The category's code, 1 to 15 (ServiceFilter.category)."
   code: Int!
-  "The category's name (Italian)."
   name: String!
 }
 
-"A life event (evento della vita) of the national catalogue, for citizens or businesses."
 type LifeEvent {
-  "Whether it is a citizen's or a business's life event."
   scope: LifeEventScope!
-  "The event's number within its scope."
   code: Int!
-  "The event's name (Italian)."
   name: String!
 }
 
-"Whose life events."
 enum LifeEventScope {
-  "Life events of people."
   CITIZEN
-  "Life events of businesses."
   BUSINESS
 }
 
-"The office responsible for a service and how to reach it."
 type ServiceContacts {
-  "The office's name."
   office: String!
-  "E-mail address; null when none."
   email: String
-  "Phone number; null when none."
   phone: String
-  "Certified e-mail (PEC) address; null when none."
   pec: String
 }
 
-"Whether a service accepts applications."
 enum ServiceState {
-  "Accepting applications."
   ACTIVE
-  "Not accepting applications (see stateReason); createPractice is BAD_USER_INPUT."
   INACTIVE
 }
 
 "PON Metro priority areas."
 enum PonMetroArea {
-  "Agenda digitale metropolitana."
   AGENDA_DIGITALE
-  "Sostenibilità dei servizi pubblici e della mobilità urbana."
   SOSTENIBILITA_SERVIZI_MOBILITA
-  "Servizi per l'inclusione sociale."
   INCLUSIONE_SOCIALE
-  "Infrastrutture per l'inclusione sociale."
   INFRASTRUTTURE_INCLUSIONE
-  "Sostenibilità ambientale."
   SOSTENIBILITA_AMBIENTALE
-  "Rigenerazione urbana."
   RIGENERAZIONE_URBANA
 }
 
-"A channel through which one can apply for a service."
 enum Channel {
-  "Online, through the portal or an app."
   ONLINE
-  "At the office's counter (sportello)."
   COUNTER
-  "By phone."
   PHONE
-  "By e-mail."
   EMAIL
-  "By certified e-mail (PEC)."
   PEC
-  "Through the IO app."
   APP_IO
 }
 
 "The five service flow archetypes of Designers Italia."
 enum FlowArchetype {
-  "Permessi e documenti: obtaining a permit, a certificate or a document."
   PERMESSI_E_DOCUMENTI
-  "Pagamenti dovuti: paying what one owes the administration."
   PAGAMENTI_DOVUTI
-  "Vantaggi economici: applying for a benefit, a contribution or a reduction."
   VANTAGGI_ECONOMICI
-  "Iscrizione a graduatoria: applying for a place in a ranking."
   ISCRIZIONE_GRADUATORIA
-  "Servizi a pagamento: using a service one pays for."
   SERVIZI_A_PAGAMENTO
 }
 
-"A page of services, ordered by title then id."
 type ServiceConnection {
-  "The services of the page, each with its cursor."
   edges: [ServiceEdge!]!
-  "The services of the page, as in edges."
   nodes: [Service!]!
-  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
-  "The number of services matching the filter, across all pages."
   totalCount: Int!
 }
 
-"One service of a page, with its position in the list."
 type ServiceEdge {
-  "Opaque cursor: pass it as after to get the services that follow."
   cursor: String!
-  "The service."
   node: Service!
 }
 
-"""
-An application (pratica) of a person to a service. Visible to its applicant, a delegate of the
-applicant (or of its organization) whose delegation covers the service, the organization's legal
-representative, operators of its comune and admins; where it is referenced (e.g. Message.practice)
-for anyone else it is null with NOT_FOUND.
-"""
+"An application (pratica) of a person to a service."
 type Practice @key(fields: "id") {
-  "Opaque, stable identifier of the practice (a UUID)."
   id: ID!
-  "The service card applied to."
   service: Service! @goField(forceResolver: true)
-  "The person who applied (for an organization, its representative or delegate who filed it)."
   applicant: Person!
   "The applicant's codice fiscale, as on every application form."
   applicantFiscalCode: String!
-  "The organization the practice is filed for; null when filed for a person."
   organization: Organization
-  "The comune the practice is addressed to."
   comune: Comune!
-  "Where the practice stands in its lifecycle."
   status: PracticeStatus!
-  "The protocol number, <ISTAT code>/<year>/<7-digit sequence> (e.g. 015146/2026/0000042); null until REGISTERED."
   protocolNumber: String
-  "When the practice was registered; null until REGISTERED."
   protocolDate: DateTime
-  "When the practice was opened (as a DRAFT)."
   createdAt: DateTime!
-  "When the practice last changed."
   updatedAt: DateTime!
-  "When it was submitted (entered SUBMITTED); null before."
   submittedAt: DateTime
-  "When an operator first took it in charge (IN_PROGRESS); null before."
   takenInChargeAt: DateTime
-  "submittedAt + the service's maxDays calendar days (L. 241/1990); null until submitted."
+  "submittedAt + the service's maxDays (L. 241/1990)."
   dueBy: DateTime
-  "When it was decided (COMPLETED or REJECTED); null while undecided."
   decidedAt: DateTime
   "Decided after dueBy, or still undecided past it."
   overdue: Boolean!
-  "Every status change, oldest first, creation included."
   history: [StatusChange!]! @goField(forceResolver: true)
-  "The documents attached, oldest first."
   documents: [Document!]! @goField(forceResolver: true)
 }
 
-"The lifecycle of a practice, in order. COMPLETED, REJECTED and WITHDRAWN are final."
 enum PracticeStatus {
-  "Being filled in by the applicant; not yet seen by the comune."
   DRAFT
-  "Submitted, waiting for the service's fee to be paid."
   PAYMENT_PENDING
-  "Submitted: the term of dueBy runs from now."
   SUBMITTED
-  "Registered by the comune, with a protocol number."
   REGISTERED
-  "Being handled by an operator."
   IN_PROGRESS
-  "The operator asked the applicant for more (see the note); answerIntegration resumes it."
   INTEGRATION_REQUESTED
-  "Decided favourably."
   COMPLETED
-  "Decided unfavourably (see the note)."
   REJECTED
-  "Withdrawn by the applicant, or by the payment system when the fee was not paid."
   WITHDRAWN
 }
 
-"One entry of a practice's history."
 type StatusChange {
-  "The status the practice entered."
   status: PracticeStatus!
-  "When."
   at: DateTime!
-  "Who made the change."
   actor: Actor!
-  "The note given with the change; null when none."
   note: String
 }
 
-"Who made a status change."
 type Actor {
-  "A citizen, an operator or a system."
   kind: ActorKind!
   """
   Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
@@ -2012,100 +2120,58 @@ type Actor {
   onBehalfOf: String
 }
 
-"The kind of party that made a status change."
 enum ActorKind {
-  "The applicant, or someone acting for them (see onBehalfOf)."
   CITIZEN
-  "An operator of the comune, or an admin."
   OPERATOR
-  "An automated system, e.g. the payment system confirming a payment."
   SYSTEM
 }
 
-"A document attached to a practice."
 type Document {
-  "Opaque identifier of the document (a UUID)."
   id: ID!
-  "The file name."
   name: String!
-  "The media type, lower-case, e.g. application/pdf."
   mediaType: String!
-  "Size in bytes."
   size: Int!
-  "SHA-256 of the content, 64 lower-case hexadecimal digits."
   sha256: String!
-  "When the document was attached."
   uploadedAt: DateTime!
-  """
-  A short-lived signed link that downloads the content (GET, no token needed: the link is the
-  permission, so do not share it); null for a document registered without content. Ask again for
-  a fresh link once it has expired.
-  """
-  downloadUrl: String
 }
 
-"A page of practices, newest first."
 type PracticeConnection {
-  "The practices of the page, each with its cursor."
   edges: [PracticeEdge!]!
-  "The practices of the page, as in edges."
   nodes: [Practice!]!
-  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
-  "The number of practices matching the status filter that the caller may see, across all pages."
   totalCount: Int!
 }
 
-"One practice of a page, with its position in the list."
 type PracticeEdge {
-  "Opaque cursor: pass it as after to get the practices that follow."
   cursor: String!
-  "The practice."
   node: Practice!
 }
 
-"Control-room figures of the practices submitted in a window."
 type ServiceStats {
   "Practices submitted in the window."
   count: Int!
   "Of those, the ones decided (COMPLETED or REJECTED)."
   decided: Int!
-  "Median days (fractional) from submission to decision of the decided ones; null when none is decided."
   medianDaysToDecision: Float
-  "90th percentile of the days from submission to decision; null when none is decided."
   p90DaysToDecision: Float
-  "Share of the decided ones decided after dueBy (0..1); null when none is decided."
+  "Share of the decided ones decided after dueBy (0..1)."
   shareDecidedAfterDue: Float
 }
 
-"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
-  "True when more items follow this page."
   hasNextPage: Boolean!
-  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
 type Person @key(fields: "id") {
   id: ID!
-  """
-  The person's practices that the caller may see, newest first: their own, those of people they
-  hold a delegation from (services covered), those addressed to an operator's comuni, all for
-  admins. first outside 1..100 or a malformed after is BAD_USER_INPUT. Scope: practices:read.
-  """
-  practices(
-    "Only practices in this status; null for all."
-    status: PracticeStatus
-    "Page size, 1 to 100."
-    first: Int = 20
-    "The cursor of the last edge of the previous page; null for the first page."
-    after: String
-  ): PracticeConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["practices:read"]])
+  "The person's practices, newest first."
+  practices(status: PracticeStatus, first: Int = 20, after: String): PracticeConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["practices:read"]])
 }
 
 type Comune @key(fields: "istatCode") {
   istatCode: ID!
-  "The services the comune offers, ordered by title; empty outside the metropolitan city."
+  "The services the comune offers, ordered by title."
   services: [Service!]! @goField(forceResolver: true)
 }
 
@@ -2223,6 +2289,20 @@ func (ec *executionContext) childFields_Actor(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Actor", field.Name)
 }
 
+func (ec *executionContext) childFields_BacklogCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comune":
+		return ec.fieldContext_BacklogCount_comune(ctx, field)
+	case "status":
+		return ec.fieldContext_BacklogCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_BacklogCount_count(ctx, field)
+	case "overdue":
+		return ec.fieldContext_BacklogCount_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BacklogCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Comune(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "istatCode":
@@ -2231,6 +2311,34 @@ func (ec *executionContext) childFields_Comune(ctx context.Context, field graphq
 		return ec.fieldContext_Comune_services(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Comune", field.Name)
+}
+
+func (ec *executionContext) childFields_ControlRoom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_ControlRoom_scope(ctx, field)
+	case "backlog":
+		return ec.fieldContext_ControlRoom_backlog(ctx, field)
+	case "weeks":
+		return ec.fieldContext_ControlRoom_weeks(ctx, field)
+	case "byServiceAndComune":
+		return ec.fieldContext_ControlRoom_byServiceAndComune(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ControlRoom", field.Name)
+}
+
+func (ec *executionContext) childFields_ControlRoomScope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comuni":
+		return ec.fieldContext_ControlRoomScope_comuni(ctx, field)
+	case "service":
+		return ec.fieldContext_ControlRoomScope_service(ctx, field)
+	case "from":
+		return ec.fieldContext_ControlRoomScope_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ControlRoomScope_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ControlRoomScope", field.Name)
 }
 
 func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2247,8 +2355,6 @@ func (ec *executionContext) childFields_Document(ctx context.Context, field grap
 		return ec.fieldContext_Document_sha256(ctx, field)
 	case "uploadedAt":
 		return ec.fieldContext_Document_uploadedAt(ctx, field)
-	case "downloadUrl":
-		return ec.fieldContext_Document_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
 }
@@ -2451,6 +2557,28 @@ func (ec *executionContext) childFields_ServiceCategory(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ServiceCategory", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceComuneFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "service":
+		return ec.fieldContext_ServiceComuneFigures_service(ctx, field)
+	case "comune":
+		return ec.fieldContext_ServiceComuneFigures_comune(ctx, field)
+	case "submitted":
+		return ec.fieldContext_ServiceComuneFigures_submitted(ctx, field)
+	case "decided":
+		return ec.fieldContext_ServiceComuneFigures_decided(ctx, field)
+	case "decidedLate":
+		return ec.fieldContext_ServiceComuneFigures_decidedLate(ctx, field)
+	case "shareDecidedLate":
+		return ec.fieldContext_ServiceComuneFigures_shareDecidedLate(ctx, field)
+	case "medianDaysToDecision":
+		return ec.fieldContext_ServiceComuneFigures_medianDaysToDecision(ctx, field)
+	case "backlog":
+		return ec.fieldContext_ServiceComuneFigures_backlog(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceComuneFigures", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -2527,6 +2655,24 @@ func (ec *executionContext) childFields_StatusCount(ctx context.Context, field g
 		return ec.fieldContext_StatusCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_WeekFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "weekStart":
+		return ec.fieldContext_WeekFigures_weekStart(ctx, field)
+	case "submitted":
+		return ec.fieldContext_WeekFigures_submitted(ctx, field)
+	case "decided":
+		return ec.fieldContext_WeekFigures_decided(ctx, field)
+	case "decidedLate":
+		return ec.fieldContext_WeekFigures_decidedLate(ctx, field)
+	case "shareDecidedLate":
+		return ec.fieldContext_WeekFigures_shareDecidedLate(ctx, field)
+	case "medianDaysToDecision":
+		return ec.fieldContext_WeekFigures_medianDaysToDecision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeekFigures", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkQueueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2951,36 +3097,6 @@ func (ec *executionContext) field_Mutation_takePractice_args(ctx context.Context
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_uploadDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "practiceId",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["practiceId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
-		func(ctx context.Context, v any) (graphql.Upload, error) {
-			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["file"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["name"] = arg2
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_withdrawPractice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3058,6 +3174,20 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_controlRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*ControlRoomFilter, error) {
+			return ec.unmarshalOControlRoomFilter2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoomFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -3392,6 +3522,107 @@ func (ec *executionContext) fieldContext_Actor_onBehalfOf(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
+func (ec *executionContext) _BacklogCount_comune(ctx context.Context, field graphql.CollectedField, obj *BacklogCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BacklogCount_comune(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comune, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Comune) graphql.Marshaler {
+			return ec.marshalNComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐComune(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BacklogCount_comune(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BacklogCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BacklogCount_status(ctx context.Context, field graphql.CollectedField, obj *BacklogCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BacklogCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PracticeStatus) graphql.Marshaler {
+			return ec.marshalNPracticeStatus2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐPracticeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BacklogCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BacklogCount", field, false, false, "PracticeStatus")
+}
+
+func (ec *executionContext) _BacklogCount_count(ctx context.Context, field graphql.CollectedField, obj *BacklogCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BacklogCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BacklogCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BacklogCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BacklogCount_overdue(ctx context.Context, field graphql.CollectedField, obj *BacklogCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BacklogCount_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BacklogCount_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BacklogCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Comune_istatCode(ctx context.Context, field graphql.CollectedField, obj *Comune) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3445,6 +3676,244 @@ func (ec *executionContext) fieldContext_Comune_services(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoom_scope(ctx context.Context, field graphql.CollectedField, obj *ControlRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoom_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ControlRoomScope) graphql.Marshaler {
+			return ec.marshalNControlRoomScope2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoomScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoom_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoom",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ControlRoomScope(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoom_backlog(ctx context.Context, field graphql.CollectedField, obj *ControlRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoom_backlog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ControlRoom().Backlog(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*BacklogCount) graphql.Marshaler {
+			return ec.marshalNBacklogCount2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐBacklogCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoom_backlog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BacklogCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoom_weeks(ctx context.Context, field graphql.CollectedField, obj *ControlRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoom_weeks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ControlRoom().Weeks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*WeekFigures) graphql.Marshaler {
+			return ec.marshalNWeekFigures2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWeekFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoom_weeks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WeekFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoom_byServiceAndComune(ctx context.Context, field graphql.CollectedField, obj *ControlRoom) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoom_byServiceAndComune(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ControlRoom().ByServiceAndComune(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ServiceComuneFigures) graphql.Marshaler {
+			return ec.marshalNServiceComuneFigures2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceComuneFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoom_byServiceAndComune(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoom",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceComuneFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoomScope_comuni(ctx context.Context, field graphql.CollectedField, obj *ControlRoomScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoomScope_comuni(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comuni, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Comune) graphql.Marshaler {
+			return ec.marshalNComune2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐComuneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoomScope_comuni(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoomScope",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoomScope_service(ctx context.Context, field graphql.CollectedField, obj *ControlRoomScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoomScope_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ControlRoomScope().Service(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Service) graphql.Marshaler {
+			return ec.marshalOService2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐService(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoomScope_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ControlRoomScope",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ControlRoomScope_from(ctx context.Context, field graphql.CollectedField, obj *ControlRoomScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoomScope_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoomScope_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ControlRoomScope", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ControlRoomScope_to(ctx context.Context, field graphql.CollectedField, obj *ControlRoomScope) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ControlRoomScope_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ControlRoomScope_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ControlRoomScope", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *Document) (ret graphql.Marshaler) {
@@ -3583,29 +4052,6 @@ func (ec *executionContext) _Document_uploadedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Document_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Document", field, false, false, "DateTime")
-}
-
-func (ec *executionContext) _Document_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *Document) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Document_downloadUrl(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DownloadURL, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Document_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
 }
 
 func (ec *executionContext) _Entity_findManyComuneByIstatCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4331,50 +4777,6 @@ func (ec *executionContext) fieldContext_Mutation_addDocument(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_uploadDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_uploadDocument(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UploadDocument(ctx, fc.Args["practiceId"].(string), fc.Args["file"].(graphql.Upload), fc.Args["name"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *Document) graphql.Marshaler {
-			return ec.marshalNDocument2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐDocument(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_uploadDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Document(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_uploadDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5703,6 +6105,50 @@ func (ec *executionContext) fieldContext_Query_serviceStats(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_controlRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_controlRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ControlRoom(ctx, fc.Args["filter"].(*ControlRoomFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ControlRoom) graphql.Marshaler {
+			return ec.marshalNControlRoom2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoom(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_controlRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ControlRoom(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_controlRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_workQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6464,6 +6910,208 @@ func (ec *executionContext) fieldContext_ServiceCategory_name(_ context.Context,
 	return graphql.NewScalarFieldContext("ServiceCategory", field, false, false, "String")
 }
 
+func (ec *executionContext) _ServiceComuneFigures_service(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceComuneFigures().Service(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceComuneFigures",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceComuneFigures_comune(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_comune(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comune, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Comune) graphql.Marshaler {
+			return ec.marshalNComune2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐComune(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_comune(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceComuneFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comune(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceComuneFigures_submitted(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_submitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_submitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceComuneFigures_decided(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_decided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decided, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_decided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceComuneFigures_decidedLate(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_decidedLate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedLate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_decidedLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceComuneFigures_shareDecidedLate(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_shareDecidedLate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShareDecidedLate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_shareDecidedLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceComuneFigures_medianDaysToDecision(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_medianDaysToDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_medianDaysToDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceComuneFigures_backlog(ctx context.Context, field graphql.CollectedField, obj *ServiceComuneFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceComuneFigures_backlog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Backlog, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceComuneFigures_backlog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceComuneFigures", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ServiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7034,6 +7682,144 @@ func (ec *executionContext) fieldContext_Subscription_practiceStatusChanged(ctx 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WeekFigures_weekStart(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_weekStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeekStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_weekStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _WeekFigures_submitted(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_submitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_submitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeekFigures_decided(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_decided(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decided, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_decided(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeekFigures_decidedLate(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_decidedLate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedLate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_decidedLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WeekFigures_shareDecidedLate(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_shareDecidedLate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShareDecidedLate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_shareDecidedLate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WeekFigures_medianDaysToDecision(ctx context.Context, field graphql.CollectedField, obj *WeekFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WeekFigures_medianDaysToDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianDaysToDecision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WeekFigures_medianDaysToDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WeekFigures", field, false, false, "Float")
 }
 
 func (ec *executionContext) _WorkQueueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *WorkQueueConnection) (ret graphql.Marshaler) {
@@ -8380,6 +9166,69 @@ func UnmarshalComuneByIstatCodesInput(ctx context.Context, raw any) (ComuneByIst
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputControlRoomFilter(ctx context.Context, obj any) (ControlRoomFilter, error) {
+	var it ControlRoomFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"comune", "service", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "comune":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comune"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comune = data
+		case "service":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("service"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Service = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalControlRoomFilter unmarshals raw into the ControlRoomFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalControlRoomFilter(ctx context.Context, raw any) (ControlRoomFilter, error) {
+	var out ControlRoomFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ControlRoomFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreatePracticeInput(ctx context.Context, obj any) (CreatePracticeInput, error) {
 	var it CreatePracticeInput
 	if obj == nil {
@@ -8873,6 +9722,54 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var backlogCountImplementors = []string{"BacklogCount"}
+
+func (ec *executionContext) _BacklogCount(ctx context.Context, sel ast.SelectionSet, obj *BacklogCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backlogCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BacklogCount")
+		case "comune":
+			out.Values[i] = ec._BacklogCount_comune(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._BacklogCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._BacklogCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._BacklogCount_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var comuneImplementors = []string{"Comune", "_Entity"}
 
 func (ec *executionContext) _Comune(ctx context.Context, sel ast.SelectionSet, obj *Comune) graphql.Marshaler {
@@ -8895,6 +9792,106 @@ func (ec *executionContext) _Comune(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Comune_services(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var controlRoomImplementors = []string{"ControlRoom"}
+
+func (ec *executionContext) _ControlRoom(ctx context.Context, sel ast.SelectionSet, obj *ControlRoom) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, controlRoomImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ControlRoom")
+		case "scope":
+			out.Values[i] = ec._ControlRoom_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backlog":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ControlRoom_backlog(ctx, field, obj)
+				})
+		case "weeks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ControlRoom_weeks(ctx, field, obj)
+				})
+		case "byServiceAndComune":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ControlRoom_byServiceAndComune(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var controlRoomScopeImplementors = []string{"ControlRoomScope"}
+
+func (ec *executionContext) _ControlRoomScope(ctx context.Context, sel ast.SelectionSet, obj *ControlRoomScope) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, controlRoomScopeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ControlRoomScope")
+		case "comuni":
+			out.Values[i] = ec._ControlRoomScope_comuni(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ControlRoomScope_service(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._ControlRoomScope_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._ControlRoomScope_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8951,11 +9948,6 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 		case "uploadedAt":
 			out.Values[i] = ec._Document_uploadedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "downloadUrl":
-			out.Values[i] = ec._Document_downloadUrl(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9170,13 +10162,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addDocument":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addDocument(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "uploadDocument":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_uploadDocument(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9685,6 +10670,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serviceStats(ctx, field)
 				})
+		case "controlRoom":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_controlRoom(ctx, field)
+				})
 		case "workQueue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -9888,6 +10879,75 @@ func (ec *executionContext) _ServiceCategory(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._ServiceCategory_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceComuneFiguresImplementors = []string{"ServiceComuneFigures"}
+
+func (ec *executionContext) _ServiceComuneFigures(ctx context.Context, sel ast.SelectionSet, obj *ServiceComuneFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceComuneFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceComuneFigures")
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceComuneFigures_service(ctx, field, obj)
+				})
+		case "comune":
+			out.Values[i] = ec._ServiceComuneFigures_comune(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submitted":
+			out.Values[i] = ec._ServiceComuneFigures_submitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decided":
+			out.Values[i] = ec._ServiceComuneFigures_decided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedLate":
+			out.Values[i] = ec._ServiceComuneFigures_decidedLate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shareDecidedLate":
+			out.Values[i] = ec._ServiceComuneFigures_shareDecidedLate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "medianDaysToDecision":
+			out.Values[i] = ec._ServiceComuneFigures_medianDaysToDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backlog":
+			out.Values[i] = ec._ServiceComuneFigures_backlog(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10197,6 +11257,64 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var weekFiguresImplementors = []string{"WeekFigures"}
+
+func (ec *executionContext) _WeekFigures(ctx context.Context, sel ast.SelectionSet, obj *WeekFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, weekFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WeekFigures")
+		case "weekStart":
+			out.Values[i] = ec._WeekFigures_weekStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitted":
+			out.Values[i] = ec._WeekFigures_submitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decided":
+			out.Values[i] = ec._WeekFigures_decided(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decidedLate":
+			out.Values[i] = ec._WeekFigures_decidedLate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shareDecidedLate":
+			out.Values[i] = ec._WeekFigures_shareDecidedLate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianDaysToDecision":
+			out.Values[i] = ec._WeekFigures_medianDaysToDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var workQueueConnectionImplementors = []string{"WorkQueueConnection"}
@@ -10703,6 +11821,30 @@ func (ec *executionContext) marshalNActorKind2githubᚗcomᚋcitizengraphᚋciti
 	return v
 }
 
+func (ec *executionContext) marshalNBacklogCount2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐBacklogCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*BacklogCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBacklogCount2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐBacklogCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBacklogCount2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐBacklogCount(ctx context.Context, sel ast.SelectionSet, v *BacklogCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BacklogCount!")
+		return graphql.Null
+	}
+	return ec._BacklogCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10793,6 +11935,22 @@ func (ec *executionContext) unmarshalNComuneByIstatCodesInput2ᚕᚖgithubᚗcom
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNControlRoom2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoom(ctx context.Context, sel ast.SelectionSet, v *ControlRoom) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ControlRoom!")
+		return graphql.Null
+	}
+	return ec._ControlRoom(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNControlRoomScope2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoomScope(ctx context.Context, sel ast.SelectionSet, v *ControlRoomScope) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ControlRoomScope!")
+		return graphql.Null
+	}
+	return ec._ControlRoomScope(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreatePracticeInput2githubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐCreatePracticeInput(ctx context.Context, v any) (CreatePracticeInput, error) {
@@ -11103,6 +12261,30 @@ func (ec *executionContext) marshalNServiceCategory2ᚖgithubᚗcomᚋcitizengra
 	return ec._ServiceCategory(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceComuneFigures2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceComuneFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*ServiceComuneFigures) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceComuneFigures2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceComuneFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceComuneFigures2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceComuneFigures(ctx context.Context, sel ast.SelectionSet, v *ServiceComuneFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceComuneFigures!")
+		return graphql.Null
+	}
+	return ec._ServiceComuneFigures(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐServiceConnection(ctx context.Context, sel ast.SelectionSet, v *ServiceConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServiceConnection!")
@@ -11252,18 +12434,28 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
-	res, err := graphql.UnmarshalUpload(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) marshalNWeekFigures2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWeekFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*WeekFigures) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekFigures2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWeekFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
-func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalUpload(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+func (ec *executionContext) marshalNWeekFigures2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWeekFigures(ctx context.Context, sel ast.SelectionSet, v *WeekFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WeekFigures!")
+		return graphql.Null
 	}
-	return res
+	return ec._WeekFigures(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkQueueConnection2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWorkQueueConnection(ctx context.Context, sel ast.SelectionSet, v *WorkQueueConnection) graphql.Marshaler {
@@ -11700,6 +12892,14 @@ func (ec *executionContext) unmarshalOComuneByIstatCodesInput2ᚖgithubᚗcomᚋ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputComuneByIstatCodesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOControlRoomFilter2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐControlRoomFilter(ctx context.Context, v any) (*ControlRoomFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputControlRoomFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

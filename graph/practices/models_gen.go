@@ -10,9 +10,7 @@ import (
 	"time"
 )
 
-// Who made a status change.
 type Actor struct {
-	// A citizen, an operator or a system.
 	Kind ActorKind `json:"kind"`
 	// Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
 	// operators of the practice's comune and admins: others get null, with the role (kind) and comune.
@@ -23,9 +21,21 @@ type Actor struct {
 	OnBehalfOf *string `json:"onBehalfOf,omitempty"`
 }
 
+// The open practices of a comune in one status.
+type BacklogCount struct {
+	// The comune.
+	Comune *Comune `json:"comune"`
+	// The status.
+	Status PracticeStatus `json:"status"`
+	// How many practices of the comune are open in the status now.
+	Count int `json:"count"`
+	// Of those, how many are past their dueBy.
+	Overdue int `json:"overdue"`
+}
+
 type Comune struct {
 	IstatCode string `json:"istatCode"`
-	// The services the comune offers, ordered by title; empty outside the metropolitan city.
+	// The services the comune offers, ordered by title.
 	Services []*Service `json:"services"`
 }
 
@@ -35,9 +45,46 @@ type ComuneByIstatCodesInput struct {
 	IstatCode string `json:"IstatCode"`
 }
 
-// A practice to open.
+// The control room's figures over the scope it reports.
+type ControlRoom struct {
+	// What the figures cover: the comuni, the service and the window, defaults applied.
+	Scope *ControlRoomScope `json:"scope"`
+	// The open practices now (PAYMENT_PENDING to INTEGRATION_REQUESTED), by comune and status, in ISTAT
+	// code and lifecycle order; only pairs with practices are listed. Independent of the window.
+	Backlog []*BacklogCount `json:"backlog"`
+	// One entry per week (Monday 00:00 to Monday 00:00, Europe/Rome) overlapping the window, oldest
+	// first, zeros included: the first and last weeks count only what falls inside the window.
+	Weeks []*WeekFigures `json:"weeks"`
+	// The figures of each service in each comune with a practice submitted or decided in the window,
+	// or open now; by comune, then service title.
+	ByServiceAndComune []*ServiceComuneFigures `json:"byServiceAndComune"`
+}
+
+// What the control room covers. Every condition given must hold.
+type ControlRoomFilter struct {
+	// Only this comune (ISTAT code): one the caller works for, else FORBIDDEN.
+	Comune *string `json:"comune,omitempty"`
+	// Only this service (an id of the catalogue).
+	Service *string `json:"service,omitempty"`
+	// Start of the window (inclusive); default: 12 weeks before to.
+	From *time.Time `json:"from,omitempty"`
+	// End of the window (exclusive); default: now. At most 731 days after from, else BAD_USER_INPUT.
+	To *time.Time `json:"to,omitempty"`
+}
+
+// What a control-room answer covers.
+type ControlRoomScope struct {
+	// The comuni covered (the caller's, or the one asked for).
+	Comuni []*Comune `json:"comuni"`
+	// The service covered; null for every service.
+	Service *Service `json:"service,omitempty"`
+	// Start of the window (inclusive).
+	From time.Time `json:"from"`
+	// End of the window (exclusive).
+	To time.Time `json:"to"`
+}
+
 type CreatePracticeInput struct {
-	// The service card applied to (its id, a UUID); it must be ACTIVE and offered in the comune.
 	ServiceID string `json:"serviceId"`
 	// ISTAT code of the comune the practice is addressed to.
 	Comune string `json:"comune"`
@@ -52,19 +99,12 @@ type CreatePracticeInput struct {
 	OrganizationID *string `json:"organizationId,omitempty"`
 }
 
-// A document attached to a practice.
 type Document struct {
-	// Opaque identifier of the document (a UUID).
-	ID string `json:"id"`
-	// The file name.
-	Name string `json:"name"`
-	// The media type, lower-case, e.g. application/pdf.
-	MediaType string `json:"mediaType"`
-	// Size in bytes.
-	Size int `json:"size"`
-	// SHA-256 of the content, 64 lower-case hexadecimal digits.
-	Sha256 string `json:"sha256"`
-	// When the document was attached.
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	MediaType  string    `json:"mediaType"`
+	Size       int       `json:"size"`
+	Sha256     string    `json:"sha256"`
 	UploadedAt time.Time `json:"uploadedAt"`
 	// A short-lived signed link that downloads the content (GET, no token needed: the link is the
 	// permission, so do not share it); null for a document registered without content. Ask again for
@@ -72,26 +112,18 @@ type Document struct {
 	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
-// The metadata of a document to attach.
 type DocumentInput struct {
-	// The file name, 1 to 255 characters, without path separators.
-	Name string `json:"name"`
-	// The media type: application/pdf, application/pkcs7-mime (signed .p7m), application/xml, application/vnd.oasis.opendocument.text, image/jpeg, image/png, image/tiff or text/plain.
+	Name      string `json:"name"`
 	MediaType string `json:"mediaType"`
-	// Size in bytes, 1 to 52428800 (50 MiB).
-	Size int `json:"size"`
-	// SHA-256 of the content, 64 hexadecimal digits (stored lower-case).
+	Size      int    `json:"size"`
+	// Lower-case hex SHA-256 of the content.
 	Sha256 string `json:"sha256"`
 }
 
-// A life event (evento della vita) of the national catalogue, for citizens or businesses.
 type LifeEvent struct {
-	// Whether it is a citizen's or a business's life event.
 	Scope LifeEventScope `json:"scope"`
-	// The event's number within its scope.
-	Code int `json:"code"`
-	// The event's name (Italian).
-	Name string `json:"name"`
+	Code  int            `json:"code"`
+	Name  string         `json:"name"`
 }
 
 type Mutation struct {
@@ -103,19 +135,14 @@ type Organization struct {
 
 func (Organization) IsEntity() {}
 
-// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	// True when more items follow this page.
-	HasNextPage bool `json:"hasNextPage"`
-	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
-	EndCursor *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
 type Person struct {
 	ID string `json:"id"`
-	// The person's practices that the caller may see, newest first: their own, those of people they
-	// hold a delegation from (services covered), those addressed to an operator's comuni, all for
-	// admins. first outside 1..100 or a malformed after is BAD_USER_INPUT. Scope: practices:read.
+	// The person's practices, newest first.
 	Practices *PracticeConnection `json:"practices"`
 }
 
@@ -125,47 +152,29 @@ type PersonByIDsInput struct {
 	ID string `json:"ID"`
 }
 
-// An application (pratica) of a person to a service. Visible to its applicant, a delegate of the
-// applicant (or of its organization) whose delegation covers the service, the organization's legal
-// representative, operators of its comune and admins; where it is referenced (e.g. Message.practice)
-// for anyone else it is null with NOT_FOUND.
+// An application (pratica) of a person to a service.
 type Practice struct {
-	// Opaque, stable identifier of the practice (a UUID).
-	ID string `json:"id"`
-	// The service card applied to.
-	Service *Service `json:"service"`
-	// The person who applied (for an organization, its representative or delegate who filed it).
-	Applicant *Person `json:"applicant"`
+	ID        string   `json:"id"`
+	Service   *Service `json:"service"`
+	Applicant *Person  `json:"applicant"`
 	// The applicant's codice fiscale, as on every application form.
-	ApplicantFiscalCode string `json:"applicantFiscalCode"`
-	// The organization the practice is filed for; null when filed for a person.
-	Organization *Organization `json:"organization,omitempty"`
-	// The comune the practice is addressed to.
-	Comune *Comune `json:"comune"`
-	// Where the practice stands in its lifecycle.
-	Status PracticeStatus `json:"status"`
-	// The protocol number, <ISTAT code>/<year>/<7-digit sequence> (e.g. 015146/2026/0000042); null until REGISTERED.
-	ProtocolNumber *string `json:"protocolNumber,omitempty"`
-	// When the practice was registered; null until REGISTERED.
-	ProtocolDate *time.Time `json:"protocolDate,omitempty"`
-	// When the practice was opened (as a DRAFT).
-	CreatedAt time.Time `json:"createdAt"`
-	// When the practice last changed.
-	UpdatedAt time.Time `json:"updatedAt"`
-	// When it was submitted (entered SUBMITTED); null before.
-	SubmittedAt *time.Time `json:"submittedAt,omitempty"`
-	// When an operator first took it in charge (IN_PROGRESS); null before.
-	TakenInChargeAt *time.Time `json:"takenInChargeAt,omitempty"`
-	// submittedAt + the service's maxDays calendar days (L. 241/1990); null until submitted.
-	DueBy *time.Time `json:"dueBy,omitempty"`
-	// When it was decided (COMPLETED or REJECTED); null while undecided.
+	ApplicantFiscalCode string         `json:"applicantFiscalCode"`
+	Organization        *Organization  `json:"organization,omitempty"`
+	Comune              *Comune        `json:"comune"`
+	Status              PracticeStatus `json:"status"`
+	ProtocolNumber      *string        `json:"protocolNumber,omitempty"`
+	ProtocolDate        *time.Time     `json:"protocolDate,omitempty"`
+	CreatedAt           time.Time      `json:"createdAt"`
+	UpdatedAt           time.Time      `json:"updatedAt"`
+	SubmittedAt         *time.Time     `json:"submittedAt,omitempty"`
+	TakenInChargeAt     *time.Time     `json:"takenInChargeAt,omitempty"`
+	// submittedAt + the service's maxDays (L. 241/1990).
+	DueBy     *time.Time `json:"dueBy,omitempty"`
 	DecidedAt *time.Time `json:"decidedAt,omitempty"`
 	// Decided after dueBy, or still undecided past it.
-	Overdue bool `json:"overdue"`
-	// Every status change, oldest first, creation included.
-	History []*StatusChange `json:"history"`
-	// The documents attached, oldest first.
-	Documents []*Document `json:"documents"`
+	Overdue   bool            `json:"overdue"`
+	History   []*StatusChange `json:"history"`
+	Documents []*Document     `json:"documents"`
 	// The operator who took the practice at the desk; null when nobody has. Shown only to operators
 	// of the practice's comune and admins: for anyone else it is null.
 	Assignment *PracticeAssignment `json:"assignment,omitempty"`
@@ -187,42 +196,29 @@ type PracticeByIDsInput struct {
 	ID string `json:"ID"`
 }
 
-// A page of practices, newest first.
 type PracticeConnection struct {
-	// The practices of the page, each with its cursor.
-	Edges []*PracticeEdge `json:"edges"`
-	// The practices of the page, as in edges.
-	Nodes []*Practice `json:"nodes"`
-	// Whether more pages follow, and the cursor to ask for the next one.
-	PageInfo *PageInfo `json:"pageInfo"`
-	// The number of practices matching the status filter that the caller may see, across all pages.
-	TotalCount int `json:"totalCount"`
+	Edges      []*PracticeEdge `json:"edges"`
+	Nodes      []*Practice     `json:"nodes"`
+	PageInfo   *PageInfo       `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
 }
 
-// One practice of a page, with its position in the list.
 type PracticeEdge struct {
-	// Opaque cursor: pass it as after to get the practices that follow.
-	Cursor string `json:"cursor"`
-	// The practice.
-	Node *Practice `json:"node"`
+	Cursor string    `json:"cursor"`
+	Node   *Practice `json:"node"`
 }
 
 // One status change of a practice, as published to live subscribers.
 type PracticeStatusEvent struct {
 	// Pass it as after to resume the stream from this event.
-	Cursor string `json:"cursor"`
-	// The practice, as it is when the event is delivered.
-	Practice *Practice `json:"practice"`
-	// The status the practice entered.
-	Status PracticeStatus `json:"status"`
-	// The status it left; null for the creation of the practice.
+	Cursor   string         `json:"cursor"`
+	Practice *Practice      `json:"practice"`
+	Status   PracticeStatus `json:"status"`
+	// Absent for the creation of the practice.
 	PreviousStatus *PracticeStatus `json:"previousStatus,omitempty"`
-	// When the change was committed.
-	At time.Time `json:"at"`
-	// Who made the change.
-	Actor *Actor `json:"actor"`
-	// The note given with the change; null when none.
-	Note *string `json:"note,omitempty"`
+	At             time.Time       `json:"at"`
+	Actor          *Actor          `json:"actor"`
+	Note           *string         `json:"note,omitempty"`
 }
 
 type Query struct {
@@ -230,20 +226,13 @@ type Query struct {
 
 // A Designers Italia service card (scheda servizio).
 type Service struct {
-	// Opaque, stable identifier of the service card (a UUID).
-	ID string `json:"id"`
-	// The service category of the catalogue.
-	Category *ServiceCategory `json:"category"`
-	// The PON Metro priority area the service belongs to.
-	PonMetroArea PonMetroArea `json:"ponMetroArea"`
-	// The service's title (Italian).
-	Title string `json:"title"`
-	// Whether the service accepts applications.
-	State ServiceState `json:"state"`
-	// Why the service is INACTIVE; null when ACTIVE or when no reason is given.
-	StateReason *string `json:"stateReason,omitempty"`
-	// One-line description (Italian).
-	ShortDescription string `json:"shortDescription"`
+	ID               string           `json:"id"`
+	Category         *ServiceCategory `json:"category"`
+	PonMetroArea     PonMetroArea     `json:"ponMetroArea"`
+	Title            string           `json:"title"`
+	State            ServiceState     `json:"state"`
+	StateReason      *string          `json:"stateReason,omitempty"`
+	ShortDescription string           `json:"shortDescription"`
 	// A chi è rivolto.
 	Audience string `json:"audience"`
 	// Come fare.
@@ -253,24 +242,17 @@ type Service struct {
 	// Cosa si ottiene.
 	WhatYouGet string `json:"whatYouGet"`
 	// Maximum days for the administration to conclude (L. 241/1990 art. 2).
-	MaxDays int `json:"maxDays"`
-	// The channels through which one can apply.
-	Channels []Channel `json:"channels"`
-	// Terms and conditions of the service (condizioni di servizio).
-	Conditions string `json:"conditions"`
-	// The office to contact.
-	Contacts *ServiceContacts `json:"contacts"`
-	// True when the whole procedure can be done online.
-	FullyOnline bool `json:"fullyOnline"`
-	// The Designers Italia flow archetype the service follows.
-	Archetype FlowArchetype `json:"archetype"`
-	// The life events the service belongs to (eventi della vita).
-	LifeEvents []*LifeEvent `json:"lifeEvents"`
+	MaxDays     int              `json:"maxDays"`
+	Channels    []Channel        `json:"channels"`
+	Conditions  string           `json:"conditions"`
+	Contacts    *ServiceContacts `json:"contacts"`
+	FullyOnline bool             `json:"fullyOnline"`
+	Archetype   FlowArchetype    `json:"archetype"`
+	LifeEvents  []*LifeEvent     `json:"lifeEvents"`
 	// The comuni offering the service.
-	Comuni []*Comune `json:"comuni"`
-	// True when submitting a practice asks for a payment first (the practice goes PAYMENT_PENDING).
-	RequiresPayment bool `json:"requiresPayment"`
-	// The fee in euro cents; null when no payment is required or when the amount depends on the case.
+	Comuni          []*Comune `json:"comuni"`
+	RequiresPayment bool      `json:"requiresPayment"`
+	// The fee in euro cents, when the service requires a payment.
 	FeeCents *int `json:"feeCents,omitempty"`
 }
 
@@ -280,80 +262,75 @@ type ServiceByIDsInput struct {
 	ID string `json:"ID"`
 }
 
-// One of the 15 service categories of the catalogue.
 type ServiceCategory struct {
-	// The category's code, 1 to 15 (ServiceFilter.category).
-	Code int `json:"code"`
-	// The category's name (Italian).
+	Code int    `json:"code"`
 	Name string `json:"name"`
 }
 
-// A page of services, ordered by title then id.
-type ServiceConnection struct {
-	// The services of the page, each with its cursor.
-	Edges []*ServiceEdge `json:"edges"`
-	// The services of the page, as in edges.
-	Nodes []*Service `json:"nodes"`
-	// Whether more pages follow, and the cursor to ask for the next one.
-	PageInfo *PageInfo `json:"pageInfo"`
-	// The number of services matching the filter, across all pages.
-	TotalCount int `json:"totalCount"`
-}
-
-// The office responsible for a service and how to reach it.
-type ServiceContacts struct {
-	// The office's name.
-	Office string `json:"office"`
-	// E-mail address; null when none.
-	Email *string `json:"email,omitempty"`
-	// Phone number; null when none.
-	Phone *string `json:"phone,omitempty"`
-	// Certified e-mail (PEC) address; null when none.
-	Pec *string `json:"pec,omitempty"`
-}
-
-// One service of a page, with its position in the list.
-type ServiceEdge struct {
-	// Opaque cursor: pass it as after to get the services that follow.
-	Cursor string `json:"cursor"`
+// The figures of one service in one comune over the window.
+type ServiceComuneFigures struct {
 	// The service.
-	Node *Service `json:"node"`
+	Service *Service `json:"service"`
+	// The comune.
+	Comune *Comune `json:"comune"`
+	// Practices submitted in the window.
+	Submitted int `json:"submitted"`
+	// Practices decided (COMPLETED or REJECTED) in the window.
+	Decided int `json:"decided"`
+	// Of the decided ones, those decided after their dueBy.
+	DecidedLate int `json:"decidedLate"`
+	// decidedLate / decided (0 to 1); null when nothing was decided.
+	ShareDecidedLate *float64 `json:"shareDecidedLate,omitempty"`
+	// Median days from submission to decision of the practices decided in the window; null when nothing was decided.
+	MedianDaysToDecision *float64 `json:"medianDaysToDecision,omitempty"`
+	// Practices open now (PAYMENT_PENDING to INTEGRATION_REQUESTED).
+	Backlog int `json:"backlog"`
 }
 
-// Narrows the service catalogue; the conditions given all apply.
+type ServiceConnection struct {
+	Edges      []*ServiceEdge `json:"edges"`
+	Nodes      []*Service     `json:"nodes"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type ServiceContacts struct {
+	Office string  `json:"office"`
+	Email  *string `json:"email,omitempty"`
+	Phone  *string `json:"phone,omitempty"`
+	Pec    *string `json:"pec,omitempty"`
+}
+
+type ServiceEdge struct {
+	Cursor string   `json:"cursor"`
+	Node   *Service `json:"node"`
+}
+
 type ServiceFilter struct {
-	// The code of one of the 15 service categories, 1 to 15.
+	// One of the 15 service categories (code).
 	Category *int `json:"category,omitempty"`
-	// ISTAT code of a comune offering the service; a comune outside the metropolitan city offers none.
+	// ISTAT code of a comune offering the service.
 	Comune *string `json:"comune,omitempty"`
-	// Words that must all appear, case-insensitive, in the title or the short description; at most 200 characters.
+	// Words searched in title and description.
 	Text *string `json:"text,omitempty"`
 }
 
-// Control-room figures of the practices submitted in a window.
 type ServiceStats struct {
 	// Practices submitted in the window.
 	Count int `json:"count"`
 	// Of those, the ones decided (COMPLETED or REJECTED).
-	Decided int `json:"decided"`
-	// Median days (fractional) from submission to decision of the decided ones; null when none is decided.
+	Decided              int      `json:"decided"`
 	MedianDaysToDecision *float64 `json:"medianDaysToDecision,omitempty"`
-	// 90th percentile of the days from submission to decision; null when none is decided.
-	P90DaysToDecision *float64 `json:"p90DaysToDecision,omitempty"`
-	// Share of the decided ones decided after dueBy (0..1); null when none is decided.
+	P90DaysToDecision    *float64 `json:"p90DaysToDecision,omitempty"`
+	// Share of the decided ones decided after dueBy (0..1).
 	ShareDecidedAfterDue *float64 `json:"shareDecidedAfterDue,omitempty"`
 }
 
-// One entry of a practice's history.
 type StatusChange struct {
-	// The status the practice entered.
 	Status PracticeStatus `json:"status"`
-	// When.
-	At time.Time `json:"at"`
-	// Who made the change.
-	Actor *Actor `json:"actor"`
-	// The note given with the change; null when none.
-	Note *string `json:"note,omitempty"`
+	At     time.Time      `json:"at"`
+	Actor  *Actor         `json:"actor"`
+	Note   *string        `json:"note,omitempty"`
 }
 
 // How many practices are in one status.
@@ -364,9 +341,23 @@ type StatusCount struct {
 	Count int `json:"count"`
 }
 
-// The root of subscriptions, over WebSocket (graphql-transport-ws; the token goes in the
-// connection_init payload's Authorization) or server-sent events.
 type Subscription struct {
+}
+
+// The figures of one week.
+type WeekFigures struct {
+	// Monday 00:00 (Europe/Rome) starting the week.
+	WeekStart time.Time `json:"weekStart"`
+	// Practices submitted in the week (inside the window).
+	Submitted int `json:"submitted"`
+	// Practices decided (COMPLETED or REJECTED) in the week (inside the window).
+	Decided int `json:"decided"`
+	// Of the decided ones, those decided after their dueBy.
+	DecidedLate int `json:"decidedLate"`
+	// decidedLate / decided (0 to 1); null when nothing was decided.
+	ShareDecidedLate *float64 `json:"shareDecidedLate,omitempty"`
+	// Median days from submission to decision of the practices decided in the week; null when nothing was decided.
+	MedianDaysToDecision *float64 `json:"medianDaysToDecision,omitempty"`
 }
 
 // A page of the work queue.
@@ -408,16 +399,12 @@ type WorkQueueFilter struct {
 	Assigned *WorkQueueAssignment `json:"assigned,omitempty"`
 }
 
-// The kind of party that made a status change.
 type ActorKind string
 
 const (
-	// The applicant, or someone acting for them (see onBehalfOf).
-	ActorKindCitizen ActorKind = "CITIZEN"
-	// An operator of the comune, or an admin.
+	ActorKindCitizen  ActorKind = "CITIZEN"
 	ActorKindOperator ActorKind = "OPERATOR"
-	// An automated system, e.g. the payment system confirming a payment.
-	ActorKindSystem ActorKind = "SYSTEM"
+	ActorKindSystem   ActorKind = "SYSTEM"
 )
 
 var AllActorKind = []ActorKind{
@@ -469,22 +456,15 @@ func (e ActorKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// A channel through which one can apply for a service.
 type Channel string
 
 const (
-	// Online, through the portal or an app.
-	ChannelOnline Channel = "ONLINE"
-	// At the office's counter (sportello).
+	ChannelOnline  Channel = "ONLINE"
 	ChannelCounter Channel = "COUNTER"
-	// By phone.
-	ChannelPhone Channel = "PHONE"
-	// By e-mail.
-	ChannelEmail Channel = "EMAIL"
-	// By certified e-mail (PEC).
-	ChannelPec Channel = "PEC"
-	// Through the IO app.
-	ChannelAppIo Channel = "APP_IO"
+	ChannelPhone   Channel = "PHONE"
+	ChannelEmail   Channel = "EMAIL"
+	ChannelPec     Channel = "PEC"
+	ChannelAppIo   Channel = "APP_IO"
 )
 
 var AllChannel = []Channel{
@@ -543,16 +523,11 @@ func (e Channel) MarshalJSON() ([]byte, error) {
 type FlowArchetype string
 
 const (
-	// Permessi e documenti: obtaining a permit, a certificate or a document.
-	FlowArchetypePermessiEDocumenti FlowArchetype = "PERMESSI_E_DOCUMENTI"
-	// Pagamenti dovuti: paying what one owes the administration.
-	FlowArchetypePagamentiDovuti FlowArchetype = "PAGAMENTI_DOVUTI"
-	// Vantaggi economici: applying for a benefit, a contribution or a reduction.
-	FlowArchetypeVantaggiEconomici FlowArchetype = "VANTAGGI_ECONOMICI"
-	// Iscrizione a graduatoria: applying for a place in a ranking.
+	FlowArchetypePermessiEDocumenti    FlowArchetype = "PERMESSI_E_DOCUMENTI"
+	FlowArchetypePagamentiDovuti       FlowArchetype = "PAGAMENTI_DOVUTI"
+	FlowArchetypeVantaggiEconomici     FlowArchetype = "VANTAGGI_ECONOMICI"
 	FlowArchetypeIscrizioneGraduatoria FlowArchetype = "ISCRIZIONE_GRADUATORIA"
-	// Servizi a pagamento: using a service one pays for.
-	FlowArchetypeServiziAPagamento FlowArchetype = "SERVIZI_A_PAGAMENTO"
+	FlowArchetypeServiziAPagamento     FlowArchetype = "SERVIZI_A_PAGAMENTO"
 )
 
 var AllFlowArchetype = []FlowArchetype{
@@ -606,13 +581,10 @@ func (e FlowArchetype) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Whose life events.
 type LifeEventScope string
 
 const (
-	// Life events of people.
-	LifeEventScopeCitizen LifeEventScope = "CITIZEN"
-	// Life events of businesses.
+	LifeEventScopeCitizen  LifeEventScope = "CITIZEN"
 	LifeEventScopeBusiness LifeEventScope = "BUSINESS"
 )
 
@@ -668,18 +640,12 @@ func (e LifeEventScope) MarshalJSON() ([]byte, error) {
 type PonMetroArea string
 
 const (
-	// Agenda digitale metropolitana.
-	PonMetroAreaAgendaDigitale PonMetroArea = "AGENDA_DIGITALE"
-	// Sostenibilità dei servizi pubblici e della mobilità urbana.
+	PonMetroAreaAgendaDigitale               PonMetroArea = "AGENDA_DIGITALE"
 	PonMetroAreaSostenibilitaServiziMobilita PonMetroArea = "SOSTENIBILITA_SERVIZI_MOBILITA"
-	// Servizi per l'inclusione sociale.
-	PonMetroAreaInclusioneSociale PonMetroArea = "INCLUSIONE_SOCIALE"
-	// Infrastrutture per l'inclusione sociale.
-	PonMetroAreaInfrastruttureInclusione PonMetroArea = "INFRASTRUTTURE_INCLUSIONE"
-	// Sostenibilità ambientale.
-	PonMetroAreaSostenibilitaAmbientale PonMetroArea = "SOSTENIBILITA_AMBIENTALE"
-	// Rigenerazione urbana.
-	PonMetroAreaRigenerazioneUrbana PonMetroArea = "RIGENERAZIONE_URBANA"
+	PonMetroAreaInclusioneSociale            PonMetroArea = "INCLUSIONE_SOCIALE"
+	PonMetroAreaInfrastruttureInclusione     PonMetroArea = "INFRASTRUTTURE_INCLUSIONE"
+	PonMetroAreaSostenibilitaAmbientale      PonMetroArea = "SOSTENIBILITA_AMBIENTALE"
+	PonMetroAreaRigenerazioneUrbana          PonMetroArea = "RIGENERAZIONE_URBANA"
 )
 
 var AllPonMetroArea = []PonMetroArea{
@@ -734,28 +700,18 @@ func (e PonMetroArea) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// The lifecycle of a practice, in order. COMPLETED, REJECTED and WITHDRAWN are final.
 type PracticeStatus string
 
 const (
-	// Being filled in by the applicant; not yet seen by the comune.
-	PracticeStatusDraft PracticeStatus = "DRAFT"
-	// Submitted, waiting for the service's fee to be paid.
-	PracticeStatusPaymentPending PracticeStatus = "PAYMENT_PENDING"
-	// Submitted: the term of dueBy runs from now.
-	PracticeStatusSubmitted PracticeStatus = "SUBMITTED"
-	// Registered by the comune, with a protocol number.
-	PracticeStatusRegistered PracticeStatus = "REGISTERED"
-	// Being handled by an operator.
-	PracticeStatusInProgress PracticeStatus = "IN_PROGRESS"
-	// The operator asked the applicant for more (see the note); answerIntegration resumes it.
+	PracticeStatusDraft                PracticeStatus = "DRAFT"
+	PracticeStatusPaymentPending       PracticeStatus = "PAYMENT_PENDING"
+	PracticeStatusSubmitted            PracticeStatus = "SUBMITTED"
+	PracticeStatusRegistered           PracticeStatus = "REGISTERED"
+	PracticeStatusInProgress           PracticeStatus = "IN_PROGRESS"
 	PracticeStatusIntegrationRequested PracticeStatus = "INTEGRATION_REQUESTED"
-	// Decided favourably.
-	PracticeStatusCompleted PracticeStatus = "COMPLETED"
-	// Decided unfavourably (see the note).
-	PracticeStatusRejected PracticeStatus = "REJECTED"
-	// Withdrawn by the applicant, or by the payment system when the fee was not paid.
-	PracticeStatusWithdrawn PracticeStatus = "WITHDRAWN"
+	PracticeStatusCompleted            PracticeStatus = "COMPLETED"
+	PracticeStatusRejected             PracticeStatus = "REJECTED"
+	PracticeStatusWithdrawn            PracticeStatus = "WITHDRAWN"
 )
 
 var AllPracticeStatus = []PracticeStatus{
@@ -813,13 +769,10 @@ func (e PracticeStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Whether a service accepts applications.
 type ServiceState string
 
 const (
-	// Accepting applications.
-	ServiceStateActive ServiceState = "ACTIVE"
-	// Not accepting applications (see stateReason); createPractice is BAD_USER_INPUT.
+	ServiceStateActive   ServiceState = "ACTIVE"
 	ServiceStateInactive ServiceState = "INACTIVE"
 )
 

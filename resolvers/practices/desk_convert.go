@@ -57,3 +57,25 @@ func assignment(p *practices.Practice) *practicesgql.PracticeAssignment {
 	}
 	return &practicesgql.PracticeAssignment{OperatorID: p.Assignee, OperatorName: p.AssigneeName, At: *p.AssignedAt}
 }
+
+// scopeOf is the scope the control room's root resolver authorized: its
+// figures are reached only through it.
+func scopeOf(cr *practicesgql.ControlRoom) practices.ControlRoomScope {
+	sc := practices.ControlRoomScope{Comuni: make([]string, len(cr.Scope.Comuni)), From: cr.Scope.From, To: cr.Scope.To}
+	for i, c := range cr.Scope.Comuni {
+		sc.Comuni[i] = c.IstatCode
+	}
+	if cr.Scope.Service != nil {
+		sc.ServiceID = cr.Scope.Service.ID
+	}
+	return sc
+}
+
+// share is part / whole, or nil without a whole.
+func share(part, whole int) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	v := float64(part) / float64(whole)
+	return &v
+}
