@@ -183,81 +183,9 @@ func (s *Service) WorkQueue(ctx context.Context, a QueueArgs) (QueuePage, error)
 	if err != nil {
 		return QueuePage{}, err
 	}
-	n, err := pageSize(op, a.First)
+	q, n, err := s.queueQuery(op, p, a)
 	if err != nil {
 		return QueuePage{}, err
-	}
-	f := a.Filter
-	q := QueueQuery{Now: s.Now(), Order: a.Order, Limit: n + 1, Assigned: f.Assigned}
-	if q.Order == "" {
-		q.Order = OrderDueDate
-	}
-	if q.Order != OrderDueDate && q.Order != OrderSubmitted {
-		return QueuePage{}, apperr.E(op, apperr.Invalid, "unknown order")
-	}
-	statuses := f.Statuses
-	if len(statuses) == 0 {
-		statuses = OpenStatuses
-	}
-	for _, st := range Statuses { // lifecycle order, without duplicates
-		if !slices.Contains(statuses, st) {
-			continue
-		}
-		if st == StatusDraft {
-			return QueuePage{}, apperr.E(op, apperr.Invalid, "drafts are not in the work queue: the citizen has not submitted them")
-		}
-		q.Statuses = append(q.Statuses, string(st))
-	}
-	for _, st := range statuses {
-		if !st.Valid() {
-			return QueuePage{}, apperr.E(op, apperr.Invalid, "unknown status")
-		}
-	}
-	if f.ServiceID != "" {
-		if !validUUID(f.ServiceID) {
-			return QueuePage{}, apperr.E(op, apperr.Invalid, "service is not a valid id")
-		}
-		q.Service = strings.ToLower(f.ServiceID)
-	}
-	switch f.Assigned {
-	case AssignedAny, AssignedNobody:
-	case AssignedToMe:
-		q.Assignee = OperatorID(p)
-	default:
-		return QueuePage{}, apperr.E(op, apperr.Invalid, "unknown assignment filter")
-	}
-	q.Overdue = f.Overdue
-	if d := f.DueWithinDays; d != nil {
-		if *d < 1 || *d > MaxDueWithinDays {
-			return QueuePage{}, apperr.Errorf(op, apperr.Invalid, "dueWithinDays must be between 1 and %d", MaxDueWithinDays)
-		}
-		until := q.Now.AddDate(0, 0, *d)
-		q.DueAfter, q.DueUntil = &q.Now, &until
-	}
-	if a.After != nil {
-		c, ok := DecodeQueueCursor(*a.After, q.Order)
-		if !ok {
-			return QueuePage{}, apperr.E(op, apperr.Invalid, "malformed cursor (or one of another order)")
-		}
-		q.After = &c
-	}
-	switch {
-	case f.Comune != "":
-		if !s.isMetro[f.Comune] {
-			return QueuePage{}, apperr.E(op, apperr.Invalid, "unknown comune")
-		}
-		if !p.OperatesIn(f.Comune) {
-			return QueuePage{}, apperr.E(op, apperr.Permission, "not an operator of this comune")
-		}
-		q.Comuni = []string{f.Comune}
-	case p.Has(auth.RoleAdmin):
-		q.Comuni = s.metro
-	default:
-		for _, c := range p.Comuni {
-			if s.isMetro[c] && !slices.Contains(q.Comuni, c) {
-				q.Comuni = append(q.Comuni, c)
-			}
-		}
 	}
 	var page QueuePage
 	if len(q.Comuni) == 0 {
@@ -291,6 +219,88 @@ func (s *Service) WorkQueue(ctx context.Context, a QueueArgs) (QueuePage, error)
 		}
 	}
 	return page, nil
+}
+
+// queueQuery validates a's arguments for the desk operator p and returns
+// the store's query (its Limit one more than the page) and the page size.
+func (s *Service) queueQuery(op string, p *auth.Principal, a QueueArgs) (QueueQuery, int, error) {
+	n, err := pageSize(op, a.First)
+	if err != nil {
+		return QueueQuery{}, 0, err
+	}
+	f := a.Filter
+	q := QueueQuery{Now: s.Now(), Order: a.Order, Limit: n + 1, Assigned: f.Assigned}
+	if q.Order == "" {
+		q.Order = OrderDueDate
+	}
+	if q.Order != OrderDueDate && q.Order != OrderSubmitted {
+		return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "unknown order")
+	}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = OpenStatuses
+	}
+	for _, st := range Statuses { // lifecycle order, without duplicates
+		if !slices.Contains(statuses, st) {
+			continue
+		}
+		if st == StatusDraft {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "drafts are not in the work queue: the citizen has not submitted them")
+		}
+		q.Statuses = append(q.Statuses, string(st))
+	}
+	for _, st := range statuses {
+		if !st.Valid() {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "unknown status")
+		}
+	}
+	if f.ServiceID != "" {
+		if !validUUID(f.ServiceID) {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "service is not a valid id")
+		}
+		q.Service = strings.ToLower(f.ServiceID)
+	}
+	switch f.Assigned {
+	case AssignedAny, AssignedNobody:
+	case AssignedToMe:
+		q.Assignee = OperatorID(p)
+	default:
+		return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "unknown assignment filter")
+	}
+	q.Overdue = f.Overdue
+	if d := f.DueWithinDays; d != nil {
+		if *d < 1 || *d > MaxDueWithinDays {
+			return QueueQuery{}, 0, apperr.Errorf(op, apperr.Invalid, "dueWithinDays must be between 1 and %d", MaxDueWithinDays)
+		}
+		until := q.Now.AddDate(0, 0, *d)
+		q.DueAfter, q.DueUntil = &q.Now, &until
+	}
+	if a.After != nil {
+		c, ok := DecodeQueueCursor(*a.After, q.Order)
+		if !ok {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "malformed cursor (or one of another order)")
+		}
+		q.After = &c
+	}
+	switch {
+	case f.Comune != "":
+		if !s.isMetro[f.Comune] {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Invalid, "unknown comune")
+		}
+		if !p.OperatesIn(f.Comune) {
+			return QueueQuery{}, 0, apperr.E(op, apperr.Permission, "not an operator of this comune")
+		}
+		q.Comuni = []string{f.Comune}
+	case p.Has(auth.RoleAdmin):
+		q.Comuni = s.metro
+	default:
+		for _, c := range p.Comuni {
+			if s.isMetro[c] && !slices.Contains(q.Comuni, c) {
+				q.Comuni = append(q.Comuni, c)
+			}
+		}
+	}
+	return q, n, nil
 }
 
 // takeable are the statuses in which a practice can be taken or released:

@@ -44,16 +44,29 @@ func queueFilters(q QueueQuery, arg func(any) string) []string {
 		where = append(where, c)
 	}
 	if q.DueUntil != nil {
-		where = append(where, "p.due_by > "+arg(*q.DueAfter)+"::timestamptz", "p.due_by <= "+arg(*q.DueUntil)+"::timestamptz")
+		// On the due-date order's key, so that it bounds the index range.
+		due := queueKeySQL[OrderDueDate]
+		where = append(where, due+" > "+arg(*q.DueAfter)+"::timestamptz", due+" <= "+arg(*q.DueUntil)+"::timestamptz")
 	}
 	return where
 }
 
 // WorkQueue returns up to q.Limit practices of the queue in q's order after
-// q.After. It walks each (comune, status) range of the queue index in
-// order, at most q.Limit rows each, and merges them; "assigned to me" walks
-// the operator's own index by status instead.
+// q.After (the statement of [WorkQueueSQL]).
 func (s *Store) WorkQueue(ctx context.Context, q QueueQuery) ([]Practice, error) {
+	sql, args := WorkQueueSQL(q)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("work queue: %w", err)
+	}
+	return collectPractices(rows)
+}
+
+// WorkQueueSQL is the statement of a work-queue page and its arguments. It
+// walks each (comune, status) range of the queue index in order, at most
+// q.Limit rows each, and merges them; "assigned to me" walks the
+// operator's own index by status instead.
+func WorkQueueSQL(q QueueQuery) (string, []any) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	key := queueKeySQL[q.Order]
@@ -76,15 +89,10 @@ func (s *Store) WorkQueue(ctx context.Context, q QueueQuery) ([]Practice, error)
 		match = `p.comune = c.code and p.status = st.status`
 	}
 	cond := strings.Join(append([]string{match}, where...), " and ")
-	sql := `select ` + practiceCols + ` from ` + ranges + ` cross join lateral (
+	return `select ` + practiceCols + ` from ` + ranges + ` cross join lateral (
 			select p.*, ` + key + ` as queue_key from practices.practice p
 			where ` + cond + ` order by ` + key + `, p.id limit ` + limit + `) p
-		order by p.queue_key, p.id limit ` + limit
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("work queue: %w", err)
-	}
-	return collectPractices(rows)
+		order by p.queue_key, p.id limit ` + limit, args
 }
 
 // WorkQueueCounts counts the practices of the whole filtered queue (q
