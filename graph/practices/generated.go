@@ -82,12 +82,13 @@ type ComplexityRoot struct {
 	}
 
 	Document struct {
-		ID         func(childComplexity int) int
-		MediaType  func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Sha256     func(childComplexity int) int
-		Size       func(childComplexity int) int
-		UploadedAt func(childComplexity int) int
+		DownloadURL func(childComplexity int) int
+		ID          func(childComplexity int) int
+		MediaType   func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Sha256      func(childComplexity int) int
+		Size        func(childComplexity int) int
+		UploadedAt  func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -116,6 +117,7 @@ type ComplexityRoot struct {
 		SubmitPractice         func(childComplexity int, id string) int
 		TakePractice           func(childComplexity int, id string) int
 		TakePracticeInCharge   func(childComplexity int, id string) int
+		UploadDocument         func(childComplexity int, practiceID string, file graphql.Upload, name *string) int
 		WithdrawPractice       func(childComplexity int, id string, note *string) int
 	}
 
@@ -337,6 +339,7 @@ type MutationResolver interface {
 	CompletePractice(ctx context.Context, id string, note *string) (*Practice, error)
 	RejectPractice(ctx context.Context, id string, note string) (*Practice, error)
 	AddDocument(ctx context.Context, practiceID string, input DocumentInput) (*Document, error)
+	UploadDocument(ctx context.Context, practiceID string, file graphql.Upload, name *string) (*Document, error)
 	TakePractice(ctx context.Context, id string) (*Practice, error)
 	ReleasePractice(ctx context.Context, id string) (*Practice, error)
 }
@@ -502,6 +505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ControlRoomScope.To(childComplexity), true
 
+	case "Document.downloadUrl":
+		if e.ComplexityRoot.Document.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.DownloadURL(childComplexity), true
 	case "Document.id":
 		if e.ComplexityRoot.Document.ID == nil {
 			break
@@ -735,6 +744,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TakePracticeInCharge(childComplexity, args["id"].(string)), true
+	case "Mutation.uploadDocument":
+		if e.ComplexityRoot.Mutation.UploadDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadDocument(childComplexity, args["practiceId"].(string), args["file"].(graphql.Upload), args["name"].(*string)), true
 	case "Mutation.withdrawPractice":
 		if e.ComplexityRoot.Mutation.WithdrawPractice == nil {
 			break
@@ -1862,6 +1882,13 @@ directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, typ
 "An instant, RFC 3339."
 scalar DateTime
 
+"""
+A file sent with the request, as the GraphQL multipart request spec says
+(https://github.com/jaydenseric/graphql-multipart-request-spec): the variable is null in the
+operations part and the map part names the file part that fills it.
+"""
+scalar Upload
+
 type Query {
   """
   A practice visible to the caller: its applicant, a delegate of the applicant (or of its
@@ -1902,7 +1929,17 @@ type Mutation {
   "Operator: REGISTERED or IN_PROGRESS → REJECTED; the note gives the reasons."
   rejectPractice(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
   "Attaches a document to a practice that is not closed."
-  addDocument(practiceId: ID!, input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]])
+  addDocument(practiceId: ID!, input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]]) @deprecated(reason: "Use uploadDocument: the server computes size, SHA-256 and media type from the content. A document added here has no content (downloadUrl is null).")
+  """
+  Uploads a document to a practice (a multipart request: file is an Upload), as the applicant
+  (or a delegate of theirs for the service) while the practice is a draft, waits for payment or
+  answers an integration request, or as an operator of its comune while it is handled. The server
+  computes size, SHA-256 and media type from the content: the type must be one the protocol
+  register accepts, and the one the file part declares, if any (BAD_USER_INPUT otherwise); a file
+  over the size limit is PAYLOAD_TOO_LARGE. name defaults to the file's name. Nothing is stored
+  when the upload is refused.
+  """
+  uploadDocument(practiceId: ID!, file: Upload!, name: String): Document! @requiresScopes(scopes: [["practices:write"]])
 }
 
 type Subscription {
@@ -2133,6 +2170,12 @@ type Document {
   size: Int!
   sha256: String!
   uploadedAt: DateTime!
+  """
+  A short-lived signed link that downloads the content (GET, no token needed: the link is the
+  permission, so do not share it); null for a document registered without content. Ask again for
+  a fresh link once it has expired.
+  """
+  downloadUrl: String
 }
 
 type PracticeConnection {
@@ -2355,6 +2398,8 @@ func (ec *executionContext) childFields_Document(ctx context.Context, field grap
 		return ec.fieldContext_Document_sha256(ctx, field)
 	case "uploadedAt":
 		return ec.fieldContext_Document_uploadedAt(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_Document_downloadUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
 }
@@ -3094,6 +3139,36 @@ func (ec *executionContext) field_Mutation_takePractice_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadDocument_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "practiceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["practiceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg2
 	return args, nil
 }
 
@@ -4054,6 +4129,29 @@ func (ec *executionContext) fieldContext_Document_uploadedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Document", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Document_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Document_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
 func (ec *executionContext) _Entity_findManyComuneByIstatCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4777,6 +4875,50 @@ func (ec *executionContext) fieldContext_Mutation_addDocument(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadDocument(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadDocument(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadDocument(ctx, fc.Args["practiceId"].(string), fc.Args["file"].(graphql.Upload), fc.Args["name"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadDocument(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadDocument_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9950,6 +10092,11 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "downloadUrl":
+			out.Values[i] = ec._Document_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10162,6 +10309,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addDocument":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addDocument(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadDocument":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadDocument(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12432,6 +12586,20 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNWeekFigures2ᚕᚖgithubᚗcomᚋcitizengraphᚋcitizengraphᚋgraphᚋpracticesᚐWeekFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []*WeekFigures) graphql.Marshaler {
