@@ -1879,7 +1879,10 @@ type StatusCount {
 
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 
-"An instant, RFC 3339."
+"""
+An instant as an RFC 3339 timestamp with its offset, e.g. 2026-03-10T09:30:00+01:00.
+Other strings are BAD_USER_INPUT.
+"""
 scalar DateTime
 
 """
@@ -1894,42 +1897,109 @@ type Query {
   A practice visible to the caller: its applicant, a delegate of the applicant (or of its
   organization) whose delegation covers the service, the organization's legal representative, an
   operator of its comune, or an admin. Anyone else gets NOT_FOUND, as for an unknown id.
+  Scope: practices:read.
   """
-  practice(id: ID!): Practice @requiresScopes(scopes: [["practices:read"]])
-  "A service card of the catalogue."
-  service(id: ID!): Service
-  "The service catalogue, ordered by title."
-  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection!
+  practice("The practice's id (a UUID)." id: ID!): Practice @requiresScopes(scopes: [["practices:read"]])
+  "A service card of the catalogue. Public. Null with NOT_FOUND for an unknown id."
+  service("The service's id (a UUID)." id: ID!): Service
   """
-  Control-room statistics of the practices submitted in [from, to) (operators of the comune and admins).
-  Without comune, an operator sees the comuni they work for.
+  The service catalogue, ordered by title then id. Public. first outside 1..100, a category
+  outside 1..15, a text over 200 characters or a malformed after is BAD_USER_INPUT.
   """
-  serviceStats(service: ID, comune: ID, from: DateTime, to: DateTime): ServiceStats! @authenticated
+  services(
+    "Narrows the catalogue; null for every service."
+    filter: ServiceFilter
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): ServiceConnection!
+  """
+  Control-room statistics of the practices submitted in [from, to) (operators of the comune and admins;
+  citizens and apps get FORBIDDEN, anonymous callers UNAUTHORIZED_FIELD_OR_TYPE). Without comune, an
+  operator sees the comuni they work for; a comune they do not work for is FORBIDDEN.
+  """
+  serviceStats(
+    "Only the practices of this service (its id, a UUID); null for every service."
+    service: ID
+    "Only the practices addressed to this comune (ISTAT code); null for every comune the caller works for."
+    comune: ID
+    "Submitted at or after this instant; null for no lower bound."
+    from: DateTime
+    "Submitted before this instant (after from, else BAD_USER_INPUT); null for no upper bound."
+    to: DateTime
+  ): ServiceStats! @authenticated
 }
 
 type Mutation {
-  "Opens a DRAFT practice; the applicant is the caller."
-  createPractice(input: CreatePracticeInput!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Applicant: DRAFT → SUBMITTED, or → PAYMENT_PENDING when the service requires a payment."
-  submitPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator, admin or the payment system: PAYMENT_PENDING → SUBMITTED."
-  confirmPracticePayment(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Applicant: any status before a decision → WITHDRAWN."
-  withdrawPractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Applicant: INTEGRATION_REQUESTED → IN_PROGRESS."
-  answerIntegration(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator: SUBMITTED → REGISTERED, assigning the protocol number."
-  registerPractice(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator: REGISTERED → IN_PROGRESS."
-  takePracticeInCharge(id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator: IN_PROGRESS → INTEGRATION_REQUESTED; the note says what is missing."
-  requestIntegration(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator: IN_PROGRESS → COMPLETED."
-  completePractice(id: ID!, note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Operator: REGISTERED or IN_PROGRESS → REJECTED; the note gives the reasons."
-  rejectPractice(id: ID!, note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
-  "Attaches a document to a practice that is not closed."
-  addDocument(practiceId: ID!, input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]]) @deprecated(reason: "Use uploadDocument: the server computes size, SHA-256 and media type from the content. A document added here has no content (downloadUrl is null).")
+  """
+  Opens a DRAFT practice; the applicant is the caller (the person registered under the token's
+  fiscal code). An unknown service or comune, a service not ACTIVE or not offered in the comune is
+  BAD_USER_INPUT; filing for someone without a mandate is FORBIDDEN. Scope: practices:write.
+  """
+  createPractice("The service, the comune and whom the practice is for." input: CreatePracticeInput!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Applicant: DRAFT → SUBMITTED (setting submittedAt and dueBy), or → PAYMENT_PENDING when the
+  service requires a payment: paying the fee's debt position (Practice.payments) then submits it. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
+  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
+  """
+  submitPractice("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator, admin or the payment system: PAYMENT_PENDING → SUBMITTED. Paying the practice's
+  position confirms it automatically. Errors: NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
+  """
+  confirmPracticePayment("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Applicant: any status before a decision (DRAFT to INTEGRATION_REQUESTED) → WITHDRAWN. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
+  """
+  withdrawPractice("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Applicant: INTEGRATION_REQUESTED → IN_PROGRESS, after attaching what was asked. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not the applicant (or acting for them under a delegation covering the service),
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
+  """
+  answerIntegration("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator: SUBMITTED → REGISTERED, assigning the protocol number and date. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
+  """
+  registerPractice("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator: REGISTERED → IN_PROGRESS, setting takenInChargeAt. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status. Scope: practices:write.
+  """
+  takePracticeInCharge("The practice's id (a UUID)." id: ID!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator: IN_PROGRESS → INTEGRATION_REQUESTED; the note says what is missing. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for an empty note or one over 4000 characters. Scope: practices:write.
+  """
+  requestIntegration("The practice's id (a UUID)." id: ID!, "The note, 1 to 4000 characters, recorded in the history." note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator: IN_PROGRESS → COMPLETED, setting decidedAt. Errors:
+  NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for a note over 4000 characters. Scope: practices:write.
+  """
+  completePractice("The practice's id (a UUID)." id: ID!, "The note, at most 4000 characters, is recorded in the history; null for none." note: String): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Operator: REGISTERED or IN_PROGRESS → REJECTED, setting decidedAt; the note gives the reasons.
+  Errors: NOT_FOUND for a practice the caller may not see, FORBIDDEN for a caller who is not an operator of its comune or an admin,
+  ILLEGAL_TRANSITION from any other status, BAD_USER_INPUT for an empty note or one over 4000 characters. Scope: practices:write.
+  """
+  rejectPractice("The practice's id (a UUID)." id: ID!, "The note, 1 to 4000 characters, recorded in the history." note: String!): Practice! @requiresScopes(scopes: [["practices:write"]])
+  """
+  Records a document's metadata on a practice: the applicant (or their delegate) while it is
+  DRAFT, PAYMENT_PENDING or INTEGRATION_REQUESTED; an operator of its comune while it is SUBMITTED,
+  REGISTERED, IN_PROGRESS or INTEGRATION_REQUESTED. Otherwise CONFLICT; a practice the caller may
+  not see is NOT_FOUND; invalid metadata is BAD_USER_INPUT. Scope: practices:write.
+  """
+  addDocument("The practice's id (a UUID)." practiceId: ID!, "The document's metadata." input: DocumentInput!): Document! @requiresScopes(scopes: [["practices:write"]]) @deprecated(reason: "Use uploadDocument: the server computes size, SHA-256 and media type from the content. A document added here has no content (downloadUrl is null).")
   """
   Uploads a document to a practice (a multipart request: file is an Upload), as the applicant
   (or a delegate of theirs for the service) while the practice is a draft, waits for payment or
@@ -1939,32 +2009,56 @@ type Mutation {
   over the size limit is PAYLOAD_TOO_LARGE. name defaults to the file's name. Nothing is stored
   when the upload is refused.
   """
-  uploadDocument(practiceId: ID!, file: Upload!, name: String): Document! @requiresScopes(scopes: [["practices:write"]])
+  uploadDocument(
+    "The practice's id (a UUID)."
+    practiceId: ID!
+    "The file, as a part of the multipart request (GraphQL multipart request spec)."
+    file: Upload!
+    "The document's name, 1 to 255 characters without path separators or control characters; null or blank for the file's own name."
+    name: String
+  ): Document! @requiresScopes(scopes: [["practices:write"]])
 }
 
+"""
+The root of subscriptions, over WebSocket (graphql-transport-ws; the token goes in the
+connection_init payload's Authorization) or server-sent events.
+"""
 type Subscription {
   """
   The status changes of a practice the caller may see, in order: first those recorded after the
   event cursor after (all of them without it), then each one as it is committed. Resuming from the
-  last cursor received loses nothing.
+  last cursor received loses nothing. A practice the caller may not see (or no longer may, e.g.
+  after a delegation is revoked) ends the stream with NOT_FOUND. Scope: practices:read.
   """
-  practiceStatusChanged(id: ID!, after: String): PracticeStatusEvent! @requiresScopes(scopes: [["practices:read"]])
+  practiceStatusChanged(
+    "The practice's id (a UUID)."
+    id: ID!
+    "The cursor of the last event received; null to replay the whole history first. A malformed cursor is BAD_USER_INPUT."
+    after: String
+  ): PracticeStatusEvent! @requiresScopes(scopes: [["practices:read"]])
 }
 
 "One status change of a practice, as published to live subscribers."
 type PracticeStatusEvent {
   "Pass it as after to resume the stream from this event."
   cursor: String!
+  "The practice, as it is when the event is delivered."
   practice: Practice! @goField(forceResolver: true)
+  "The status the practice entered."
   status: PracticeStatus!
-  "Absent for the creation of the practice."
+  "The status it left; null for the creation of the practice."
   previousStatus: PracticeStatus
+  "When the change was committed."
   at: DateTime!
+  "Who made the change."
   actor: Actor!
+  "The note given with the change; null when none."
   note: String
 }
 
+"A practice to open."
 input CreatePracticeInput {
+  "The service card applied to (its id, a UUID); it must be ACTIVE and offered in the comune."
   serviceId: ID!
   "ISTAT code of the comune the practice is addressed to."
   comune: ID!
@@ -1983,31 +2077,43 @@ input CreatePracticeInput {
   organizationId: ID
 }
 
+"The metadata of a document to attach."
 input DocumentInput {
+  "The file name, 1 to 255 characters, without path separators."
   name: String!
+  "The media type: application/pdf, application/pkcs7-mime (signed .p7m), application/xml, application/vnd.oasis.opendocument.text, image/jpeg, image/png, image/tiff or text/plain."
   mediaType: String!
+  "Size in bytes, 1 to 52428800 (50 MiB)."
   size: Int!
-  "Lower-case hex SHA-256 of the content."
+  "SHA-256 of the content, 64 hexadecimal digits (stored lower-case)."
   sha256: String!
 }
 
+"Narrows the service catalogue; the conditions given all apply."
 input ServiceFilter {
-  "One of the 15 service categories (code)."
+  "The code of one of the 15 service categories, 1 to 15."
   category: Int
-  "ISTAT code of a comune offering the service."
+  "ISTAT code of a comune offering the service; a comune outside the metropolitan city offers none."
   comune: ID
-  "Words searched in title and description."
+  "Words that must all appear, case-insensitive, in the title or the short description; at most 200 characters."
   text: String
 }
 
 "A Designers Italia service card (scheda servizio)."
 type Service @key(fields: "id") {
+  "Opaque, stable identifier of the service card (a UUID)."
   id: ID!
+  "The service category of the catalogue."
   category: ServiceCategory!
+  "The PON Metro priority area the service belongs to."
   ponMetroArea: PonMetroArea!
+  "The service's title (Italian)."
   title: String!
+  "Whether the service accepts applications."
   state: ServiceState!
+  "Why the service is INACTIVE; null when ACTIVE or when no reason is given."
   stateReason: String
+  "One-line description (Italian)."
   shortDescription: String!
   "A chi è rivolto."
   audience: String!
@@ -2019,132 +2125,220 @@ type Service @key(fields: "id") {
   whatYouGet: String!
   "Maximum days for the administration to conclude (L. 241/1990 art. 2)."
   maxDays: Int!
+  "The channels through which one can apply."
   channels: [Channel!]!
+  "Terms and conditions of the service (condizioni di servizio)."
   conditions: String!
+  "The office to contact."
   contacts: ServiceContacts!
+  "True when the whole procedure can be done online."
   fullyOnline: Boolean!
+  "The Designers Italia flow archetype the service follows."
   archetype: FlowArchetype!
+  "The life events the service belongs to (eventi della vita)."
   lifeEvents: [LifeEvent!]!
   "The comuni offering the service."
   comuni: [Comune!]! @goField(forceResolver: true)
+  "True when submitting a practice asks for a payment first (the practice goes PAYMENT_PENDING)."
   requiresPayment: Boolean!
-  "The fee in euro cents, when the service requires a payment."
+  "The fee in euro cents; null when no payment is required or when the amount depends on the case."
   feeCents: Int
 }
 
+"One of the 15 service categories of the catalogue."
 type ServiceCategory {
+  "The category's code, 1 to 15 (ServiceFilter.category)."
   code: Int!
+  "The category's name (Italian)."
   name: String!
 }
 
+"A life event (evento della vita) of the national catalogue, for citizens or businesses."
 type LifeEvent {
+  "Whether it is a citizen's or a business's life event."
   scope: LifeEventScope!
+  "The event's number within its scope."
   code: Int!
+  "The event's name (Italian)."
   name: String!
 }
 
+"Whose life events."
 enum LifeEventScope {
+  "Life events of people."
   CITIZEN
+  "Life events of businesses."
   BUSINESS
 }
 
+"The office responsible for a service and how to reach it."
 type ServiceContacts {
+  "The office's name."
   office: String!
+  "E-mail address; null when none."
   email: String
+  "Phone number; null when none."
   phone: String
+  "Certified e-mail (PEC) address; null when none."
   pec: String
 }
 
+"Whether a service accepts applications."
 enum ServiceState {
+  "Accepting applications."
   ACTIVE
+  "Not accepting applications (see stateReason); createPractice is BAD_USER_INPUT."
   INACTIVE
 }
 
 "PON Metro priority areas."
 enum PonMetroArea {
+  "Agenda digitale metropolitana."
   AGENDA_DIGITALE
+  "Sostenibilità dei servizi pubblici e della mobilità urbana."
   SOSTENIBILITA_SERVIZI_MOBILITA
+  "Servizi per l'inclusione sociale."
   INCLUSIONE_SOCIALE
+  "Infrastrutture per l'inclusione sociale."
   INFRASTRUTTURE_INCLUSIONE
+  "Sostenibilità ambientale."
   SOSTENIBILITA_AMBIENTALE
+  "Rigenerazione urbana."
   RIGENERAZIONE_URBANA
 }
 
+"A channel through which one can apply for a service."
 enum Channel {
+  "Online, through the portal or an app."
   ONLINE
+  "At the office's counter (sportello)."
   COUNTER
+  "By phone."
   PHONE
+  "By e-mail."
   EMAIL
+  "By certified e-mail (PEC)."
   PEC
+  "Through the IO app."
   APP_IO
 }
 
 "The five service flow archetypes of Designers Italia."
 enum FlowArchetype {
+  "Permessi e documenti: obtaining a permit, a certificate or a document."
   PERMESSI_E_DOCUMENTI
+  "Pagamenti dovuti: paying what one owes the administration."
   PAGAMENTI_DOVUTI
+  "Vantaggi economici: applying for a benefit, a contribution or a reduction."
   VANTAGGI_ECONOMICI
+  "Iscrizione a graduatoria: applying for a place in a ranking."
   ISCRIZIONE_GRADUATORIA
+  "Servizi a pagamento: using a service one pays for."
   SERVIZI_A_PAGAMENTO
 }
 
+"A page of services, ordered by title then id."
 type ServiceConnection {
+  "The services of the page, each with its cursor."
   edges: [ServiceEdge!]!
+  "The services of the page, as in edges."
   nodes: [Service!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of services matching the filter, across all pages."
   totalCount: Int!
 }
 
+"One service of a page, with its position in the list."
 type ServiceEdge {
+  "Opaque cursor: pass it as after to get the services that follow."
   cursor: String!
+  "The service."
   node: Service!
 }
 
-"An application (pratica) of a person to a service."
+"""
+An application (pratica) of a person to a service. Visible to its applicant, a delegate of the
+applicant (or of its organization) whose delegation covers the service, the organization's legal
+representative, operators of its comune and admins; where it is referenced (e.g. Message.practice)
+for anyone else it is null with NOT_FOUND.
+"""
 type Practice @key(fields: "id") {
+  "Opaque, stable identifier of the practice (a UUID)."
   id: ID!
+  "The service card applied to."
   service: Service! @goField(forceResolver: true)
+  "The person who applied (for an organization, its representative or delegate who filed it)."
   applicant: Person!
   "The applicant's codice fiscale, as on every application form."
   applicantFiscalCode: String!
+  "The organization the practice is filed for; null when filed for a person."
   organization: Organization
+  "The comune the practice is addressed to."
   comune: Comune!
+  "Where the practice stands in its lifecycle."
   status: PracticeStatus!
+  "The protocol number, <ISTAT code>/<year>/<7-digit sequence> (e.g. 015146/2026/0000042); null until REGISTERED."
   protocolNumber: String
+  "When the practice was registered; null until REGISTERED."
   protocolDate: DateTime
+  "When the practice was opened (as a DRAFT)."
   createdAt: DateTime!
+  "When the practice last changed."
   updatedAt: DateTime!
+  "When it was submitted (entered SUBMITTED); null before."
   submittedAt: DateTime
+  "When an operator first took it in charge (IN_PROGRESS); null before."
   takenInChargeAt: DateTime
-  "submittedAt + the service's maxDays (L. 241/1990)."
+  "submittedAt + the service's maxDays calendar days (L. 241/1990); null until submitted."
   dueBy: DateTime
+  "When it was decided (COMPLETED or REJECTED); null while undecided."
   decidedAt: DateTime
   "Decided after dueBy, or still undecided past it."
   overdue: Boolean!
+  "Every status change, oldest first, creation included."
   history: [StatusChange!]! @goField(forceResolver: true)
+  "The documents attached, oldest first."
   documents: [Document!]! @goField(forceResolver: true)
 }
 
+"The lifecycle of a practice, in order. COMPLETED, REJECTED and WITHDRAWN are final."
 enum PracticeStatus {
+  "Being filled in by the applicant; not yet seen by the comune."
   DRAFT
+  "Submitted, waiting for the service's fee to be paid."
   PAYMENT_PENDING
+  "Submitted: the term of dueBy runs from now."
   SUBMITTED
+  "Registered by the comune, with a protocol number."
   REGISTERED
+  "Being handled by an operator."
   IN_PROGRESS
+  "The operator asked the applicant for more (see the note); answerIntegration resumes it."
   INTEGRATION_REQUESTED
+  "Decided favourably."
   COMPLETED
+  "Decided unfavourably (see the note)."
   REJECTED
+  "Withdrawn by the applicant, or by the payment system when the fee was not paid."
   WITHDRAWN
 }
 
+"One entry of a practice's history."
 type StatusChange {
+  "The status the practice entered."
   status: PracticeStatus!
+  "When."
   at: DateTime!
+  "Who made the change."
   actor: Actor!
+  "The note given with the change; null when none."
   note: String
 }
 
+"Who made a status change."
 type Actor {
+  "A citizen, an operator or a system."
   kind: ActorKind!
   """
   Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
@@ -2157,18 +2351,29 @@ type Actor {
   onBehalfOf: String
 }
 
+"The kind of party that made a status change."
 enum ActorKind {
+  "The applicant, or someone acting for them (see onBehalfOf)."
   CITIZEN
+  "An operator of the comune, or an admin."
   OPERATOR
+  "An automated system, e.g. the payment system confirming a payment."
   SYSTEM
 }
 
+"A document attached to a practice."
 type Document {
+  "Opaque identifier of the document (a UUID)."
   id: ID!
+  "The file name."
   name: String!
+  "The media type, lower-case, e.g. application/pdf."
   mediaType: String!
+  "Size in bytes."
   size: Int!
+  "SHA-256 of the content, 64 lower-case hexadecimal digits."
   sha256: String!
+  "When the document was attached."
   uploadedAt: DateTime!
   """
   A short-lived signed link that downloads the content (GET, no token needed: the link is the
@@ -2178,43 +2383,68 @@ type Document {
   downloadUrl: String
 }
 
+"A page of practices, newest first."
 type PracticeConnection {
+  "The practices of the page, each with its cursor."
   edges: [PracticeEdge!]!
+  "The practices of the page, as in edges."
   nodes: [Practice!]!
+  "Whether more pages follow, and the cursor to ask for the next one."
   pageInfo: PageInfo!
+  "The number of practices matching the status filter that the caller may see, across all pages."
   totalCount: Int!
 }
 
+"One practice of a page, with its position in the list."
 type PracticeEdge {
+  "Opaque cursor: pass it as after to get the practices that follow."
   cursor: String!
+  "The practice."
   node: Practice!
 }
 
+"Control-room figures of the practices submitted in a window."
 type ServiceStats {
   "Practices submitted in the window."
   count: Int!
   "Of those, the ones decided (COMPLETED or REJECTED)."
   decided: Int!
+  "Median days (fractional) from submission to decision of the decided ones; null when none is decided."
   medianDaysToDecision: Float
+  "90th percentile of the days from submission to decision; null when none is decided."
   p90DaysToDecision: Float
-  "Share of the decided ones decided after dueBy (0..1)."
+  "Share of the decided ones decided after dueBy (0..1); null when none is decided."
   shareDecidedAfterDue: Float
 }
 
+"Where a page of a connection stands in the whole list."
 type PageInfo @shareable {
+  "True when more items follow this page."
   hasNextPage: Boolean!
+  "The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty."
   endCursor: String
 }
 
 type Person @key(fields: "id") {
   id: ID!
-  "The person's practices, newest first."
-  practices(status: PracticeStatus, first: Int = 20, after: String): PracticeConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["practices:read"]])
+  """
+  The person's practices that the caller may see, newest first: their own, those of people they
+  hold a delegation from (services covered), those addressed to an operator's comuni, all for
+  admins. first outside 1..100 or a malformed after is BAD_USER_INPUT. Scope: practices:read.
+  """
+  practices(
+    "Only practices in this status; null for all."
+    status: PracticeStatus
+    "Page size, 1 to 100."
+    first: Int = 20
+    "The cursor of the last edge of the previous page; null for the first page."
+    after: String
+  ): PracticeConnection! @goField(forceResolver: true) @requiresScopes(scopes: [["practices:read"]])
 }
 
 type Comune @key(fields: "istatCode") {
   istatCode: ID!
-  "The services the comune offers, ordered by title."
+  "The services the comune offers, ordered by title; empty outside the metropolitan city."
   services: [Service!]! @goField(forceResolver: true)
 }
 

@@ -10,7 +10,9 @@ import (
 	"time"
 )
 
+// Who made a status change.
 type Actor struct {
+	// A citizen, an operator or a system.
 	Kind ActorKind `json:"kind"`
 	// Fiscal code of a citizen; the subject of a system. An operator's fiscal code is shown only to
 	// operators of the practice's comune and admins: others get null, with the role (kind) and comune.
@@ -35,7 +37,7 @@ type BacklogCount struct {
 
 type Comune struct {
 	IstatCode string `json:"istatCode"`
-	// The services the comune offers, ordered by title.
+	// The services the comune offers, ordered by title; empty outside the metropolitan city.
 	Services []*Service `json:"services"`
 }
 
@@ -84,7 +86,9 @@ type ControlRoomScope struct {
 	To time.Time `json:"to"`
 }
 
+// A practice to open.
 type CreatePracticeInput struct {
+	// The service card applied to (its id, a UUID); it must be ACTIVE and offered in the comune.
 	ServiceID string `json:"serviceId"`
 	// ISTAT code of the comune the practice is addressed to.
 	Comune string `json:"comune"`
@@ -99,12 +103,19 @@ type CreatePracticeInput struct {
 	OrganizationID *string `json:"organizationId,omitempty"`
 }
 
+// A document attached to a practice.
 type Document struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	MediaType  string    `json:"mediaType"`
-	Size       int       `json:"size"`
-	Sha256     string    `json:"sha256"`
+	// Opaque identifier of the document (a UUID).
+	ID string `json:"id"`
+	// The file name.
+	Name string `json:"name"`
+	// The media type, lower-case, e.g. application/pdf.
+	MediaType string `json:"mediaType"`
+	// Size in bytes.
+	Size int `json:"size"`
+	// SHA-256 of the content, 64 lower-case hexadecimal digits.
+	Sha256 string `json:"sha256"`
+	// When the document was attached.
 	UploadedAt time.Time `json:"uploadedAt"`
 	// A short-lived signed link that downloads the content (GET, no token needed: the link is the
 	// permission, so do not share it); null for a document registered without content. Ask again for
@@ -112,18 +123,26 @@ type Document struct {
 	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
+// The metadata of a document to attach.
 type DocumentInput struct {
-	Name      string `json:"name"`
+	// The file name, 1 to 255 characters, without path separators.
+	Name string `json:"name"`
+	// The media type: application/pdf, application/pkcs7-mime (signed .p7m), application/xml, application/vnd.oasis.opendocument.text, image/jpeg, image/png, image/tiff or text/plain.
 	MediaType string `json:"mediaType"`
-	Size      int    `json:"size"`
-	// Lower-case hex SHA-256 of the content.
+	// Size in bytes, 1 to 52428800 (50 MiB).
+	Size int `json:"size"`
+	// SHA-256 of the content, 64 hexadecimal digits (stored lower-case).
 	Sha256 string `json:"sha256"`
 }
 
+// A life event (evento della vita) of the national catalogue, for citizens or businesses.
 type LifeEvent struct {
+	// Whether it is a citizen's or a business's life event.
 	Scope LifeEventScope `json:"scope"`
-	Code  int            `json:"code"`
-	Name  string         `json:"name"`
+	// The event's number within its scope.
+	Code int `json:"code"`
+	// The event's name (Italian).
+	Name string `json:"name"`
 }
 
 type Mutation struct {
@@ -135,14 +154,19 @@ type Organization struct {
 
 func (Organization) IsEntity() {}
 
+// Where a page of a connection stands in the whole list.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// The cursor of the last edge of the page, to pass as after for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 type Person struct {
 	ID string `json:"id"`
-	// The person's practices, newest first.
+	// The person's practices that the caller may see, newest first: their own, those of people they
+	// hold a delegation from (services covered), those addressed to an operator's comuni, all for
+	// admins. first outside 1..100 or a malformed after is BAD_USER_INPUT. Scope: practices:read.
 	Practices *PracticeConnection `json:"practices"`
 }
 
@@ -152,29 +176,47 @@ type PersonByIDsInput struct {
 	ID string `json:"ID"`
 }
 
-// An application (pratica) of a person to a service.
+// An application (pratica) of a person to a service. Visible to its applicant, a delegate of the
+// applicant (or of its organization) whose delegation covers the service, the organization's legal
+// representative, operators of its comune and admins; where it is referenced (e.g. Message.practice)
+// for anyone else it is null with NOT_FOUND.
 type Practice struct {
-	ID        string   `json:"id"`
-	Service   *Service `json:"service"`
-	Applicant *Person  `json:"applicant"`
+	// Opaque, stable identifier of the practice (a UUID).
+	ID string `json:"id"`
+	// The service card applied to.
+	Service *Service `json:"service"`
+	// The person who applied (for an organization, its representative or delegate who filed it).
+	Applicant *Person `json:"applicant"`
 	// The applicant's codice fiscale, as on every application form.
-	ApplicantFiscalCode string         `json:"applicantFiscalCode"`
-	Organization        *Organization  `json:"organization,omitempty"`
-	Comune              *Comune        `json:"comune"`
-	Status              PracticeStatus `json:"status"`
-	ProtocolNumber      *string        `json:"protocolNumber,omitempty"`
-	ProtocolDate        *time.Time     `json:"protocolDate,omitempty"`
-	CreatedAt           time.Time      `json:"createdAt"`
-	UpdatedAt           time.Time      `json:"updatedAt"`
-	SubmittedAt         *time.Time     `json:"submittedAt,omitempty"`
-	TakenInChargeAt     *time.Time     `json:"takenInChargeAt,omitempty"`
-	// submittedAt + the service's maxDays (L. 241/1990).
-	DueBy     *time.Time `json:"dueBy,omitempty"`
+	ApplicantFiscalCode string `json:"applicantFiscalCode"`
+	// The organization the practice is filed for; null when filed for a person.
+	Organization *Organization `json:"organization,omitempty"`
+	// The comune the practice is addressed to.
+	Comune *Comune `json:"comune"`
+	// Where the practice stands in its lifecycle.
+	Status PracticeStatus `json:"status"`
+	// The protocol number, <ISTAT code>/<year>/<7-digit sequence> (e.g. 015146/2026/0000042); null until REGISTERED.
+	ProtocolNumber *string `json:"protocolNumber,omitempty"`
+	// When the practice was registered; null until REGISTERED.
+	ProtocolDate *time.Time `json:"protocolDate,omitempty"`
+	// When the practice was opened (as a DRAFT).
+	CreatedAt time.Time `json:"createdAt"`
+	// When the practice last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When it was submitted (entered SUBMITTED); null before.
+	SubmittedAt *time.Time `json:"submittedAt,omitempty"`
+	// When an operator first took it in charge (IN_PROGRESS); null before.
+	TakenInChargeAt *time.Time `json:"takenInChargeAt,omitempty"`
+	// submittedAt + the service's maxDays calendar days (L. 241/1990); null until submitted.
+	DueBy *time.Time `json:"dueBy,omitempty"`
+	// When it was decided (COMPLETED or REJECTED); null while undecided.
 	DecidedAt *time.Time `json:"decidedAt,omitempty"`
 	// Decided after dueBy, or still undecided past it.
-	Overdue   bool            `json:"overdue"`
-	History   []*StatusChange `json:"history"`
-	Documents []*Document     `json:"documents"`
+	Overdue bool `json:"overdue"`
+	// Every status change, oldest first, creation included.
+	History []*StatusChange `json:"history"`
+	// The documents attached, oldest first.
+	Documents []*Document `json:"documents"`
 	// The operator who took the practice at the desk; null when nobody has. Shown only to operators
 	// of the practice's comune and admins: for anyone else it is null.
 	Assignment *PracticeAssignment `json:"assignment,omitempty"`
@@ -196,29 +238,42 @@ type PracticeByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// A page of practices, newest first.
 type PracticeConnection struct {
-	Edges      []*PracticeEdge `json:"edges"`
-	Nodes      []*Practice     `json:"nodes"`
-	PageInfo   *PageInfo       `json:"pageInfo"`
-	TotalCount int             `json:"totalCount"`
+	// The practices of the page, each with its cursor.
+	Edges []*PracticeEdge `json:"edges"`
+	// The practices of the page, as in edges.
+	Nodes []*Practice `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of practices matching the status filter that the caller may see, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// One practice of a page, with its position in the list.
 type PracticeEdge struct {
-	Cursor string    `json:"cursor"`
-	Node   *Practice `json:"node"`
+	// Opaque cursor: pass it as after to get the practices that follow.
+	Cursor string `json:"cursor"`
+	// The practice.
+	Node *Practice `json:"node"`
 }
 
 // One status change of a practice, as published to live subscribers.
 type PracticeStatusEvent struct {
 	// Pass it as after to resume the stream from this event.
-	Cursor   string         `json:"cursor"`
-	Practice *Practice      `json:"practice"`
-	Status   PracticeStatus `json:"status"`
-	// Absent for the creation of the practice.
+	Cursor string `json:"cursor"`
+	// The practice, as it is when the event is delivered.
+	Practice *Practice `json:"practice"`
+	// The status the practice entered.
+	Status PracticeStatus `json:"status"`
+	// The status it left; null for the creation of the practice.
 	PreviousStatus *PracticeStatus `json:"previousStatus,omitempty"`
-	At             time.Time       `json:"at"`
-	Actor          *Actor          `json:"actor"`
-	Note           *string         `json:"note,omitempty"`
+	// When the change was committed.
+	At time.Time `json:"at"`
+	// Who made the change.
+	Actor *Actor `json:"actor"`
+	// The note given with the change; null when none.
+	Note *string `json:"note,omitempty"`
 }
 
 type Query struct {
@@ -226,13 +281,20 @@ type Query struct {
 
 // A Designers Italia service card (scheda servizio).
 type Service struct {
-	ID               string           `json:"id"`
-	Category         *ServiceCategory `json:"category"`
-	PonMetroArea     PonMetroArea     `json:"ponMetroArea"`
-	Title            string           `json:"title"`
-	State            ServiceState     `json:"state"`
-	StateReason      *string          `json:"stateReason,omitempty"`
-	ShortDescription string           `json:"shortDescription"`
+	// Opaque, stable identifier of the service card (a UUID).
+	ID string `json:"id"`
+	// The service category of the catalogue.
+	Category *ServiceCategory `json:"category"`
+	// The PON Metro priority area the service belongs to.
+	PonMetroArea PonMetroArea `json:"ponMetroArea"`
+	// The service's title (Italian).
+	Title string `json:"title"`
+	// Whether the service accepts applications.
+	State ServiceState `json:"state"`
+	// Why the service is INACTIVE; null when ACTIVE or when no reason is given.
+	StateReason *string `json:"stateReason,omitempty"`
+	// One-line description (Italian).
+	ShortDescription string `json:"shortDescription"`
 	// A chi è rivolto.
 	Audience string `json:"audience"`
 	// Come fare.
@@ -242,17 +304,24 @@ type Service struct {
 	// Cosa si ottiene.
 	WhatYouGet string `json:"whatYouGet"`
 	// Maximum days for the administration to conclude (L. 241/1990 art. 2).
-	MaxDays     int              `json:"maxDays"`
-	Channels    []Channel        `json:"channels"`
-	Conditions  string           `json:"conditions"`
-	Contacts    *ServiceContacts `json:"contacts"`
-	FullyOnline bool             `json:"fullyOnline"`
-	Archetype   FlowArchetype    `json:"archetype"`
-	LifeEvents  []*LifeEvent     `json:"lifeEvents"`
+	MaxDays int `json:"maxDays"`
+	// The channels through which one can apply.
+	Channels []Channel `json:"channels"`
+	// Terms and conditions of the service (condizioni di servizio).
+	Conditions string `json:"conditions"`
+	// The office to contact.
+	Contacts *ServiceContacts `json:"contacts"`
+	// True when the whole procedure can be done online.
+	FullyOnline bool `json:"fullyOnline"`
+	// The Designers Italia flow archetype the service follows.
+	Archetype FlowArchetype `json:"archetype"`
+	// The life events the service belongs to (eventi della vita).
+	LifeEvents []*LifeEvent `json:"lifeEvents"`
 	// The comuni offering the service.
-	Comuni          []*Comune `json:"comuni"`
-	RequiresPayment bool      `json:"requiresPayment"`
-	// The fee in euro cents, when the service requires a payment.
+	Comuni []*Comune `json:"comuni"`
+	// True when submitting a practice asks for a payment first (the practice goes PAYMENT_PENDING).
+	RequiresPayment bool `json:"requiresPayment"`
+	// The fee in euro cents; null when no payment is required or when the amount depends on the case.
 	FeeCents *int `json:"feeCents,omitempty"`
 }
 
@@ -262,8 +331,11 @@ type ServiceByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// One of the 15 service categories of the catalogue.
 type ServiceCategory struct {
-	Code int    `json:"code"`
+	// The category's code, 1 to 15 (ServiceFilter.category).
+	Code int `json:"code"`
+	// The category's name (Italian).
 	Name string `json:"name"`
 }
 
@@ -287,50 +359,72 @@ type ServiceComuneFigures struct {
 	Backlog int `json:"backlog"`
 }
 
+// A page of services, ordered by title then id.
 type ServiceConnection struct {
-	Edges      []*ServiceEdge `json:"edges"`
-	Nodes      []*Service     `json:"nodes"`
-	PageInfo   *PageInfo      `json:"pageInfo"`
-	TotalCount int            `json:"totalCount"`
+	// The services of the page, each with its cursor.
+	Edges []*ServiceEdge `json:"edges"`
+	// The services of the page, as in edges.
+	Nodes []*Service `json:"nodes"`
+	// Whether more pages follow, and the cursor to ask for the next one.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of services matching the filter, across all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// The office responsible for a service and how to reach it.
 type ServiceContacts struct {
-	Office string  `json:"office"`
-	Email  *string `json:"email,omitempty"`
-	Phone  *string `json:"phone,omitempty"`
-	Pec    *string `json:"pec,omitempty"`
+	// The office's name.
+	Office string `json:"office"`
+	// E-mail address; null when none.
+	Email *string `json:"email,omitempty"`
+	// Phone number; null when none.
+	Phone *string `json:"phone,omitempty"`
+	// Certified e-mail (PEC) address; null when none.
+	Pec *string `json:"pec,omitempty"`
 }
 
+// One service of a page, with its position in the list.
 type ServiceEdge struct {
-	Cursor string   `json:"cursor"`
-	Node   *Service `json:"node"`
+	// Opaque cursor: pass it as after to get the services that follow.
+	Cursor string `json:"cursor"`
+	// The service.
+	Node *Service `json:"node"`
 }
 
+// Narrows the service catalogue; the conditions given all apply.
 type ServiceFilter struct {
-	// One of the 15 service categories (code).
+	// The code of one of the 15 service categories, 1 to 15.
 	Category *int `json:"category,omitempty"`
-	// ISTAT code of a comune offering the service.
+	// ISTAT code of a comune offering the service; a comune outside the metropolitan city offers none.
 	Comune *string `json:"comune,omitempty"`
-	// Words searched in title and description.
+	// Words that must all appear, case-insensitive, in the title or the short description; at most 200 characters.
 	Text *string `json:"text,omitempty"`
 }
 
+// Control-room figures of the practices submitted in a window.
 type ServiceStats struct {
 	// Practices submitted in the window.
 	Count int `json:"count"`
 	// Of those, the ones decided (COMPLETED or REJECTED).
-	Decided              int      `json:"decided"`
+	Decided int `json:"decided"`
+	// Median days (fractional) from submission to decision of the decided ones; null when none is decided.
 	MedianDaysToDecision *float64 `json:"medianDaysToDecision,omitempty"`
-	P90DaysToDecision    *float64 `json:"p90DaysToDecision,omitempty"`
-	// Share of the decided ones decided after dueBy (0..1).
+	// 90th percentile of the days from submission to decision; null when none is decided.
+	P90DaysToDecision *float64 `json:"p90DaysToDecision,omitempty"`
+	// Share of the decided ones decided after dueBy (0..1); null when none is decided.
 	ShareDecidedAfterDue *float64 `json:"shareDecidedAfterDue,omitempty"`
 }
 
+// One entry of a practice's history.
 type StatusChange struct {
+	// The status the practice entered.
 	Status PracticeStatus `json:"status"`
-	At     time.Time      `json:"at"`
-	Actor  *Actor         `json:"actor"`
-	Note   *string        `json:"note,omitempty"`
+	// When.
+	At time.Time `json:"at"`
+	// Who made the change.
+	Actor *Actor `json:"actor"`
+	// The note given with the change; null when none.
+	Note *string `json:"note,omitempty"`
 }
 
 // How many practices are in one status.
@@ -341,6 +435,8 @@ type StatusCount struct {
 	Count int `json:"count"`
 }
 
+// The root of subscriptions, over WebSocket (graphql-transport-ws; the token goes in the
+// connection_init payload's Authorization) or server-sent events.
 type Subscription struct {
 }
 
@@ -399,12 +495,16 @@ type WorkQueueFilter struct {
 	Assigned *WorkQueueAssignment `json:"assigned,omitempty"`
 }
 
+// The kind of party that made a status change.
 type ActorKind string
 
 const (
-	ActorKindCitizen  ActorKind = "CITIZEN"
+	// The applicant, or someone acting for them (see onBehalfOf).
+	ActorKindCitizen ActorKind = "CITIZEN"
+	// An operator of the comune, or an admin.
 	ActorKindOperator ActorKind = "OPERATOR"
-	ActorKindSystem   ActorKind = "SYSTEM"
+	// An automated system, e.g. the payment system confirming a payment.
+	ActorKindSystem ActorKind = "SYSTEM"
 )
 
 var AllActorKind = []ActorKind{
@@ -456,15 +556,22 @@ func (e ActorKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A channel through which one can apply for a service.
 type Channel string
 
 const (
-	ChannelOnline  Channel = "ONLINE"
+	// Online, through the portal or an app.
+	ChannelOnline Channel = "ONLINE"
+	// At the office's counter (sportello).
 	ChannelCounter Channel = "COUNTER"
-	ChannelPhone   Channel = "PHONE"
-	ChannelEmail   Channel = "EMAIL"
-	ChannelPec     Channel = "PEC"
-	ChannelAppIo   Channel = "APP_IO"
+	// By phone.
+	ChannelPhone Channel = "PHONE"
+	// By e-mail.
+	ChannelEmail Channel = "EMAIL"
+	// By certified e-mail (PEC).
+	ChannelPec Channel = "PEC"
+	// Through the IO app.
+	ChannelAppIo Channel = "APP_IO"
 )
 
 var AllChannel = []Channel{
@@ -523,11 +630,16 @@ func (e Channel) MarshalJSON() ([]byte, error) {
 type FlowArchetype string
 
 const (
-	FlowArchetypePermessiEDocumenti    FlowArchetype = "PERMESSI_E_DOCUMENTI"
-	FlowArchetypePagamentiDovuti       FlowArchetype = "PAGAMENTI_DOVUTI"
-	FlowArchetypeVantaggiEconomici     FlowArchetype = "VANTAGGI_ECONOMICI"
+	// Permessi e documenti: obtaining a permit, a certificate or a document.
+	FlowArchetypePermessiEDocumenti FlowArchetype = "PERMESSI_E_DOCUMENTI"
+	// Pagamenti dovuti: paying what one owes the administration.
+	FlowArchetypePagamentiDovuti FlowArchetype = "PAGAMENTI_DOVUTI"
+	// Vantaggi economici: applying for a benefit, a contribution or a reduction.
+	FlowArchetypeVantaggiEconomici FlowArchetype = "VANTAGGI_ECONOMICI"
+	// Iscrizione a graduatoria: applying for a place in a ranking.
 	FlowArchetypeIscrizioneGraduatoria FlowArchetype = "ISCRIZIONE_GRADUATORIA"
-	FlowArchetypeServiziAPagamento     FlowArchetype = "SERVIZI_A_PAGAMENTO"
+	// Servizi a pagamento: using a service one pays for.
+	FlowArchetypeServiziAPagamento FlowArchetype = "SERVIZI_A_PAGAMENTO"
 )
 
 var AllFlowArchetype = []FlowArchetype{
@@ -581,10 +693,13 @@ func (e FlowArchetype) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whose life events.
 type LifeEventScope string
 
 const (
-	LifeEventScopeCitizen  LifeEventScope = "CITIZEN"
+	// Life events of people.
+	LifeEventScopeCitizen LifeEventScope = "CITIZEN"
+	// Life events of businesses.
 	LifeEventScopeBusiness LifeEventScope = "BUSINESS"
 )
 
@@ -640,12 +755,18 @@ func (e LifeEventScope) MarshalJSON() ([]byte, error) {
 type PonMetroArea string
 
 const (
-	PonMetroAreaAgendaDigitale               PonMetroArea = "AGENDA_DIGITALE"
+	// Agenda digitale metropolitana.
+	PonMetroAreaAgendaDigitale PonMetroArea = "AGENDA_DIGITALE"
+	// Sostenibilità dei servizi pubblici e della mobilità urbana.
 	PonMetroAreaSostenibilitaServiziMobilita PonMetroArea = "SOSTENIBILITA_SERVIZI_MOBILITA"
-	PonMetroAreaInclusioneSociale            PonMetroArea = "INCLUSIONE_SOCIALE"
-	PonMetroAreaInfrastruttureInclusione     PonMetroArea = "INFRASTRUTTURE_INCLUSIONE"
-	PonMetroAreaSostenibilitaAmbientale      PonMetroArea = "SOSTENIBILITA_AMBIENTALE"
-	PonMetroAreaRigenerazioneUrbana          PonMetroArea = "RIGENERAZIONE_URBANA"
+	// Servizi per l'inclusione sociale.
+	PonMetroAreaInclusioneSociale PonMetroArea = "INCLUSIONE_SOCIALE"
+	// Infrastrutture per l'inclusione sociale.
+	PonMetroAreaInfrastruttureInclusione PonMetroArea = "INFRASTRUTTURE_INCLUSIONE"
+	// Sostenibilità ambientale.
+	PonMetroAreaSostenibilitaAmbientale PonMetroArea = "SOSTENIBILITA_AMBIENTALE"
+	// Rigenerazione urbana.
+	PonMetroAreaRigenerazioneUrbana PonMetroArea = "RIGENERAZIONE_URBANA"
 )
 
 var AllPonMetroArea = []PonMetroArea{
@@ -700,18 +821,28 @@ func (e PonMetroArea) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The lifecycle of a practice, in order. COMPLETED, REJECTED and WITHDRAWN are final.
 type PracticeStatus string
 
 const (
-	PracticeStatusDraft                PracticeStatus = "DRAFT"
-	PracticeStatusPaymentPending       PracticeStatus = "PAYMENT_PENDING"
-	PracticeStatusSubmitted            PracticeStatus = "SUBMITTED"
-	PracticeStatusRegistered           PracticeStatus = "REGISTERED"
-	PracticeStatusInProgress           PracticeStatus = "IN_PROGRESS"
+	// Being filled in by the applicant; not yet seen by the comune.
+	PracticeStatusDraft PracticeStatus = "DRAFT"
+	// Submitted, waiting for the service's fee to be paid.
+	PracticeStatusPaymentPending PracticeStatus = "PAYMENT_PENDING"
+	// Submitted: the term of dueBy runs from now.
+	PracticeStatusSubmitted PracticeStatus = "SUBMITTED"
+	// Registered by the comune, with a protocol number.
+	PracticeStatusRegistered PracticeStatus = "REGISTERED"
+	// Being handled by an operator.
+	PracticeStatusInProgress PracticeStatus = "IN_PROGRESS"
+	// The operator asked the applicant for more (see the note); answerIntegration resumes it.
 	PracticeStatusIntegrationRequested PracticeStatus = "INTEGRATION_REQUESTED"
-	PracticeStatusCompleted            PracticeStatus = "COMPLETED"
-	PracticeStatusRejected             PracticeStatus = "REJECTED"
-	PracticeStatusWithdrawn            PracticeStatus = "WITHDRAWN"
+	// Decided favourably.
+	PracticeStatusCompleted PracticeStatus = "COMPLETED"
+	// Decided unfavourably (see the note).
+	PracticeStatusRejected PracticeStatus = "REJECTED"
+	// Withdrawn by the applicant, or by the payment system when the fee was not paid.
+	PracticeStatusWithdrawn PracticeStatus = "WITHDRAWN"
 )
 
 var AllPracticeStatus = []PracticeStatus{
@@ -769,10 +900,13 @@ func (e PracticeStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether a service accepts applications.
 type ServiceState string
 
 const (
-	ServiceStateActive   ServiceState = "ACTIVE"
+	// Accepting applications.
+	ServiceStateActive ServiceState = "ACTIVE"
+	// Not accepting applications (see stateReason); createPractice is BAD_USER_INPUT.
 	ServiceStateInactive ServiceState = "INACTIVE"
 )
 
