@@ -144,6 +144,13 @@ export const scenarios = [
         await assertSameDocument(page);
       });
       await t.axe(page, 'practice after the integration');
+      await t.step('an operator looks the citizen up at the counter: their access log shows it', async () => {
+        await t.graphql('query($fc: String!) { personByFiscalCode(fiscalCode: $fc, reason: "Sportello anagrafe, biglietto A-17") { id } }', { fc: submitted.fiscalCode }, op);
+        await page.locator('.fascicolo-nav a', { hasText: 'I miei dati' }).click();
+        await page.locator('[data-testid="access-log"] tr', { hasText: 'biglietto A-17' }).waitFor();
+      });
+      await t.shot(page, 'access-log');
+      await t.axe(page, 'my data with the access log');
     },
   },
   {
@@ -208,6 +215,8 @@ export const scenarios = [
         await page.locator('.fascicolo-nav a', { hasText: 'I miei dati' }).click();
         await page.getByRole('heading', { name: 'Deleghe che ho dato' }).waitFor();
         await page.getByText(citizen.fiscalCode).first().waitFor();
+        await page.getByRole('heading', { name: 'Chi ha consultato i miei dati' }).waitFor();
+        await page.locator('[data-testid="access-log"], [data-testid="access-log-empty"]').first().waitFor();
       });
       await t.axe(page, 'my data');
       await t.step('the office registers the paid practice: the page follows', async () => {

@@ -4,7 +4,7 @@
 // count), my data and delegations.
 import { useEffect, useRef, useState } from 'react';
 import {
-  UploadDocument, CreatePractice, Fascicolo as FascicoloOp, MarkMessageRead, MyData, MyMessages, MyPayments,
+  MyAccessLog, UploadDocument, CreatePractice, Fascicolo as FascicoloOp, MarkMessageRead, MyData, MyMessages, MyPayments,
   PayInstallment, PracticeDetail, PracticeStatus, ServiceCard, SubmitPractice, WithdrawPractice, AnswerIntegration,
 } from './operations.graphql';
 import { Breadcrumb, ErrorAlert, Icon, Loading, SignInRequired, StatusBadge, useApp, useQuery, useTitle } from './app.js';
@@ -595,6 +595,44 @@ function Delegations({ title, list, given }) {
   );
 }
 
+const accessRole = { OPERATOR: 'Operatore', ADMIN: 'Amministratore della città metropolitana' };
+const accessVia = { FISCAL_CODE_LOOKUP: 'Ricerca per codice fiscale', PERSON: 'Scheda della persona', RELATED: 'Tramite una pratica, una delega o un messaggio' };
+const accessedData = { LOOKUP: 'Ricerca', PROFILE: 'Dati anagrafici e contatti', DELEGATIONS: 'Deleghe', MESSAGES: 'Messaggi' };
+
+/** AccessLog is "chi ha consultato i miei dati": operators' and administrators' reads of my data. */
+function AccessLog() {
+  const { data, error, loading } = useQuery(MyAccessLog, { after: null });
+  const log = data?.me?.accessLog;
+  return (
+    <section className="mt-4" aria-labelledby="access-log">
+      <h2 id="access-log" className="h4">Chi ha consultato i miei dati</h2>
+      <p>Ogni volta che un operatore di un comune o un amministratore legge i tuoi dati personali, resta traccia qui.</p>
+      <ErrorAlert error={error} />
+      {loading && !log && <Loading />}
+      {log && log.nodes.length === 0 && <p data-testid="access-log-empty">Nessun accesso ai tuoi dati.</p>}
+      {log && log.nodes.length > 0 && (
+        <div className="table-responsive">
+          <table className="table" data-testid="access-log">
+            <caption className="visually-hidden">Accessi ai miei dati, i più recenti prima ({log.totalCount})</caption>
+            <thead><tr><th scope="col">Quando</th><th scope="col">Chi</th><th scope="col">Come</th><th scope="col">Dati</th><th scope="col">Motivo</th></tr></thead>
+            <tbody>
+              {log.nodes.map((e) => (
+                <tr key={e.id}>
+                  <td><time dateTime={e.at}>{dateTime(e.at)}</time></td>
+                  <td>{accessRole[e.role] ?? e.role}{e.comuni.length > 0 && <span className="d-block small">{e.comuni.map((c) => `Comune di ${c.name}`).join(', ')}</span>}</td>
+                  <td>{accessVia[e.via] ?? e.via}</td>
+                  <td>{e.data.map((d) => accessedData[d] ?? d).join(', ')}</td>
+                  <td>{e.reason ?? '—'}<span className="d-block small text-muted">Rif. {e.id}</span></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 function MyDataPage() {
   useTitle('I miei dati');
   const { data, error, loading } = useQuery(MyData, {});
@@ -625,6 +663,7 @@ function MyDataPage() {
       </section>
       <Delegations title="Deleghe che ho dato" list={me.delegationsGiven} given />
       <Delegations title="Deleghe che ho ricevuto" list={me.delegationsReceived} />
+      <AccessLog />
     </>
   );
 }
