@@ -1,7 +1,8 @@
 // The desk's shell: the session, the GraphQL client, the hash router and
 // the small components every page uses.
-import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect } from 'react';
 import { icon } from '../shared/italia.js';
+import { queryHook, useRoute } from '../shared/hooks.js';
 import { practiceStatus } from '../shared/format.js';
 
 export const Ctx = createContext(null);
@@ -11,44 +12,10 @@ export function useDesk() {
   return useContext(Ctx);
 }
 
-/** parseRoute splits location.hash ("#/a/b?x=1") into {path, query}. */
-export function parseRoute(hash) {
-  const h = hash.replace(/^#/, '') || '/';
-  const [p, q = ''] = h.split('?');
-  return { path: p.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(q), hash: `#${h}` };
-}
+export { useRoute };
 
-export function useRoute() {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
-  useEffect(() => {
-    const on = () => setRoute(parseRoute(location.hash));
-    addEventListener('hashchange', on);
-    return () => removeEventListener('hashchange', on);
-  }, []);
-  return route;
-}
-
-/** useQuery runs doc with vars whenever they change: {data, error, loading, reload, setData}. */
-export function useQuery(doc, vars, { skip = false } = {}) {
-  const { client } = useDesk();
-  const [state, setState] = useState({ data: null, error: null, loading: !skip });
-  const key = JSON.stringify(vars ?? {});
-  const seq = useRef(0);
-  const run = useCallback(async () => {
-    if (skip) return;
-    const n = ++seq.current;
-    setState((s) => ({ ...s, loading: true }));
-    try {
-      const data = await client.request(doc, JSON.parse(key));
-      if (n === seq.current) setState({ data, error: null, loading: false });
-    } catch (error) {
-      if (n === seq.current) setState((s) => ({ data: error.data ?? s.data, error, loading: false }));
-    }
-  }, [client, doc, key, skip]);
-  useEffect(() => { run(); }, [run]);
-  const setData = useCallback((f) => setState((s) => ({ ...s, data: typeof f === 'function' ? f(s.data) : f })), []);
-  return { ...state, reload: run, setData };
-}
+/** useQuery runs doc with vars when they change: {data, error, loading, reload, setData}. */
+export const useQuery = queryHook(useDesk);
 
 /** useTitle sets the document title. */
 export function useTitle(title) {
