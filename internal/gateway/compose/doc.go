@@ -14,6 +14,17 @@
 // must be identical), and records who resolves what with @join__type,
 // @join__field, @join__implements, @join__unionMember and @join__enumValue.
 //
+// The merged supergraph is then checked for satisfiability as Apollo's
+// composition checks it (satisfy.go): every path a query can take from a root
+// field is followed with the set of subgraphs that can be answering there
+// (widened by @key jumps and @interfaceObject, narrowed to the subgraphs that
+// resolve each field taken, so that a value type's fields are looked up in the
+// subgraphs the nearest entity above it can jump to and that resolve the whole
+// path from it); a field no subgraph of the set resolves (with its @requires
+// collectable, @external only where a @provides on the path gives it) is a
+// SATISFIABILITY_ERROR naming the smallest query that reaches it and, per
+// subgraph, why it cannot be answered, as Apollo words it.
+//
 // Failures are reported as one *Error listing every Problem found, each with an
 // Apollo error code (INVALID_FIELD_SHARING, KEY_INVALID_FIELDS,
 // SATISFIABILITY_ERROR, ...), the subgraphs involved and the schema coordinate.
