@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,7 +202,9 @@ func TestFascicoloMatchesSQL(t *testing.T) {
 // builds it (gateway and in-process subgraphs, over HTTP on loopback) and,
 // in the same run, the hand-written SQL reference of the same answer, the
 // floor. It reports the graph's statements per request and its ratio to
-// the floor (x-floor). On CITIZENGRAPH_BENCH_DATABASE_URL (a database
+// the floor (x-floor), its median and 95th-percentile request times
+// (p50-ns, p95-ns, for the SQL too) and the ratio of the medians
+// (p50-x-floor). On CITIZENGRAPH_BENCH_DATABASE_URL (a database
 // seeded with `citizengraph seed --people 100000`) it uses that database;
 // otherwise a fresh one with 2,000 people.
 func BenchmarkFascicolo(b *testing.B) {
@@ -238,35 +243,77 @@ func BenchmarkFascicolo(b *testing.B) {
 	}
 	// One client, then 50 concurrent clients (throughput: ns/op is the
 	// inverse of requests per second); the graph's x-floor is its ratio to
-	// the SQL's ns/op at the same concurrency.
+	// the SQL's ns/op at the same concurrency, p50-x-floor the ratio of the
+	// median request times.
 	for _, clients := range []int{1, 50} {
-		var floor float64
-		run := func(b *testing.B, op func(b *testing.B)) {
+		var floor, floorP50 float64
+		run := func(b *testing.B, op func(b *testing.B)) *latencies {
 			b.ReportAllocs()
+			lat := &latencies{}
 			if clients == 1 {
 				for b.Loop() {
+					start := time.Now()
 					op(b)
+					lat.add(time.Since(start))
 				}
-				return
+			} else {
+				b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+				b.RunParallel(func(pb *testing.PB) {
+					var own []time.Duration
+					for pb.Next() {
+						start := time.Now()
+						op(b)
+						own = append(own, time.Since(start))
+					}
+					lat.merge(own)
+				})
 			}
-			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					op(b)
-				}
-			})
+			b.ReportMetric(float64(lat.quantile(0.5).Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(lat.quantile(0.95).Nanoseconds()), "p95-ns")
+			return lat
 		}
 		b.Run(fmt.Sprintf("sql/clients=%d", clients), func(b *testing.B) {
-			run(b, func(b *testing.B) { fascicoloReference(b, pool, fc) })
+			lat := run(b, func(b *testing.B) { fascicoloReference(b, pool, fc) })
 			floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			floorP50 = float64(lat.quantile(0.5).Nanoseconds())
 		})
 		b.Run(fmt.Sprintf("graph/clients=%d", clients), func(b *testing.B) {
 			qc.Reset()
-			run(b, func(b *testing.B) { g.fetch(b, client, token) })
+			lat := run(b, func(b *testing.B) { g.fetch(b, client, token) })
 			b.ReportMetric(float64(qc.Count())/float64(b.N), "stmts/op")
 			if floor > 0 {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floor, "x-floor")
 			}
+			if floorP50 > 0 {
+				b.ReportMetric(float64(lat.quantile(0.5).Nanoseconds())/floorP50, "p50-x-floor")
+			}
 		})
 	}
+}
+
+// latencies collects request times from one or several goroutines.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) { l.d = append(l.d, d) }
+
+func (l *latencies) merge(d []time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d...)
+	l.mu.Unlock()
+}
+
+// quantile returns the q-quantile (nearest rank) of the times, 0 when
+// there are none.
+func (l *latencies) quantile(q float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0
+	}
+	slices.Sort(l.d)
+	i := int(math.Ceil(q*float64(len(l.d)))) - 1
+	return l.d[min(max(i, 0), len(l.d)-1)]
 }

@@ -89,6 +89,9 @@ type prefetchFixture struct {
 	rich   string   // fiscal code of the citizen with the most practices carrying payments
 	people []string // person ids of several people with practices
 	tokens map[string]string
+	// practiceCursor and messageCursor are the rich citizen's cursors of
+	// their second practice and second message.
+	practiceCursor, messageCursor string
 }
 
 func newPrefetchFixture(t *testing.T) *prefetchFixture {
@@ -157,6 +160,22 @@ func newPrefetchFixture(t *testing.T) *prefetchFixture {
 	f.tokens["operator"] = tok(auth.Claims{FiscalCode: nobody, Roles: []string{auth.RoleCitizen, auth.RoleOperator}, Comuni: []string{comune}})
 	f.tokens["admin"] = tok(auth.Claims{Subject: "admin", Roles: []string{auth.RoleAdmin}})
 	f.tokens["token without scopes"] = tok(auth.Claims{FiscalCode: f.rich, Roles: []string{auth.RoleCitizen}, Scope: "openid"})
+	g := newPrefetchGraph(t, url, iss, gqlserver.Options{})
+	body, _ := g.do(t, http.DefaultClient, "/graphql", f.tokens["rich citizen"], `{ me { practices(first: 2) { edges { cursor } } messages(first: 2) { edges { cursor } } } }`, nil)
+	var r struct {
+		Data struct {
+			Me struct {
+				Practices, Messages struct{ Edges []struct{ Cursor string } }
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Data.Me.Practices.Edges) < 2 || len(r.Data.Me.Messages.Edges) < 2 {
+		t.Fatalf("the rich citizen has too few practices or messages for cursors: %s", body)
+	}
+	f.practiceCursor, f.messageCursor = r.Data.Me.Practices.Edges[1].Cursor, r.Data.Me.Messages.Edges[1].Cursor
 	return f
 }
 
@@ -192,6 +211,10 @@ func prefetchCases(f *prefetchFixture) []prefetchCase {
 			vars: map[string]any{"x": true}},
 		{name: "fragments", path: "/graphql", query: `fragment P on Practice { id history { status } ...S } fragment S on Practice { service { title } payments { ... on PaymentPosition { iupd installments { noticeNumber } } } } { me { practices(first: 5) { nodes { ...P } } } }`},
 		{name: "delegators' practices", path: "/graphql", query: `{ me { delegationsReceived { areas delegator { ... on Person { displayName practices(first: 3) { totalCount nodes { ` + practiceFields + ` } } messages(first: 2) { nodes { subject } } } } } } }`},
+		{name: "pages after cursors", path: "/graphql", query: `query($pa: String, $ma: String) { me { displayName practices(first: 2, after: $pa) { pageInfo { hasNextPage endCursor } nodes { id status history { status at } } } messages(first: 2, after: $ma) { pageInfo { hasNextPage endCursor } nodes { subject createdAt readAt } } } }`,
+			vars: map[string]any{"pa": f.practiceCursor, "ma": f.messageCursor}},
+		{name: "unread after a cursor", path: "/graphql", query: `query($ma: String) { me { messages(first: 3, unreadOnly: true, after: $ma) { nodes { subject readAt } } m: messages(first: 3, after: $ma) { nodes { subject } } } }`,
+			vars: map[string]any{"ma": f.messageCursor}},
 		{name: "practices subgraph entities", path: "/subgraphs/practices", query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id practices(first: 4) { totalCount nodes { id history { status } service { title } documents { name } } } } } }`,
 			vars: map[string]any{"r": reps("Person", "id", append(append([]string{}, f.people...), f.people[0], "not-a-uuid")...)}},
 		{name: "payments subgraph entities", path: "/subgraphs/payments", query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Practice { id payments { iupd status installments { noticeNumber status } } } } }`},
@@ -321,8 +344,17 @@ func TestPrefetchLoadsEachLevelOnce(t *testing.T) {
 			t.Errorf("fascicolo: %d statements on %s, want 1:\n%s", got, table, strings.Join(stmts, "\n"))
 		}
 	}
-	if len(stmts) > 9 {
-		t.Errorf("fascicolo: %d statements, want at most 9:\n%s", len(stmts), strings.Join(stmts, "\n"))
+	// The person comes with their messages, the practices with their
+	// histories.
+	for _, pair := range [][2]string{{"identity.person", "identity.message"}, {"practices.practice", "practices.status_change"}} {
+		for _, st := range stmts {
+			if strings.Contains(st, pair[0]) != strings.Contains(st, pair[1]) && !strings.Contains(st, "identity.delegation") {
+				t.Errorf("fascicolo: %s and %s read by different statements:\n%s", pair[0], pair[1], strings.Join(stmts, "\n"))
+			}
+		}
+	}
+	if len(stmts) > 6 {
+		t.Errorf("fascicolo: %d statements, want at most 6:\n%s", len(stmts), strings.Join(stmts, "\n"))
 	}
 }
 

@@ -110,3 +110,25 @@ func TestBatchedPrefetchOfNothingAsksNothing(t *testing.T) {
 		t.Fatalf("batches %v, want none", calls)
 	}
 }
+
+func TestBatchedPrefetchAsksNoCachedKey(t *testing.T) {
+	r := &recorder{}
+	l := loader.NewBatched(time.Hour, r.batch)
+	l.Prime(context.Background(), 5, "primed")
+	got := l.Prefetch(context.Background(), []int{5, 6})
+	if calls := r.calls(); len(calls) != 1 || len(calls[0]) != 1 || calls[0][0] != 6 {
+		t.Fatalf("batches %v, want one of the key not cached", calls)
+	}
+	if got[5] != "primed" || got[6] != "g" {
+		t.Fatalf("Prefetch returned %v, want the primed value and the loaded one", got)
+	}
+	if got := l.Prefetch(context.Background(), []int{5, 6}); len(got) != 2 {
+		t.Fatalf("second Prefetch returned %v", got)
+	}
+	if calls := r.calls(); len(calls) != 1 {
+		t.Fatalf("batches %v after prefetching cached keys, want no more", calls)
+	}
+	if v, err := load(t, l, 5); err != nil || v != "primed" {
+		t.Fatalf("Load(5) = %q, %v", v, err)
+	}
+}

@@ -150,10 +150,7 @@ func (r *personResolver) Messages(ctx context.Context, obj *identitygql.Person, 
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*identitygql.Person, error) {
-	p, err := r.svc.Me(ctx)
-	if err == nil && p != nil {
-		r.prefetchPerson(ctx, p)
-	}
+	p, err := r.me(ctx)
 	return personOut(p), err
 }
 

@@ -25,7 +25,8 @@ func personPracticesArgs(status *practicesgql.PracticeStatus, first *int, after 
 }
 
 // prefetchPeople loads, for every person of an _entities batch at once,
-// the Person.practices pages the operation selects, and then the
+// the Person.practices pages the operation selects (with their practices'
+// histories in the same statement when selected), and then the
 // service cards, histories and documents those pages' practices select,
 // priming the operation's loaders: the field resolvers then find their
 // values without a loader window. Pages load through the same authorized
@@ -58,14 +59,21 @@ func (r *Resolver) prefetchPeople(ctx context.Context, ids []string) {
 		for i, id := range ids {
 			keys[i] = practices.PersonPracticesKey{PersonID: id, Args: args}
 		}
-		pages := l.PersonPractice.Prefetch(ctx, keys)
+		fields := connectionNodeFields(ctx, f, "PracticeConnection", "PracticeEdge", "Practice")
+		var pages map[practices.PersonPracticesKey]practices.PracticePage
+		if len(gqlserver.Named(fields, "history")) > 0 {
+			// The pages and their practices' histories with one statement.
+			pages = l.PrefetchPersonPracticesWithHistory(ctx, r.svc, keys)
+		} else {
+			pages = l.PersonPractice.Prefetch(ctx, keys)
+		}
 		var list []*practices.Practice
 		for _, pg := range pages {
 			for i := range pg.Practices {
 				list = append(list, &pg.Practices[i])
 			}
 		}
-		r.prefetchPractices(ctx, connectionNodeFields(ctx, f, "PracticeConnection", "PracticeEdge", "Practice"), list)
+		r.prefetchPractices(ctx, fields, list)
 	}
 }
 

@@ -170,21 +170,27 @@ func messageBatch(store *Store) dataloader.BatchFunc[messageKey, *MessagePage] {
 					out[i] = &dataloader.Result[*MessagePage]{Error: err}
 					continue
 				}
-				msgs := pages[keys[i].Person]
-				page := &MessagePage{TotalCount: counts[keys[i].Person]}
-				if len(msgs) > q.First {
-					msgs, page.HasNextPage = msgs[:q.First], true
-				}
-				page.Messages = msgs
-				page.Cursors = make([]string, len(msgs))
-				for j, m := range msgs {
-					page.Cursors[j] = messageCursor{CreatedAt: m.CreatedAt, ID: m.ID}.encode()
-				}
+				page := newMessagePage(pages[keys[i].Person], q.First, counts[keys[i].Person])
 				out[i] = &dataloader.Result[*MessagePage]{Data: page}
 			}
 		}
 		return out
 	}
+}
+
+// newMessagePage is the page of up to first of msgs (read with one more,
+// to tell whether a next page exists) and total.
+func newMessagePage(msgs []*Message, first, total int) *MessagePage {
+	page := &MessagePage{TotalCount: total}
+	if len(msgs) > first {
+		msgs, page.HasNextPage = msgs[:first], true
+	}
+	page.Messages = msgs
+	page.Cursors = make([]string, len(msgs))
+	for j, m := range msgs {
+		page.Cursors[j] = messageCursor{CreatedAt: m.CreatedAt, ID: m.ID}.encode()
+	}
+	return page
 }
 
 type loadersKey struct{}

@@ -84,6 +84,48 @@ func (s *Service) Me(ctx context.Context) (*Person, error) {
 	return p, nil
 }
 
+// MessagesArgs are the arguments of a Person.messages selection.
+type MessagesArgs struct {
+	UnreadOnly bool
+	First      int
+	After      *string
+	Total      bool // totalCount selected
+}
+
+// MeWithMessages is [Service.Me] reading, with the same statement, the
+// page of the caller's messages that m selects, for [Service.Messages]
+// to answer without a statement of its own. The page is kept only where
+// Messages would answer it (the same authorization and arguments);
+// arguments Messages refuses, or a selected count, make it plain Me.
+func (s *Service) MeWithMessages(ctx context.Context, m MessagesArgs) (*Person, error) {
+	const op = "identity.Me"
+	pr := auth.FromContext(ctx)
+	if pr == nil || pr.FiscalCode == "" || m.Total || m.First < 1 || m.First > maxMessagePageSize {
+		return s.Me(ctx)
+	}
+	q := MessageQuery{UnreadOnly: m.UnreadOnly, First: m.First}
+	if m.After != nil {
+		c, err := decodeMessageCursor(op, *m.After)
+		if err != nil {
+			return s.Me(ctx)
+		}
+		q.After = c
+	}
+	p, msgs, err := s.store.PersonWithMessages(ctx, pr.FiscalCode, q)
+	if err != nil {
+		return nil, apperr.Wrap(op, err)
+	}
+	if p == nil {
+		return nil, nil
+	}
+	l := s.loaders(ctx)
+	l.people.Prime(ctx, p.ID, p)
+	if key, err := s.messagesKey(ctx, "identity.Messages", p, m.UnreadOnly, m.First, m.After, false); err == nil {
+		l.messagePages.Prime(ctx, key, newMessagePage(msgs, m.First, 0))
+	}
+	return p, nil
+}
+
 // Person returns person id, or nil. Anyone may look a person up; the
 // personal fields are guarded by [CheckPersonalData].
 func (s *Service) Person(ctx context.Context, id string) (*Person, error) {

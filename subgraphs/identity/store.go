@@ -45,15 +45,19 @@ const personColumns = `id::text, fiscal_code, given_name, family_name, sex, birt
 	residence_istat, residence_address, residence_source, residence_verified_at,
 	coalesce(email, ''), coalesce(phone, ''), notify_email, notify_sms, notify_io, language, updated_at`
 
-func scanPerson(row pgx.Row) (*Person, error) {
+func scanPerson(row pgx.Row) (*Person, error) { return scanPersonThen(row) }
+
+// scanPersonThen scans the columns of personColumns and then into extra.
+func scanPersonThen(row pgx.Row, extra ...any) (*Person, error) {
 	var p Person
 	var resIstat, resAddr, resSource *string
 	var resVerified *time.Time
-	err := row.Scan(&p.ID, &p.FiscalCode, &p.GivenName, &p.FamilyName, &p.Sex, &p.BirthDate,
+	dest := append([]any{&p.ID, &p.FiscalCode, &p.GivenName, &p.FamilyName, &p.Sex, &p.BirthDate,
 		&p.BirthplaceIstat, &p.BirthplaceName, &p.BirthplaceProvince, &p.BirthplaceCadastral,
 		&p.RegistrySource, &p.RegistryVerifiedAt,
 		&resIstat, &resAddr, &resSource, &resVerified,
-		&p.Email, &p.Phone, &p.Preferences.Email, &p.Preferences.SMS, &p.Preferences.IO, &p.Preferences.Language, &p.UpdatedAt)
+		&p.Email, &p.Phone, &p.Preferences.Email, &p.Preferences.SMS, &p.Preferences.IO, &p.Preferences.Language, &p.UpdatedAt}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +114,69 @@ func (s *Store) PersonByFiscalCode(ctx context.Context, fc string) (*Person, err
 		return nil, fmt.Errorf("identity: person by fiscal code: %w", err)
 	}
 	return p, nil
+}
+
+// PersonWithMessages returns the person with fiscal code fc (nil when
+// unknown) and, with the same statement, the page of their messages q
+// selects — up to q.First+1, newest first, as [Store.MessagePages] reads
+// them; q's count is not read.
+func (s *Store) PersonWithMessages(ctx context.Context, fc string, q MessageQuery) (*Person, []*Message, error) {
+	var afterAt *time.Time
+	var afterID *string
+	if q.After != nil {
+		afterAt, afterID = &q.After.CreatedAt, &q.After.ID
+	}
+	rows, err := s.db.Query(ctx, `select p.*, m.* from (select `+personColumns+` from identity.person where fiscal_code = $1) p
+		left join lateral (
+			select `+messageColumns+` from identity.message
+			where recipient_id = p.id::uuid
+			  and (not $2 or read_at is null)
+			  and ($3::timestamptz is null or (created_at, id) < ($3, $4::uuid))
+			order by created_at desc, id desc
+			limit $5) m on true
+		order by m.created_at desc, m.id desc`, fc, q.UnreadOnly, afterAt, afterID, q.First+1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
+	}
+	defer rows.Close()
+	var p *Person
+	var msgs []*Message
+	var (
+		id, recipient, subject, markdown, practice, notice, iupd *string
+		createdAt, readAt, dueDate                               *time.Time
+	)
+	tail := []any{&id, &recipient, &subject, &markdown, &createdAt, &readAt, &dueDate, &practice, &notice, &iupd}
+	// The person's columns are scanned from the first row only.
+	repeat := make([]any, len(rows.FieldDescriptions())-len(tail), len(rows.FieldDescriptions()))
+	repeat = append(repeat, tail...)
+	for rows.Next() {
+		if p == nil {
+			if p, err = scanPersonThen(rows, tail...); err != nil {
+				return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
+			}
+		} else if err := rows.Scan(repeat...); err != nil {
+			return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
+		}
+		if id == nil {
+			continue // no message: the person's row alone
+		}
+		msgs = append(msgs, &Message{ID: *id, RecipientID: *recipient, Subject: *subject, Markdown: *markdown,
+			CreatedAt: *createdAt, ReadAt: copyTime(readAt), DueDate: copyTime(dueDate),
+			PracticeID: *practice, PaymentNoticeNumber: *notice, PaymentIUPD: *iupd})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
+	}
+	return p, msgs, nil
+}
+
+// copyTime returns a copy of *t, or nil.
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }
 
 // UpdateContacts sets the e-mail and phone of person id ("" clears) and

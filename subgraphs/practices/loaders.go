@@ -51,35 +51,64 @@ func NewLoaders(svc *Service, wait time.Duration) *Loaders {
 			lists, err := svc.Documents(ctx, ids)
 			return results(len(ids), lists, err)
 		}),
-		PersonPractice: loader.NewBatched(wait, func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
-			// Keys of one batch usually share their arguments (the same
-			// field under a list); one lookup per distinct argument set.
-			out := make([]*dataloader.Result[PracticePage], len(keys))
-			groups := map[PersonPracticesArgs][]int{}
-			var order []PersonPracticesArgs
-			for i, k := range keys {
-				if _, ok := groups[k.Args]; !ok {
-					order = append(order, k.Args)
-				}
-				groups[k.Args] = append(groups[k.Args], i)
+		PersonPractice: loader.NewBatched(wait, personPracticesBatch(svc, nil)),
+	}
+}
+
+// PrefetchPersonPracticesWithHistory is PersonPractice.Prefetch reading,
+// with the same statement, the history of every practice of the pages it
+// loads and priming History with it (Service.PersonPracticesWithHistory).
+func (l *Loaders) PrefetchPersonPracticesWithHistory(ctx context.Context, svc *Service, keys []PersonPracticesKey) map[PersonPracticesKey]PracticePage {
+	return l.PersonPractice.PrefetchWith(ctx, keys, personPracticesBatch(svc, func(pages []PracticePage, hist map[string][]StatusChange) {
+		for _, pg := range pages {
+			for _, p := range pg.Practices {
+				l.History.Prime(ctx, p.ID, hist[p.ID])
 			}
-			for _, args := range order {
-				idx := groups[args]
-				people := make([]string, len(idx))
-				for j, i := range idx {
-					people[j] = keys[i].PersonID
+		}
+	}))
+}
+
+// personPracticesBatch loads Person.practices pages, one lookup per
+// distinct argument set; with history set, each lookup reads the pages'
+// histories too and hands them over.
+func personPracticesBatch(svc *Service, history func([]PracticePage, map[string][]StatusChange)) dataloader.BatchFunc[PersonPracticesKey, PracticePage] {
+	return func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
+		// Keys of one batch usually share their arguments (the same
+		// field under a list); one lookup per distinct argument set.
+		out := make([]*dataloader.Result[PracticePage], len(keys))
+		groups := map[PersonPracticesArgs][]int{}
+		var order []PersonPracticesArgs
+		for i, k := range keys {
+			if _, ok := groups[k.Args]; !ok {
+				order = append(order, k.Args)
+			}
+			groups[k.Args] = append(groups[k.Args], i)
+		}
+		for _, args := range order {
+			idx := groups[args]
+			people := make([]string, len(idx))
+			for j, i := range idx {
+				people[j] = keys[i].PersonID
+			}
+			var pages []PracticePage
+			var err error
+			if history != nil {
+				var hist map[string][]StatusChange
+				if pages, hist, err = svc.PersonPracticesWithHistory(ctx, people, args); err == nil {
+					history(pages, hist)
 				}
-				pages, err := svc.PersonPractices(ctx, people, args)
-				for j, i := range idx {
-					if err != nil {
-						out[i] = &dataloader.Result[PracticePage]{Error: err}
-					} else {
-						out[i] = &dataloader.Result[PracticePage]{Data: pages[j]}
-					}
+			} else {
+				pages, err = svc.PersonPractices(ctx, people, args)
+			}
+			for j, i := range idx {
+				if err != nil {
+					out[i] = &dataloader.Result[PracticePage]{Error: err}
+				} else {
+					out[i] = &dataloader.Result[PracticePage]{Data: pages[j]}
 				}
 			}
-			return out
-		}),
+		}
+		return out
 	}
 }
 

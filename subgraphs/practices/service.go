@@ -375,26 +375,38 @@ func CheckPersonPracticesArgs(status *Status, first *int, after *string) (Person
 // fiscal code, an operator those addressed to their comuni. Two queries for
 // the whole batch.
 func (s *Service) PersonPractices(ctx context.Context, people []string, args PersonPracticesArgs) ([]PracticePage, error) {
+	pages, _, err := s.personPractices(ctx, people, args, false)
+	return pages, err
+}
+
+// PersonPracticesWithHistory is [Service.PersonPractices] that also
+// returns, read by the same statement, the history of every practice of
+// the pages, by practice id (as [Service.History] would answer for them).
+func (s *Service) PersonPracticesWithHistory(ctx context.Context, people []string, args PersonPracticesArgs) ([]PracticePage, map[string][]StatusChange, error) {
+	return s.personPractices(ctx, people, args, true)
+}
+
+func (s *Service) personPractices(ctx context.Context, people []string, args PersonPracticesArgs, history bool) ([]PracticePage, map[string][]StatusChange, error) {
 	const op = "practices.PersonPractices"
 	p, err := principal(ctx, op)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := requireScope(op, p, auth.ScopePracticesRead); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vis := Visibility{All: p.Has(auth.RoleAdmin), FiscalCode: strings.ToUpper(p.FiscalCode), Comuni: []string{}}
 	if p.Has(auth.RoleOperator) && p.Comuni != nil {
 		vis.Comuni = p.Comuni
 	}
 	if err := s.caller(p).delegatedVisibility(ctx, &vis); err != nil {
-		return nil, apperr.Wrap(op, err)
+		return nil, nil, apperr.Wrap(op, err)
 	}
 	page := PersonPage{Status: args.Status, Limit: args.First + 1, NoCount: args.NoTotal}
 	if args.After != "" {
 		c, ok := DecodePracticeCursor(args.After)
 		if !ok {
-			return nil, apperr.E(op, apperr.Invalid, "malformed cursor")
+			return nil, nil, apperr.E(op, apperr.Invalid, "malformed cursor")
 		}
 		page.After = &c
 	}
@@ -406,11 +418,20 @@ func (s *Service) PersonPractices(ctx context.Context, people []string, args Per
 	}
 	out := make([]PracticePage, len(people))
 	if len(valid) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
-	lists, counts, err := s.store.PracticesOfPeople(ctx, valid, vis, page)
+	var (
+		lists  map[string][]Practice
+		hist   map[string][]StatusChange
+		counts map[string]int
+	)
+	if history {
+		lists, hist, counts, err = s.store.PracticesOfPeopleWithHistory(ctx, valid, vis, page)
+	} else {
+		lists, counts, err = s.store.PracticesOfPeople(ctx, valid, vis, page)
+	}
 	if err != nil {
-		return nil, apperr.Wrap(op, err)
+		return nil, nil, apperr.Wrap(op, err)
 	}
 	for i, id := range people {
 		id = strings.ToLower(id)
@@ -420,7 +441,7 @@ func (s *Service) PersonPractices(ctx context.Context, people []string, args Per
 		}
 		out[i] = pg
 	}
-	return out, nil
+	return out, hist, nil
 }
 
 // History returns the status changes of each practice id (one query). The

@@ -3,11 +3,13 @@ package practices_test
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/subgraphs/identity"
 	"github.com/citizengraph/citizengraph/subgraphs/practices"
 )
 
@@ -377,4 +379,75 @@ func TestPersonPracticesPagination(t *testing.T) {
 	if _, err := e.svc.PersonPractices(context.Background(), []string{aliceID}, practices.PersonPracticesArgs{First: 1}); kindOf(err) != "UNAUTHENTICATED" {
 		t.Fatal("anonymous Person.practices")
 	}
+}
+
+// TestPersonPracticesWithHistoryAsSeparately checks that the pages read
+// with their histories in one statement are the pages PersonPractices
+// answers, and the histories those History answers for their practices,
+// for every kind of caller, filter and window.
+func TestPersonPracticesWithHistoryAsSeparately(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for i := range 7 {
+		e.clock.advance(time.Hour)
+		comune := milan
+		if i%3 == 0 {
+			comune = rho
+		}
+		ids = append(ids, e.create(t, freeService, comune).ID)
+	}
+	e.act(t, alice(), ids[1], practices.ActionSubmit)
+	e.act(t, alice(), ids[2], practices.ActionSubmit)
+	e.act(t, operatorOf(milan), ids[2], practices.ActionRegister)
+	if _, err := e.svc.CreatePractice(as(bob()), practices.CreateInput{ServiceID: paidService, Comune: rho, ApplicantID: bobID}); err != nil {
+		t.Fatal(err)
+	}
+	// A practice without any history row.
+	if _, err := e.pool.Exec(context.Background(), `delete from practices.status_change where practice_id = $1`, ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	e.reg.set(bobFC, identity.Mandate{DelegationID: "d1", PersonID: aliceID, PersonFiscalCode: aliceFC, Services: []string{freeService}})
+	cursor := func(ctx context.Context, args practices.PersonPracticesArgs) string {
+		pages, err := e.svc.PersonPractices(ctx, []string{aliceID}, args)
+		if err != nil || len(pages[0].Practices) == 0 {
+			return ""
+		}
+		return practices.EncodePracticeCursor(pages[0].Practices[0])
+	}
+	callers := map[string]context.Context{"alice": as(alice()), "bob (delegate)": as(bob()), "operator of Rho": as(operatorOf(rho)),
+		"admin": as(admin()), "anonymous": context.Background()}
+	people := []string{aliceID, bobID, "33333333-3333-4333-8333-333333333333", "not-a-uuid", aliceID}
+	var compared, withHistory int
+	for name, ctx := range callers {
+		for _, args := range []practices.PersonPracticesArgs{
+			{First: 10}, {First: 2}, {First: 10, NoTotal: true}, {First: 3, Status: practices.StatusSubmitted},
+			{First: 2, After: cursor(as(admin()), practices.PersonPracticesArgs{First: 2})},
+		} {
+			want, wantErr := e.svc.PersonPractices(ctx, people, args)
+			got, hist, err := e.svc.PersonPracticesWithHistory(ctx, people, args)
+			if kindOf(err) != kindOf(wantErr) {
+				t.Fatalf("%s %+v: error %v, want %v", name, args, err, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s %+v: pages\n%+v\nwant\n%+v", name, args, got, want)
+			}
+			for _, pg := range got {
+				for _, p := range pg.Practices {
+					h, err := e.svc.History(ctx, []string{p.ID})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(hist[p.ID], h[0]) {
+						t.Fatalf("%s %+v: history of %s\n%+v\nwant\n%+v", name, args, p.ID, hist[p.ID], h[0])
+					}
+					withHistory += len(h[0])
+				}
+			}
+			compared++
+		}
+	}
+	if withHistory < 20 {
+		t.Fatalf("only %d history rows compared", withHistory)
+	}
+	t.Logf("%d calls compared, %d history rows", compared, withHistory)
 }

@@ -1,6 +1,7 @@
 package practices
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -239,6 +240,18 @@ type PersonPage struct {
 // visible practices (unless page.NoCount). Two queries for the whole batch,
 // one without the count.
 func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string]int, error) {
+	out, _, counts, err := s.practicesOfPeople(ctx, people, vis, page, false)
+	return out, counts, err
+}
+
+// PracticesOfPeopleWithHistory is [Store.PracticesOfPeople] that also
+// returns, read by the same statement, the status changes of every
+// practice it returns, oldest first, as [Store.HistoryOf] does.
+func (s *Store) PracticesOfPeopleWithHistory(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string][]StatusChange, map[string]int, error) {
+	return s.practicesOfPeople(ctx, people, vis, page, true)
+}
+
+func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage, history bool) (map[string][]Practice, map[string][]StatusChange, map[string]int, error) {
 	for _, l := range []*[]string{&vis.Comuni, &vis.People, &vis.PeopleServices, &vis.Organizations, &vis.OrganizationServices} {
 		if *l == nil {
 			*l = []string{}
@@ -260,20 +273,20 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 		rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select count(*) n from practices.practice p where `+cond+`) c`, args...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("count practices of people: %w", err)
+			return nil, nil, nil, fmt.Errorf("count practices of people: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var n int
 			if err := rows.Scan(&id, &n); err != nil {
 				rows.Close()
-				return nil, nil, fmt.Errorf("scan count: %w", err)
+				return nil, nil, nil, fmt.Errorf("scan count: %w", err)
 			}
 			counts[id] = n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("count practices of people: %w", err)
+			return nil, nil, nil, fmt.Errorf("count practices of people: %w", err)
 		}
 	}
 	keyset := ""
@@ -282,21 +295,80 @@ func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visi
 		keyset = " and (p.created_at, p.id) < ($10, $11::uuid)"
 	}
 	args = append(args, page.Limit)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
+	pageSQL := fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select `+practiceCols+` from practices.practice p
-			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`, len(args)), args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("practices of people: %w", err)
+			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`, len(args))
+	if !history {
+		rows, err := s.pool.Query(ctx, pageSQL, args...)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("practices of people: %w", err)
+		}
+		list, err := collectPractices(rows)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		out := make(map[string][]Practice, len(people))
+		for _, p := range list {
+			out[p.ApplicantID] = append(out[p.ApplicantID], p)
+		}
+		return out, nil, counts, nil
 	}
-	list, err := collectPractices(rows)
+	// One row per status change of each practice (one row of nulls for a
+	// practice without any), in the page's order and then HistoryOf's.
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.*, h.*, a.ord from unnest($1::uuid[]) with ordinality as a(pid, ord)
+		cross join lateral (select `+practiceCols+` from practices.practice p
+			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x
+		left join lateral (select c.id, c.status, c.at, c.actor_kind, c.actor_id, c.on_behalf_of, c.note
+			from practices.status_change c where c.practice_id = x.id) h on true
+		order by a.ord, x.created_at desc, x.id desc, h.at, h.id`, len(args)), args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, fmt.Errorf("practices of people with history: %w", err)
 	}
+	defer rows.Close()
 	out := make(map[string][]Practice, len(people))
-	for _, p := range list {
-		out[p.ApplicantID] = append(out[p.ApplicantID], p)
+	hist := map[string][]StatusChange{}
+	last := ""
+	// A person asked twice gets their practices twice, as without
+	// history; each practice's history is taken once. The practice's
+	// columns are scanned from the first row of its block only.
+	seen := map[string]bool{}
+	var lastID, lastOrd []byte
+	skip := false
+	var (
+		id, ord                                 *int64
+		at                                      *time.Time
+		status, kind, actorID, onBehalfOf, note *string
+	)
+	tail := []any{&id, &status, &at, &kind, &actorID, &onBehalfOf, &note, &ord}
+	repeat := make([]any, len(rows.FieldDescriptions())-len(tail), len(rows.FieldDescriptions()))
+	repeat = append(repeat, tail...) // nil for every column of the practice
+	for rows.Next() {
+		raw := rows.RawValues()
+		if lastID != nil && bytes.Equal(raw[0], lastID) && bytes.Equal(raw[len(raw)-1], lastOrd) {
+			if err := rows.Scan(repeat...); err != nil {
+				return nil, nil, nil, fmt.Errorf("scan practice with history: %w", err)
+			}
+		} else {
+			lastID, lastOrd = append(lastID[:0], raw[0]...), append(lastOrd[:0], raw[len(raw)-1]...)
+			p, err := scanPractice(rows, tail...)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("scan practice with history: %w", err)
+			}
+			out[p.ApplicantID] = append(out[p.ApplicantID], p)
+			last = p.ID
+			skip = seen[p.ID]
+			seen[p.ID] = true
+		}
+		if id == nil || skip {
+			continue
+		}
+		hist[last] = append(hist[last], StatusChange{ID: *id, PracticeID: last, Status: Status(*status), At: *at, Note: *note,
+			Actor: Actor{Kind: ActorKind(*kind), ID: *actorID, OnBehalfOf: *onBehalfOf}})
 	}
-	return out, counts, nil
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, fmt.Errorf("practices of people with history: %w", err)
+	}
+	return out, hist, counts, nil
 }
 
 // HistoryOf returns the status changes of each practice, oldest first.
