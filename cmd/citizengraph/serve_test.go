@@ -247,3 +247,89 @@ func mountGraph(mux *http.ServeMux, pool *pgxpool.Pool, opts gqlserver.Options, 
 	g.mountSubgraphs(mux)
 	return nil
 }
+
+// TestServeVerifiesEachTokenOnce: serve verifies a request's token at the
+// gateway and its in-process subgraph hops take the principal verified
+// there (auth.ForHop), so a fascicolo touching four subgraphs costs one
+// verification, with the answer of the SQL reference; a request reaching
+// a subgraph over HTTP verifies its token, and a forged token is refused
+// at the gateway.
+func TestServeVerifiesEachTokenOnce(t *testing.T) {
+	sgs := registry()
+	pool := devdb.NewTestDB(t, migrations(sgs)...)
+	for _, s := range sgs {
+		if err := s.seed(context.Background(), pool, seedgen.Params{People: 40, Seed: 5}); err != nil {
+			t.Fatalf("seed %s: %v", s.name, err)
+		}
+	}
+	iss, err := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := iss.Verifier()
+	mux := http.NewServeMux()
+	if err := mountGraph(mux, pool, gqlserver.Options{Verifier: v}, sgs, gateway.Options{ExposePlans: true}, gateway.HandlerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	var fc string
+	if err := pool.QueryRow(context.Background(), `select p.applicant_fiscal_code from practices.practice p
+		join payments.positions x on x.practice_id = p.id::text group by 1 order by count(distinct p.id) desc, 1 limit 1`).Scan(&fc); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := iss.Token(auth.Claims{FiscalCode: fc, Roles: []string{auth.RoleCitizen}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &fascicoloGraph{iss: iss, srv: srv}
+	want := fascicoloReference(t, pool, fc)
+	for i := range 3 {
+		before := v.Verifications()
+		got := g.fetch(t, http.DefaultClient, tok)
+		if n := v.Verifications() - before; n != 1 {
+			t.Fatalf("request %d: %d verifications, want 1", i, n)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("request %d: the graph answered\n%s\nthe SQL reference\n%s", i, got, want)
+		}
+	}
+	// The query did reach several subgraphs.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{"query":`+strconvQuote(fascicoloQuery)+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set(gateway.ExposePlanHeader, "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var planned struct {
+		Extensions struct {
+			SubgraphFetches int `json:"subgraphFetches"`
+		} `json:"extensions"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&planned)
+	resp.Body.Close()
+	if err != nil || planned.Extensions.SubgraphFetches < 3 {
+		t.Fatalf("the fascicolo plan: %v, %d fetches", err, planned.Extensions.SubgraphFetches)
+	}
+	// Over HTTP, a subgraph verifies the token itself.
+	before := v.Verifications()
+	if out := post(t, srv.URL+"/subgraphs/identity", tok, `{ me { displayName } }`); len(out.Errors) > 0 || string(out.Data) == `{"me":null}` {
+		t.Fatalf("identity over HTTP: %+v", out)
+	}
+	if n := v.Verifications() - before; n != 1 {
+		t.Fatalf("a subgraph over HTTP: %d verifications, want 1", n)
+	}
+	// A token of another key is refused at the gateway, before any hop.
+	other, _ := devissuer.New(iss.URL(), iss.Audience())
+	forged, _ := other.Token(auth.Claims{FiscalCode: fc, Roles: []string{auth.RoleCitizen, auth.RoleAdmin}}, time.Hour)
+	if out := post(t, srv.URL+"/graphql", forged, `{ me { displayName } }`); len(out.Errors) != 1 || out.Errors[0].Extensions["code"] != auth.CodeUnauthenticated {
+		t.Fatalf("a forged token: %+v", out)
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

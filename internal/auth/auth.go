@@ -47,13 +47,15 @@ type ctxKey struct{}
 
 // WithPrincipal returns ctx carrying p.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, ctxKey{}, p)
+	return context.WithValue(ctx, ctxKey{}, &verified{principal: p})
 }
 
 // FromContext returns the principal of ctx, or nil for anonymous calls.
 func FromContext(ctx context.Context) *Principal {
-	p, _ := ctx.Value(ctxKey{}).(*Principal)
-	return p
+	if e, _ := ctx.Value(ctxKey{}).(*verified); e != nil {
+		return e.principal
+	}
+	return nil
 }
 
 // Claims are the token claims citizengraph reads.

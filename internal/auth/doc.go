@@ -5,7 +5,11 @@
 // with go-oidc at the gateway and again in every subgraph, since the
 // gateway forwards the Authorization header. [Middleware] puts the
 // resulting [Principal] on the request context, where domain services read
-// it with [FromContext] and make their authorization decisions.
+// it with [FromContext] and make their authorization decisions. A subgraph
+// served in process on behalf of the gateway (citizengraph serve) takes
+// the principal the gateway's Middleware verified instead of verifying the
+// same token again, when the in-process fetcher prepared its context with
+// [ForHop] and the token, the verifier and the time agree (see hop.go).
 //
 // Refusals: a request without credentials is anonymous; one with an
 // Authorization header that is malformed, too large, invalid or expired —

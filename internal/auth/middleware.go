@@ -113,18 +113,32 @@ func isNil(v TokenVerifier) bool {
 }
 
 // Middleware authenticates requests with v. Requests without an
-// Authorization header pass through anonymously; any other refusal of
-// VerifyAuthorization is answered at once (see WriteRefusal). A nil v
-// serves requests without a token anonymously and refuses the others.
+// Authorization header pass through anonymously (without any principal an
+// enclosing context carried); any other refusal of VerifyAuthorization is
+// answered at once (see WriteRefusal). A nil v serves requests without a
+// token anonymously and refuses the others. An in-process hop whose
+// context ForHop prepared takes the principal its caller's Middleware
+// verified for the same Authorization value, instead of verifying it again
+// (see ForHop).
 func Middleware(v TokenVerifier, next http.Handler) http.Handler {
+	vv, _ := v.(*Verifier)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := VerifyAuthorization(r.Context(), v, r.Header.Get("Authorization"))
-		if err != nil {
-			WriteRefusal(w, err)
-			return
+		ctx := r.Context()
+		authorization := r.Header.Get("Authorization")
+		p := carried(ctx, v, authorization)
+		if p == nil {
+			var err error
+			if p, err = VerifyAuthorization(ctx, v, authorization); err != nil {
+				WriteRefusal(w, err)
+				return
+			}
 		}
-		if p != nil {
-			r = r.WithContext(WithPrincipal(r.Context(), p))
+		switch {
+		case p != nil:
+			r = r.WithContext(context.WithValue(ctx, ctxKey{}, &verified{principal: p, verifier: vv, authorization: authorization}))
+		case FromContext(ctx) != nil:
+			// Anonymous: nothing of an enclosing request's caller stays.
+			r = r.WithContext(WithPrincipal(ctx, nil))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -81,6 +81,7 @@ type Verifier struct {
 	keys             *keySet // nil for static verifiers
 	ready            chan struct{}
 	cache            *lru.Cache[[sha256.Size]byte, *Principal] // nil: no cache
+	verifications    atomic.Int64
 }
 
 // NewVerifier discovers issuer now and returns a verifier for tokens whose
@@ -234,9 +235,14 @@ func (v *Verifier) KeyFetches() int64 {
 	return v.keys.fetches.Load()
 }
 
+// Verifications is the number of tokens Verify was asked to check
+// (answered from the cache or not).
+func (v *Verifier) Verifications() int64 { return v.verifications.Load() }
+
 // Verify checks raw and returns its principal. Errors wrap ErrUnavailable
 // (not ready), ErrTokenTooLarge, ErrTokenExpired or ErrInvalidToken.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
+	v.verifications.Add(1)
 	if len(raw) > MaxTokenBytes {
 		return nil, ErrTokenTooLarge
 	}

@@ -12,5 +12,7 @@
 //
 // Subgraphs are reached through a Fetcher: HTTPFetcher (pooled keep-alive
 // connections, per-subgraph timeouts, Authorization and traceparent
-// forwarded) or InProcessFetcher (the same wire contract without a socket).
+// forwarded) or InProcessFetcher (the same wire contract without a socket;
+// the subgraph takes the principal the gateway verified, auth.ForHop, and
+// response bodies are recycled once the client's answer is written).
 package execute

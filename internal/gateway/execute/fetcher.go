@@ -1,7 +1,6 @@
 package execute
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +8,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/citizengraph/citizengraph/internal/auth"
 )
 
 // Request is one subgraph request.
@@ -230,6 +232,8 @@ func isTimeout(err error) bool {
 // same wire contract as HTTP, without a socket.
 type InProcessFetcher struct {
 	handlers map[string]http.Handler
+	bodies   bodyPool
+	writers  sync.Pool // *memWriter
 }
 
 // NewInProcessFetcher returns a fetcher over handlers by subgraph name.
@@ -238,10 +242,15 @@ func NewInProcessFetcher(handlers map[string]http.Handler) *InProcessFetcher {
 	for k, v := range handlers {
 		h[k] = v
 	}
-	return &InProcessFetcher{handlers: h}
+	f := &InProcessFetcher{handlers: h}
+	f.writers.New = func() any { return &memWriter{header: http.Header{}} }
+	return f
 }
 
-// Fetch implements Fetcher.
+// Fetch implements Fetcher. The request carries the caller's forwarded
+// headers, and a context prepared with auth.ForHop: the subgraph's
+// auth.Middleware takes the principal the gateway's verified for the same
+// Authorization value instead of verifying the token again.
 func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
 	h, ok := f.handlers[subgraph]
 	if !ok {
@@ -249,34 +258,54 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 	}
 	body, contentType := req.body()
 	defer body.Close() // ends a multipart writer the handler did not read to its end
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, "/graphql", body)
-	if err != nil {
-		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
-	}
-	hr.Header.Set("Content-Type", contentType)
+	hdr := make(http.Header, 4)
+	hdr["Content-Type"] = []string{contentType}
 	if len(req.Files) > 0 {
-		hr.Header.Set(PreflightHeader, "true")
+		hdr[PreflightHeader] = []string{"true"}
 	}
 	if in := IncomingHeaders(ctx); in != nil {
 		for _, n := range DefaultForwardHeaders() {
 			if v := in.Get(n); v != "" {
-				hr.Header.Set(n, v)
+				hdr.Set(n, v)
 			}
 		}
 	}
-	w := &memWriter{header: http.Header{}, status: http.StatusOK}
+	hr, err := http.NewRequestWithContext(auth.ForHop(ctx, hdr.Get("Authorization")), http.MethodPost, "/graphql", body)
+	if err != nil {
+		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
+	}
+	hr.Header = hdr
+	w := f.writers.Get().(*memWriter)
+	w.reset(&f.bodies)
 	h.ServeHTTP(w, hr)
+	status, out := w.status, w.body
+	w.body = nil
+	f.writers.Put(w)
 	if err := ctx.Err(); err != nil {
+		f.bodies.put(out)
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeTimeout, Err: err}
 	}
-	return Response{StatusCode: w.status, Body: w.body.Bytes()}, nil
+	return Response{StatusCode: status, Body: out, Release: func() { f.bodies.put(out) }}, nil
 }
 
+// memWriter is the http.ResponseWriter of an in-process request: the body
+// goes into a buffer of the fetcher's body pool, handed back once the
+// gateway has written its answer (Response.Release).
 type memWriter struct {
 	header http.Header
 	status int
 	wrote  bool
-	body   bytes.Buffer
+	body   []byte
+	pool   *bodyPool
+}
+
+// firstWrite is the buffer an in-process response starts in.
+const firstWrite = 4 << 10
+
+func (w *memWriter) reset(pool *bodyPool) {
+	clear(w.header)
+	w.status, w.wrote, w.pool = http.StatusOK, false, pool
+	w.body = pool.get(firstWrite)
 }
 
 func (w *memWriter) Header() http.Header { return w.header }
@@ -287,7 +316,14 @@ func (w *memWriter) WriteHeader(s int) {
 }
 func (w *memWriter) Write(b []byte) (int, error) {
 	w.wrote = true
-	return w.body.Write(b)
+	if len(w.body)+len(b) > cap(w.body) {
+		nb := w.pool.get(max(2*cap(w.body), len(w.body)+len(b)))
+		nb = append(nb, w.body...)
+		w.pool.put(w.body)
+		w.body = nb
+	}
+	w.body = append(w.body, b...)
+	return len(b), nil
 }
 
 var _ io.Writer = (*memWriter)(nil)

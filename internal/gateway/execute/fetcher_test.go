@@ -1,8 +1,12 @@
 package execute_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 )
 
@@ -94,6 +100,133 @@ func TestInProcessFetcher(t *testing.T) {
 	resp, err := f.Fetch(execute.WithForwardHeaders(context.Background(), in), "a", execute.Request{Body: []byte(`{}`)})
 	if err != nil || resp.StatusCode != http.StatusTeapot || string(resp.Body) != `{"data":{"auth":"Bearer x"}}` {
 		t.Fatalf("%v %d %s", err, resp.StatusCode, resp.Body)
+	}
+}
+
+// TestInProcessFetcherRecyclesBodies: answers of every size come back
+// whole, written in one piece or many; a body is reused only after its
+// Release, never while it is held.
+func TestInProcessFetcherRecyclesBodies(t *testing.T) {
+	f := execute.NewInProcessFetcher(map[string]http.Handler{
+		"a": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			var req struct{ N, Chunk int }
+			if err := json.Unmarshal(body, &req); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			out := answer(req.N)
+			for len(out) > 0 {
+				n := min(len(out), max(req.Chunk, 1))
+				_, _ = w.Write(out[:n])
+				out = out[n:]
+			}
+		}),
+	})
+	ctx := context.Background()
+	var held []execute.Response
+	var sizes []int
+	for i, n := range []int{0, 10, 1000, 4000, 5000, 70000, 300000, 10, 4000, 70000} {
+		for _, chunk := range []int{1 << 30, 1000, 7} {
+			resp, err := f.Fetch(ctx, "a", execute.Request{Body: []byte(fmt.Sprintf(`{"N":%d,"Chunk":%d}`, n, chunk))})
+			if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(resp.Body, answer(n)) {
+				t.Fatalf("%d bytes in chunks of %d: %v %d, %d bytes", n, chunk, err, resp.StatusCode, len(resp.Body))
+			}
+			if resp.Release == nil {
+				t.Fatal("no Release")
+			}
+			if i%2 == 0 {
+				held = append(held, resp)
+				sizes = append(sizes, n)
+			} else {
+				resp.Release()
+			}
+		}
+	}
+	for i, resp := range held {
+		if !bytes.Equal(resp.Body, answer(sizes[i])) {
+			t.Fatalf("a held body of %d bytes changed while others were recycled", sizes[i])
+		}
+		resp.Release()
+	}
+}
+
+// answer is a JSON response with a string of n bytes, its bytes varying.
+func answer(n int) []byte {
+	b := make([]byte, 0, n+32)
+	b = append(b, `{"data":{"s":"`...)
+	for i := range n {
+		b = append(b, 'a'+byte(i*7%26))
+	}
+	return append(b, `"}}`...)
+}
+
+// TestInProcessFetcherCarriesThePrincipal: a subgraph behind
+// auth.Middleware reached through the in-process fetcher takes the
+// principal the gateway's Middleware verified for the forwarded
+// Authorization, without verifying it again; over HTTP, the same
+// subgraph verifies it.
+func TestInProcessFetcherCarriesThePrincipal(t *testing.T) {
+	iss, err := devissuer.New("https://issuer.citizengraph.test", "citizengraph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := auth.NewStaticVerifierWith(iss.URL(), iss.Audience(), auth.VerifierOptions{TokenCacheSize: -1}, iss.PublicKey())
+	tok, err := iss.Token(auth.Claims{FiscalCode: "RSSMRA85T10A562S", Roles: []string{auth.RoleCitizen}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subgraph := auth.Middleware(v, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.FromContext(r.Context())
+		fc := ""
+		if p != nil {
+			fc = p.FiscalCode
+		}
+		_, _ = w.Write([]byte(`{"data":{"me":"` + fc + `"}}`))
+	}))
+	f := execute.NewInProcessFetcher(map[string]http.Handler{"a": subgraph})
+	var got []string
+	gateway := auth.Middleware(v, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := execute.WithForwardHeaders(r.Context(), r.Header)
+		for range 3 {
+			resp, err := f.Fetch(ctx, "a", execute.Request{Body: []byte(`{}`)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got = append(got, string(resp.Body))
+		}
+	}))
+	srv := httptest.NewServer(gateway)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := `{"data":{"me":"RSSMRA85T10A562S"}}`
+	if len(got) != 3 || got[0] != want || got[1] != want || got[2] != want {
+		t.Fatalf("hops answered %q", got)
+	}
+	if n := v.Verifications(); n != 1 {
+		t.Fatalf("%d verifications for a request and three hops, want 1", n)
+	}
+	// The subgraph over HTTP verifies.
+	sub := httptest.NewServer(subgraph)
+	defer sub.Close()
+	req, _ = http.NewRequest(http.MethodPost, sub.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != want || v.Verifications() != 2 {
+		t.Fatalf("over HTTP: %s, %d verifications", body, v.Verifications())
 	}
 }
 
