@@ -14,6 +14,11 @@ import (
 func (r *entityResolver) FindManyProductByUpcs(ctx context.Context, reps []*generated.ProductByUpcsInput) ([]*generated.Product, error) {
 	out := make([]*generated.Product, len(reps))
 	for i, rep := range reps {
+		if _, ok := r.names[rep.Upc]; !ok {
+			// Shipping knows the products products knows, no more: the
+			// fields both resolve (name, label) agree on every product.
+			continue
+		}
 		out[i] = &generated.Product{
 			Upc:              rep.Upc,
 			Name:             r.names[rep.Upc],

@@ -8,6 +8,9 @@ import (
 
 // PopulateProductRequires is the requires populator for the Product entity.
 func (ec *executionContext) PopulateProductRequires(ctx context.Context, entity *Product, reps map[string]any) error {
+	if entity == nil {
+		return nil
+	}
 	raw, err := json.Marshal(reps)
 	if err != nil {
 		return fmt.Errorf("product requires: %w", err)
