@@ -38,29 +38,52 @@ func (s *syncBuffer) String() string {
 }
 
 // TestClientAbortsUnderLoad: clients that give up at random points —
-// before the gateway reads the body, while a subgraph answers, while the
-// answer is written — leave no panic in the logs, and the subgraph
-// requests they abandon are counted as cancelled, never as timeouts.
+// before the gateway reads the body, while a subgraph answers, while a
+// large answer is written — leave no panic in the logs, and the subgraph
+// requests they abandon are counted as cancelled, never as timeouts or
+// failures: over HTTP subgraphs and over in-process ones (serve).
 func TestClientAbortsUnderLoad(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	big := strings.Repeat("x", 256<<10)
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(time.Duration(rand.IntN(8000)) * time.Microsecond):
 		case <-r.Context().Done():
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"data":{"me":{"id":"1","name":"Ada"}}}`))
-	}))
-	defer upstream.Close()
+		name := "Ada"
+		if rand.IntN(4) == 0 {
+			name = big // an answer long enough to be cut while written
+		}
+		_, _ = w.Write([]byte(`{"data":{"me":{"id":"1","name":"` + name + `"}}}`))
+	})
 	sg := mustSupergraph(t)
-	urls := sg.URLs()
-	for name := range urls {
-		urls[name] = upstream.URL
-	}
+	t.Run("http", func(t *testing.T) {
+		srv := httptest.NewServer(upstream)
+		defer srv.Close()
+		urls := sg.URLs()
+		for name := range urls {
+			urls[name] = srv.URL
+		}
+		abortUnderLoad(t, execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: 10 * time.Second}))
+	})
+	t.Run("in-process", func(t *testing.T) {
+		handlers := map[string]http.Handler{}
+		for name := range sg.URLs() {
+			handlers[name] = upstream
+		}
+		abortUnderLoad(t, execute.NewInProcessFetcher(handlers))
+	})
+}
+
+// abortUnderLoad runs clients that abort at random points against a
+// gateway over fetcher and checks its log and metrics.
+func abortUnderLoad(t *testing.T, fetcher execute.Fetcher) {
+	sg := mustSupergraph(t)
 	var logs syncBuffer
 	reg := prometheus.NewPedanticRegistry()
 	gw, err := gateway.New(sg, gateway.Options{
-		Fetcher: execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: 10 * time.Second}),
+		Fetcher: fetcher,
 		Metrics: reg,
 		Logger:  slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
@@ -123,6 +146,13 @@ func TestClientAbortsUnderLoad(t *testing.T) {
 	t.Logf("outcomes: %v", counts)
 	if n := counts["citizengraph_gateway_subgraph_requests_total/"+execute.CodeTimeout]; n != 0 {
 		t.Errorf("%v abandoned subgraph requests counted as timeouts", n)
+	}
+	// The subgraph never fails: every request and operation either
+	// succeeded or was abandoned by its client.
+	for k, n := range counts {
+		if !strings.HasSuffix(k, "/ok") && !strings.HasSuffix(k, "/cancelled") {
+			t.Errorf("%v counted as %s, though only clients gave up", n, k)
+		}
 	}
 	if counts["citizengraph_gateway_subgraph_requests_total/cancelled"] == 0 || counts["citizengraph_gateway_subgraph_requests_total/ok"] == 0 {
 		t.Errorf("the clients did not abort at both ends of the subgraph request: %v", counts)

@@ -51,7 +51,9 @@
 // Generator produces valid operations from a seed: fields with arguments of
 // every input type of the schema (literals or variables, with or without
 // defaults, given, omitted or null, variables also inside list and
-// input-object literals), aliases (fresh, reused, or named like key fields,
+// input-object literals; strings with quotes, backslashes, control,
+// non-ASCII and non-BMP characters, written quoted, as block strings or
+// \u-escaped; Int literals and JSON numbers for IDs), aliases (fresh, reused, or named like key fields,
 // other fields and __typename), @skip/@include with literal and variable
 // conditions at every level, inline and named fragments (nested, on
 // abstract types, narrowing, or that cannot apply), the same response key

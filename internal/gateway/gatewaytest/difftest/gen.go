@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -96,6 +97,11 @@ type Features struct {
 	Invalid bool
 	// OutOfRange: Int values outside 32 bits (as literals and variables).
 	OutOfRange bool
+	// LiteralForms: strings with quotes, backslashes, control characters,
+	// non-ASCII and non-BMP characters (which mutations echo back), string
+	// literals written as block strings or with \u escapes, and Int
+	// literals and JSON numbers for ID arguments (input coercion to "4").
+	LiteralForms bool
 }
 
 // AllFeatures switches everything on.
@@ -103,7 +109,7 @@ func AllFeatures() Features {
 	return Features{InlineFragments: true, NamedFragments: true, Abstract: true, Aliases: true, KeyAliases: true, TypenameAliases: true, FieldAliases: true,
 		Variables: true, Defaults: true, ExplicitNull: true, NullOverDefault: true, SkipInclude: true, VariableDirectives: true,
 		DirectiveNull: true, DuplicateKeys: true, RepeatedSpreads: true, InputObjects: true, Mutations: true, Faults: true, MistypedKeys: true, MutationFaults: true,
-		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, InvalidUnselected: true, Invalid: true, OutOfRange: true}
+		Requires: true, ErrorFields: true, SiblingComposites: true, ImpossibleFragments: true, NarrowingFragments: true, MultipleOperations: true, InvalidUnselected: true, Invalid: true, OutOfRange: true, LiteralForms: true}
 }
 
 // featureNames lists the features by name, for flags and reports.
@@ -113,7 +119,7 @@ func (f *Features) byName() map[string]*bool {
 		"aliases": &f.Aliases, "key-aliases": &f.KeyAliases, "typename-aliases": &f.TypenameAliases, "field-aliases": &f.FieldAliases, "variables": &f.Variables, "defaults": &f.Defaults,
 		"explicit-null": &f.ExplicitNull, "null-over-default": &f.NullOverDefault, "skip-include": &f.SkipInclude, "variable-directives": &f.VariableDirectives,
 		"directive-null": &f.DirectiveNull, "duplicate-keys": &f.DuplicateKeys, "repeated-spreads": &f.RepeatedSpreads, "input-objects": &f.InputObjects,
-		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid-unselected": &f.InvalidUnselected, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange,
+		"mutations": &f.Mutations, "faults": &f.Faults, "mutation-faults": &f.MutationFaults, "mistyped-keys": &f.MistypedKeys, "requires": &f.Requires, "error-fields": &f.ErrorFields, "sibling-composites": &f.SiblingComposites, "impossible-fragments": &f.ImpossibleFragments, "narrowing-fragments": &f.NarrowingFragments, "multiple-operations": &f.MultipleOperations, "invalid-unselected": &f.InvalidUnselected, "invalid": &f.Invalid, "out-of-range": &f.OutOfRange, "literal-forms": &f.LiteralForms,
 	}
 }
 
@@ -811,6 +817,14 @@ func (st *opState) value(coord string, t *ast.Type) any {
 		}
 		return l
 	}
+	if g.f.LiteralForms {
+		switch {
+		case t.NamedType == "String" && g.chance(0.15):
+			return pick(g, specialStrings)
+		case t.NamedType == "ID" && g.chance(0.15):
+			return int64(pick(g, []int{1, 4, 0}))
+		}
+	}
 	switch coord {
 	case "Query.product.upc", "ReviewInput.upc":
 		return pick(g, []any{"1", "2", "3", "4", "9"})
@@ -950,7 +964,7 @@ func (st *opState) literal(v any, t *ast.Type) string {
 	}
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(x)
+		return st.stringLiteral(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
@@ -1024,4 +1038,66 @@ func (st *opState) invalid() (string, string) {
 		}
 		return " me { ... on Product { upc } }", "impossible fragment"
 	}
+}
+
+// specialStrings are String values whose encoding a gateway may get wrong
+// when it re-prints a literal or forwards a variable: quotes, backslashes,
+// control characters, non-ASCII and non-BMP characters, an empty string.
+var specialStrings = []any{
+	`say "hi"`, `back\slash`, "two\nlines", "tab\there", "bell\a", "del\x7f", "caffè", "Ünïcödé ✓",
+	"emoji 😀", "\u2028sep", "", " padded ", "Table", "é",
+}
+
+// stringLiteral renders a string as a GraphQL string literal: quoted with
+// the shortest escapes, or with LiteralForms now and then as a block string
+// (when it can hold the value) or with every character \u-escaped.
+func (st *opState) stringLiteral(x string) string {
+	g := st.g
+	if !g.f.LiteralForms || !g.chance(0.3) {
+		return graphqlQuote(x)
+	}
+	blockable := strings.TrimSpace(x) != "" && !strings.Contains(x, `"""`) && !strings.HasSuffix(x, `"`) &&
+		!strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x2028 }) && x == strings.TrimSpace(x)
+	if blockable && g.chance(0.5) {
+		return `"""` + x + `"""`
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range x {
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04X\\u%04x", r1, r2)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// graphqlQuote renders s as a GraphQL string literal (StringValue): the
+// escapes GraphQL knows, \u00XX for other control characters.
+func graphqlQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

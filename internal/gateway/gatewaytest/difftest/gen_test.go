@@ -2,9 +2,14 @@ package difftest
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest"
 )
@@ -34,5 +39,31 @@ func TestGenerator(t *testing.T) {
 	}
 	if invalid < 30 || invalid > 120 {
 		t.Errorf("%d invalid operations out of 600, want about 10 %%", invalid)
+	}
+}
+
+// TestStringLiterals: every form the generator writes a string literal in
+// (quoted, block string, \u escapes with surrogate pairs) parses back to the
+// same value.
+func TestStringLiterals(t *testing.T) {
+	st := &opState{g: &Generator{f: Features{LiteralForms: true}, rnd: rand.New(rand.NewPCG(1, 2))}}
+	forms := map[string]bool{}
+	for range 40 {
+		for _, v := range specialStrings {
+			want := v.(string)
+			lit := st.stringLiteral(want)
+			forms[lit[:1]+lit[len(lit)-1:]+fmt.Sprint(strings.HasPrefix(lit, `"""`), strings.Contains(lit, `\u`))] = true
+			doc, err := parser.ParseQuery(&ast.Source{Input: "{ f(a: " + lit + ") }"})
+			if err != nil {
+				t.Fatalf("%q as %s: %v", want, lit, err)
+			}
+			got := doc.Operations[0].SelectionSet[0].(*ast.Field).Arguments[0].Value.Raw
+			if got != want {
+				t.Errorf("%s parses as %q, want %q", lit, got, want)
+			}
+		}
+	}
+	if len(forms) < 3 {
+		t.Errorf("only %d literal forms generated: %v", len(forms), forms)
 	}
 }

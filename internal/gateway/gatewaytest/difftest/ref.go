@@ -872,13 +872,10 @@ func (e *exec) representation(t *ast.Definition, obj *object, graph, repType str
 		if len(requires) > 0 && !e.ensure(t, obj, requires) {
 			return nil, false
 		}
-		rep := map[string]any{"__typename": repType}
-		for n, v := range project(obj.known, k.Selection) {
-			rep[n] = v
-		}
-		for n, v := range project(obj.known, requires) {
-			rep[n] = v
-		}
+		rep := map[string]any{}
+		e.projectInto(rep, t, obj.known, k.Selection)
+		e.projectInto(rep, t, obj.known, requires)
+		rep["__typename"] = repType
 		return rep, true
 	}
 	return nil, false
@@ -928,43 +925,88 @@ func (e *exec) validKeyValue(typ *ast.Type, sel ast.SelectionSet, v any) bool {
 	return ok && e.validKey(def, sel, m)
 }
 
-// ensure makes the fields of sel known on obj, fetching the missing ones.
+// ensure makes the fields of sel (a key or a @requires field set) known on
+// obj, an object of type t, fetching the missing ones: with the field
+// set's arguments, kept apart per arguments (fieldKey), fragments applied
+// per type condition.
 func (e *exec) ensure(t *ast.Definition, obj *object, sel ast.SelectionSet) bool {
 	for _, s := range sel {
-		f, ok := s.(*ast.Field)
-		if !ok {
-			return false // fragments in key or requires field sets: not needed by the test subgraphs
+		switch s := s.(type) {
+		case *ast.InlineFragment:
+			if s.TypeCondition == "" || e.applies(t, s.TypeCondition) {
+				if !e.ensure(t, obj, s.SelectionSet) {
+					return false
+				}
+			}
+			continue
+		case *ast.Field:
+		default:
+			return false
 		}
-		if _, ok := obj.known[f.Name]; !ok {
-			fd := t.Fields.ForName(f.Name)
-			if fd == nil || obj.busy[f.Name] {
+		f := s.(*ast.Field)
+		if f.Name == "__typename" {
+			continue
+		}
+		key := fieldKey(f)
+		if _, ok := obj.known[key]; !ok {
+			fd := e.fieldDef(t, f.Name)
+			if fd == nil || obj.busy[key] {
 				return false
+			}
+			var args map[string]any
+			if len(f.Arguments) > 0 {
+				var err error
+				if args, err = coerceArguments(e.schema, fd.Arguments, f.Arguments, nil); err != nil {
+					return false
+				}
 			}
 			if obj.busy == nil {
 				obj.busy = map[string]bool{}
 			}
-			obj.busy[f.Name] = true
-			v, err := e.fetchField(t, obj, fd, nil)
-			delete(obj.busy, f.Name)
+			obj.busy[key] = true
+			v, err := e.fetchField(t, obj, fd, args)
+			delete(obj.busy, key)
 			if err != nil {
 				return false
 			}
-			obj.known[f.Name] = plain(v)
+			obj.known[key] = plain(v)
 		}
-		if len(f.SelectionSet) > 0 && !hasFields(obj.known[f.Name], f.SelectionSet) {
+		if len(f.SelectionSet) > 0 && !e.hasFields(obj.known[key], f.SelectionSet) {
 			return false
 		}
 	}
 	return true
 }
 
-func hasFields(v any, sel ast.SelectionSet) bool {
+// fieldDef is the definition of t's field name in the API schema.
+func (e *exec) fieldDef(t *ast.Definition, name string) *ast.FieldDefinition {
+	return t.Fields.ForName(name)
+}
+
+// fieldKey is the key under which an object's known data holds the value
+// of field f of a field set: its name, with its arguments when it has any
+// (the same field may be required with other arguments).
+func fieldKey(f *ast.Field) string {
+	if len(f.Arguments) == 0 {
+		return f.Name
+	}
+	parts := make([]string, len(f.Arguments))
+	for i, a := range f.Arguments {
+		parts[i] = a.Name + ":" + a.Value.String()
+	}
+	slices.Sort(parts)
+	return f.Name + "(" + strings.Join(parts, ",") + ")"
+}
+
+// hasFields reports whether the value v holds every field of sel (in the
+// fragments whose type condition its __typename meets).
+func (e *exec) hasFields(v any, sel ast.SelectionSet) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
 	case []any:
 		for _, item := range x {
-			if !hasFields(item, sel) {
+			if !e.hasFields(item, sel) {
 				return false
 			}
 		}
@@ -975,41 +1017,90 @@ func hasFields(v any, sel ast.SelectionSet) bool {
 		return false
 	}
 	for _, s := range sel {
-		f, ok := s.(*ast.Field)
-		if !ok {
-			return false
-		}
-		c, ok := m[f.Name]
-		if !ok || (len(f.SelectionSet) > 0 && !hasFields(c, f.SelectionSet)) {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" {
+				if _, ok := m["__typename"]; !ok {
+					return false
+				}
+				continue
+			}
+			c, ok := m[s.Name]
+			if !ok || (len(s.SelectionSet) > 0 && !e.hasFields(c, s.SelectionSet)) {
+				return false
+			}
+		case *ast.InlineFragment:
+			applies, known := e.valueApplies(m, s.TypeCondition)
+			if !known {
+				return false
+			}
+			if applies && !e.hasFields(m, s.SelectionSet) {
+				return false
+			}
+		default:
 			return false
 		}
 	}
 	return true
 }
 
-// project keeps the fields of sel.
-func project(known map[string]any, sel ast.SelectionSet) map[string]any {
-	out := map[string]any{}
-	for _, s := range sel {
-		f := s.(*ast.Field)
-		out[f.Name] = projectValue(known[f.Name], f.SelectionSet)
+// valueApplies reports whether a fragment on cond applies to the object
+// value m (by its __typename); known is false when m has no __typename to
+// decide by.
+func (e *exec) valueApplies(m map[string]any, cond string) (applies, known bool) {
+	if cond == "" {
+		return true, true
 	}
-	return out
+	tn, _ := m["__typename"].(string)
+	rt := e.schema.Types[tn]
+	if rt == nil {
+		return false, false
+	}
+	return e.applies(rt, cond), true
 }
 
-func projectValue(v any, sel ast.SelectionSet) any {
+// projectInto copies the fields of sel from the known data of an object
+// of type t into out, each under its field name, as a representation
+// carries them (known is keyed by fieldKey).
+func (e *exec) projectInto(out map[string]any, t *ast.Definition, known map[string]any, sel ast.SelectionSet) {
+	e.projectFields(out, t, known, sel, fieldKey)
+}
+
+// projectFields copies the fields of sel from m (keyed by key) into out,
+// the fragments that apply to type t included.
+func (e *exec) projectFields(out map[string]any, t *ast.Definition, m map[string]any, sel ast.SelectionSet, key func(*ast.Field) string) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "__typename" && t != nil {
+				out["__typename"] = t.Name
+				continue
+			}
+			out[s.Name] = e.projectValue(m[key(s)], s.SelectionSet)
+		case *ast.InlineFragment:
+			if s.TypeCondition == "" || (t != nil && e.applies(t, s.TypeCondition)) {
+				e.projectFields(out, t, m, s.SelectionSet, key)
+			}
+		}
+	}
+}
+
+func (e *exec) projectValue(v any, sel ast.SelectionSet) any {
 	if len(sel) == 0 || v == nil {
 		return plain(v)
 	}
 	if l, ok := v.([]any); ok {
 		out := make([]any, len(l))
 		for i, item := range l {
-			out[i] = projectValue(item, sel)
+			out[i] = e.projectValue(item, sel)
 		}
 		return out
 	}
 	m, _ := asMap(v)
-	return project(m, sel)
+	tn, _ := m["__typename"].(string)
+	out := map[string]any{}
+	e.projectFields(out, e.schema.Types[tn], m, sel, func(f *ast.Field) string { return f.Name })
+	return out
 }
 
 // needed is the sub-selection fetched with a field of type t from graph:
