@@ -47,7 +47,7 @@ func (r *entityResolver) FindManyPracticeByIDs(ctx context.Context, reps []*prac
 			seen = append(seen, list[i])
 		}
 	}
-	r.prefetchPractices(ctx, gqlserver.SelectedFields(ctx, "Practice"), seen)
+	r.prefetchPractices(ctx, gqlserver.SelectedFields(ctx, "Practice"), seen, 0)
 	return out, gqlserver.BatchErrors(errs)
 }
 

@@ -60,20 +60,16 @@ func (r *Resolver) prefetchPeople(ctx context.Context, ids []string) {
 			keys[i] = practices.PersonPracticesKey{PersonID: id, Args: args}
 		}
 		fields := connectionNodeFields(ctx, f, "PracticeConnection", "PracticeEdge", "Practice")
-		var pages map[practices.PersonPracticesKey]practices.PracticePage
-		if len(gqlserver.Named(fields, "history")) > 0 {
-			// The pages and their practices' histories with one statement.
-			pages = l.PrefetchPersonPracticesWithHistory(ctx, r.svc, keys)
-		} else {
-			pages = l.PersonPractice.Prefetch(ctx, keys)
-		}
+		// The pages, their practices' histories and the catalogue's
+		// version with one statement.
+		pages, catalogue := l.PrefetchPersonPractices(ctx, r.svc, keys, len(gqlserver.Named(fields, "history")) > 0)
 		var list []*practices.Practice
 		for _, pg := range pages {
 			for i := range pg.Practices {
 				list = append(list, &pg.Practices[i])
 			}
 		}
-		r.prefetchPractices(ctx, fields, list)
+		r.prefetchPractices(ctx, fields, list, catalogue)
 	}
 }
 
@@ -95,8 +91,10 @@ func connectionNodeFields(ctx context.Context, f graphql.CollectedField, conn, e
 
 // prefetchPractices loads the children that fields select of practices
 // (already authorized: returned to this caller by the service) in one
-// batch per kind, concurrently, priming the operation's loaders.
-func (r *Resolver) prefetchPractices(ctx context.Context, fields []graphql.CollectedField, list []*practices.Practice) {
+// batch per kind, concurrently, priming the operation's loaders. With
+// the catalogue's version read with the practices (not 0), their service
+// cards come from the catalogue in memory at that version.
+func (r *Resolver) prefetchPractices(ctx context.Context, fields []graphql.CollectedField, list []*practices.Practice, catalogue int64) {
 	if len(list) == 0 || len(fields) == 0 {
 		return
 	}
@@ -108,7 +106,12 @@ func (r *Resolver) prefetchPractices(ctx context.Context, fields []graphql.Colle
 	}
 	var wg sync.WaitGroup
 	if len(gqlserver.Named(fields, "service")) > 0 {
-		wg.Go(func() { l.Services.Prefetch(ctx, services) })
+		if catalogue != 0 {
+			// From memory, no statement: run here.
+			l.PrefetchServicesAt(ctx, r.svc, catalogue, services)
+		} else {
+			wg.Go(func() { l.Services.Prefetch(ctx, services) })
+		}
 	}
 	if len(gqlserver.Named(fields, "history")) > 0 {
 		wg.Go(func() { l.History.Prefetch(ctx, ids) })

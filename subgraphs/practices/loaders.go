@@ -51,27 +51,49 @@ func NewLoaders(svc *Service, wait time.Duration) *Loaders {
 			lists, err := svc.Documents(ctx, ids)
 			return results(len(ids), lists, err)
 		}),
-		PersonPractice: loader.NewBatched(wait, personPracticesBatch(svc, nil)),
+		PersonPractice: loader.NewBatched(wait, personPracticesBatch(svc, nil, false)),
 	}
 }
 
-// PrefetchPersonPracticesWithHistory is PersonPractice.Prefetch reading,
-// with the same statement, the history of every practice of the pages it
-// loads and priming History with it (Service.PersonPracticesWithHistory).
-func (l *Loaders) PrefetchPersonPracticesWithHistory(ctx context.Context, svc *Service, keys []PersonPracticesKey) map[PersonPracticesKey]PracticePage {
-	return l.PersonPractice.PrefetchWith(ctx, keys, personPracticesBatch(svc, func(pages []PracticePage, hist map[string][]StatusChange) {
+// PrefetchPersonPractices is PersonPractice.Prefetch reading, with the
+// same statement, the catalogue's version (returned: the newest of the
+// statements', 0 when every page was cached) and, with history, the
+// history of every practice of the pages, priming History with it
+// (Service.PersonPracticesRead).
+func (l *Loaders) PrefetchPersonPractices(ctx context.Context, svc *Service, keys []PersonPracticesKey, history bool) (map[PersonPracticesKey]PracticePage, int64) {
+	var catalogue int64
+	pages := l.PersonPractice.PrefetchWith(ctx, keys, personPracticesBatch(svc, func(pages []PracticePage, extras PagesExtras) {
+		catalogue = max(catalogue, extras.Catalogue)
+		if !history {
+			return
+		}
 		for _, pg := range pages {
 			for _, p := range pg.Practices {
-				l.History.Prime(ctx, p.ID, hist[p.ID])
+				l.History.Prime(ctx, p.ID, extras.History[p.ID])
 			}
 		}
-	}))
+	}, history))
+	return pages, catalogue
+}
+
+// PrefetchServicesAt is Services.Prefetch answered by
+// Service.ServiceCardsAt(catalogue).
+func (l *Loaders) PrefetchServicesAt(ctx context.Context, svc *Service, catalogue int64, ids []string) {
+	l.Services.PrefetchWith(ctx, ids, func(ctx context.Context, ids []string) []*dataloader.Result[*ServiceCard] {
+		cards, errs := svc.ServiceCardsAt(ctx, catalogue, ids)
+		out := make([]*dataloader.Result[*ServiceCard], len(ids))
+		for i := range ids {
+			out[i] = &dataloader.Result[*ServiceCard]{Data: cards[i], Error: errs[i]}
+		}
+		return out
+	})
 }
 
 // personPracticesBatch loads Person.practices pages, one lookup per
-// distinct argument set; with history set, each lookup reads the pages'
-// histories too and hands them over.
-func personPracticesBatch(svc *Service, history func([]PracticePage, map[string][]StatusChange)) dataloader.BatchFunc[PersonPracticesKey, PracticePage] {
+// distinct argument set; with read set, each lookup reads what
+// Service.PersonPracticesRead reads beside the pages (with history, their
+// histories) and hands it to read.
+func personPracticesBatch(svc *Service, read func([]PracticePage, PagesExtras), history bool) dataloader.BatchFunc[PersonPracticesKey, PracticePage] {
 	return func(ctx context.Context, keys []PersonPracticesKey) []*dataloader.Result[PracticePage] {
 		// Keys of one batch usually share their arguments (the same
 		// field under a list); one lookup per distinct argument set.
@@ -92,10 +114,10 @@ func personPracticesBatch(svc *Service, history func([]PracticePage, map[string]
 			}
 			var pages []PracticePage
 			var err error
-			if history != nil {
-				var hist map[string][]StatusChange
-				if pages, hist, err = svc.PersonPracticesWithHistory(ctx, people, args); err == nil {
-					history(pages, hist)
+			if read != nil {
+				var extras PagesExtras
+				if pages, extras, err = svc.PersonPracticesRead(ctx, people, args, history); err == nil {
+					read(pages, extras)
 				}
 			} else {
 				pages, err = svc.PersonPractices(ctx, people, args)

@@ -54,6 +54,7 @@ type Service struct {
 	hub        *hub
 	registry   Registry
 	docs       documents
+	catalogue  catalogueCache
 }
 
 // Option configures a Service.
@@ -375,38 +376,49 @@ func CheckPersonPracticesArgs(status *Status, first *int, after *string) (Person
 // fiscal code, an operator those addressed to their comuni. Two queries for
 // the whole batch.
 func (s *Service) PersonPractices(ctx context.Context, people []string, args PersonPracticesArgs) ([]PracticePage, error) {
-	pages, _, err := s.personPractices(ctx, people, args, false)
+	pages, _, err := s.personPractices(ctx, people, args, false, false)
 	return pages, err
 }
 
-// PersonPracticesWithHistory is [Service.PersonPractices] that also
-// returns, read by the same statement, the history of every practice of
-// the pages, by practice id (as [Service.History] would answer for them).
-func (s *Service) PersonPracticesWithHistory(ctx context.Context, people []string, args PersonPracticesArgs) ([]PracticePage, map[string][]StatusChange, error) {
-	return s.personPractices(ctx, people, args, true)
+// PagesExtras is what [Service.PersonPracticesRead] reads beside the
+// pages, with the same statement.
+type PagesExtras struct {
+	// History is, when asked, the history of every practice of the
+	// pages by practice id, as [Service.History] would answer it.
+	History map[string][]StatusChange
+	// Catalogue is the service catalogue's version in the snapshot the
+	// pages were read in, for [Service.ServiceCardsAt].
+	Catalogue int64
 }
 
-func (s *Service) personPractices(ctx context.Context, people []string, args PersonPracticesArgs, history bool) ([]PracticePage, map[string][]StatusChange, error) {
+// PersonPracticesRead is [Service.PersonPractices] that also reads, with
+// the same statement, the catalogue's version and, with history, the
+// pages' histories.
+func (s *Service) PersonPracticesRead(ctx context.Context, people []string, args PersonPracticesArgs, history bool) ([]PracticePage, PagesExtras, error) {
+	return s.personPractices(ctx, people, args, true, history)
+}
+
+func (s *Service) personPractices(ctx context.Context, people []string, args PersonPracticesArgs, read, history bool) ([]PracticePage, PagesExtras, error) {
 	const op = "practices.PersonPractices"
 	p, err := principal(ctx, op)
 	if err != nil {
-		return nil, nil, err
+		return nil, PagesExtras{}, err
 	}
 	if err := requireScope(op, p, auth.ScopePracticesRead); err != nil {
-		return nil, nil, err
+		return nil, PagesExtras{}, err
 	}
 	vis := Visibility{All: p.Has(auth.RoleAdmin), FiscalCode: strings.ToUpper(p.FiscalCode), Comuni: []string{}}
 	if p.Has(auth.RoleOperator) && p.Comuni != nil {
 		vis.Comuni = p.Comuni
 	}
 	if err := s.caller(p).delegatedVisibility(ctx, &vis); err != nil {
-		return nil, nil, apperr.Wrap(op, err)
+		return nil, PagesExtras{}, apperr.Wrap(op, err)
 	}
 	page := PersonPage{Status: args.Status, Limit: args.First + 1, NoCount: args.NoTotal}
 	if args.After != "" {
 		c, ok := DecodePracticeCursor(args.After)
 		if !ok {
-			return nil, nil, apperr.E(op, apperr.Invalid, "malformed cursor")
+			return nil, PagesExtras{}, apperr.E(op, apperr.Invalid, "malformed cursor")
 		}
 		page.After = &c
 	}
@@ -418,21 +430,18 @@ func (s *Service) personPractices(ctx context.Context, people []string, args Per
 	}
 	out := make([]PracticePage, len(people))
 	if len(valid) == 0 {
-		return out, nil, nil
+		return out, PagesExtras{}, nil
 	}
-	var (
-		lists  map[string][]Practice
-		hist   map[string][]StatusChange
-		counts map[string]int
-	)
-	if history {
-		lists, hist, counts, err = s.store.PracticesOfPeopleWithHistory(ctx, valid, vis, page)
+	var r PagesRead
+	if read {
+		r, err = s.store.PracticesOfPeopleRead(ctx, valid, vis, page, history)
 	} else {
-		lists, counts, err = s.store.PracticesOfPeople(ctx, valid, vis, page)
+		r.Practices, r.Counts, err = s.store.PracticesOfPeople(ctx, valid, vis, page)
 	}
 	if err != nil {
-		return nil, nil, apperr.Wrap(op, err)
+		return nil, PagesExtras{}, apperr.Wrap(op, err)
 	}
+	lists, counts := r.Practices, r.Counts
 	for i, id := range people {
 		id = strings.ToLower(id)
 		pg := PracticePage{Practices: lists[id], Total: counts[id]}
@@ -441,7 +450,7 @@ func (s *Service) personPractices(ctx context.Context, people []string, args Per
 		}
 		out[i] = pg
 	}
-	return out, hist, nil
+	return out, PagesExtras{History: r.History, Catalogue: r.Catalogue}, nil
 }
 
 // History returns the status changes of each practice id (one query). The

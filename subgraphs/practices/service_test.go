@@ -424,7 +424,8 @@ func TestPersonPracticesWithHistoryAsSeparately(t *testing.T) {
 			{First: 2, After: cursor(as(admin()), practices.PersonPracticesArgs{First: 2})},
 		} {
 			want, wantErr := e.svc.PersonPractices(ctx, people, args)
-			got, hist, err := e.svc.PersonPracticesWithHistory(ctx, people, args)
+			got, extras, err := e.svc.PersonPracticesRead(ctx, people, args, true)
+			hist := extras.History
 			if kindOf(err) != kindOf(wantErr) {
 				t.Fatalf("%s %+v: error %v, want %v", name, args, err, wantErr)
 			}
@@ -450,4 +451,78 @@ func TestPersonPracticesWithHistoryAsSeparately(t *testing.T) {
 		t.Fatalf("only %d history rows compared", withHistory)
 	}
 	t.Logf("%d calls compared, %d history rows", compared, withHistory)
+}
+
+// TestServiceCardsAtAnswersAsByIDs checks that the cards served from the
+// catalogue in memory are those ServiceCardsByIDs reads, for known,
+// unknown and malformed ids, that a change of the catalogue is seen by
+// the next caller holding the new version, and that a card handed out
+// shares nothing with the cache.
+func TestServiceCardsAtAnswersAsByIDs(t *testing.T) {
+	e := newEnv(t)
+	ctx := as(alice())
+	e.create(t, freeService, milan) // the version comes with the practices read
+	version := func() int64 {
+		_, extras, err := e.svc.PersonPracticesRead(ctx, []string{aliceID}, practices.PersonPracticesArgs{First: 1}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return extras.Catalogue
+	}
+	ids := []string{freeService, strings.ToUpper(paidService), milanOnly, inactive, bobID, "not-a-uuid", freeService}
+	same := func(when string, v int64) {
+		t.Helper()
+		want, wantErrs := e.svc.ServiceCardsByIDs(ctx, ids)
+		got, errs := e.svc.ServiceCardsAt(ctx, v, ids)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: cards\n%+v\nwant\n%+v", when, got, want)
+		}
+		for i := range ids {
+			if kindOf(errs[i]) != kindOf(wantErrs[i]) {
+				t.Fatalf("%s: %s: error %v, want %v", when, ids[i], errs[i], wantErrs[i])
+			}
+		}
+	}
+	v1 := version()
+	if v1 == 0 {
+		t.Fatal("no catalogue version read with the pages")
+	}
+	same("first read", v1)
+	same("from memory", v1)
+	// A card handed out shares nothing with the cache.
+	got, _ := e.svc.ServiceCardsAt(ctx, v1, []string{freeService})
+	got[0].Title, got[0].Channels[0] = "changed by a caller", "changed"
+	same("after a caller changed its copy", v1)
+	// A change of the catalogue bumps the version; the next read at the
+	// new version sees it.
+	if _, err := e.pool.Exec(context.Background(), `update practices.service set title = title || ' (aggiornato)' where id = $1`, freeService); err != nil {
+		t.Fatal(err)
+	}
+	v2 := version()
+	if v2 <= v1 {
+		t.Fatalf("version %d after a change, was %d", v2, v1)
+	}
+	same("after a change", v2)
+	if got, _ := e.svc.ServiceCardsAt(ctx, v2, []string{freeService}); !strings.HasSuffix(got[0].Title, "(aggiornato)") {
+		t.Fatalf("title %q after the change", got[0].Title)
+	}
+	// A caller still holding the old version reads the catalogue again
+	// rather than trust a copy of another version.
+	if got, _ := e.svc.ServiceCardsAt(ctx, v1, []string{freeService}); !strings.HasSuffix(got[0].Title, "(aggiornato)") {
+		t.Fatalf("title %q at an older version", got[0].Title)
+	}
+	// Deleting and inserting bump it too.
+	if _, err := e.pool.Exec(context.Background(), `insert into practices.service select (md5('x'))::uuid, 'x-copy', category_code, category_name,
+		pon_metro_area, 'Copia', state, state_reason, short_description, audience, how_to, what_you_need, what_you_get, max_days,
+		channels, conditions, contact_office, contact_email, contact_phone, contact_pec, fully_online, archetype, life_events, comuni,
+		requires_payment, fee_cents, position from practices.service where id = $1`, freeService); err != nil {
+		t.Fatal(err)
+	}
+	v3 := version()
+	if _, err := e.pool.Exec(context.Background(), `delete from practices.service where slug = 'x-copy'`); err != nil {
+		t.Fatal(err)
+	}
+	if v4 := version(); v3 <= v2 || v4 <= v3 {
+		t.Fatalf("versions %d, %d, %d after an insert and a delete", v2, v3, v4)
+	}
 }

@@ -240,18 +240,29 @@ type PersonPage struct {
 // visible practices (unless page.NoCount). Two queries for the whole batch,
 // one without the count.
 func (s *Store) PracticesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string]int, error) {
-	out, _, counts, err := s.practicesOfPeople(ctx, people, vis, page, false)
-	return out, counts, err
+	r, err := s.practicesOfPeople(ctx, people, vis, page, false, false)
+	return r.Practices, r.Counts, err
 }
 
-// PracticesOfPeopleWithHistory is [Store.PracticesOfPeople] that also
-// returns, read by the same statement, the status changes of every
-// practice it returns, oldest first, as [Store.HistoryOf] does.
-func (s *Store) PracticesOfPeopleWithHistory(ctx context.Context, people []string, vis Visibility, page PersonPage) (map[string][]Practice, map[string][]StatusChange, map[string]int, error) {
-	return s.practicesOfPeople(ctx, people, vis, page, true)
+// PagesRead is what [Store.PracticesOfPeopleRead] reads.
+type PagesRead struct {
+	Practices map[string][]Practice     // by person id, as PracticesOfPeople
+	Counts    map[string]int            // by person id, as PracticesOfPeople
+	History   map[string][]StatusChange // by practice id, as HistoryOf; nil unless asked
+	// Catalogue is the version of the service catalogue
+	// (practices.catalogue_version) in the snapshot the pages were read in.
+	Catalogue int64
 }
 
-func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage, history bool) (map[string][]Practice, map[string][]StatusChange, map[string]int, error) {
+// PracticesOfPeopleRead is [Store.PracticesOfPeople] that also reads, with
+// the same statement, the catalogue's version and, with history, the
+// status changes of every practice it returns, oldest first, as
+// [Store.HistoryOf] does.
+func (s *Store) PracticesOfPeopleRead(ctx context.Context, people []string, vis Visibility, page PersonPage, history bool) (PagesRead, error) {
+	return s.practicesOfPeople(ctx, people, vis, page, true, history)
+}
+
+func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visibility, page PersonPage, read, history bool) (PagesRead, error) {
 	for _, l := range []*[]string{&vis.Comuni, &vis.People, &vis.PeopleServices, &vis.Organizations, &vis.OrganizationServices} {
 		if *l == nil {
 			*l = []string{}
@@ -273,20 +284,20 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 		rows, err := s.pool.Query(ctx, `select a.pid::text, c.n from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select count(*) n from practices.practice p where `+cond+`) c`, args...)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("count practices of people: %w", err)
+			return PagesRead{}, fmt.Errorf("count practices of people: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var n int
 			if err := rows.Scan(&id, &n); err != nil {
 				rows.Close()
-				return nil, nil, nil, fmt.Errorf("scan count: %w", err)
+				return PagesRead{}, fmt.Errorf("scan count: %w", err)
 			}
 			counts[id] = n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, nil, fmt.Errorf("count practices of people: %w", err)
+			return PagesRead{}, fmt.Errorf("count practices of people: %w", err)
 		}
 	}
 	keyset := ""
@@ -298,35 +309,46 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 	pageSQL := fmt.Sprintf(`select x.* from unnest($1::uuid[]) as a(pid)
 		cross join lateral (select `+practiceCols+` from practices.practice p
 			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`, len(args))
-	if !history {
+	if !read {
 		rows, err := s.pool.Query(ctx, pageSQL, args...)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("practices of people: %w", err)
+			return PagesRead{}, fmt.Errorf("practices of people: %w", err)
 		}
 		list, err := collectPractices(rows)
 		if err != nil {
-			return nil, nil, nil, err
+			return PagesRead{}, err
 		}
 		out := make(map[string][]Practice, len(people))
 		for _, p := range list {
 			out[p.ApplicantID] = append(out[p.ApplicantID], p)
 		}
-		return out, nil, counts, nil
+		return PagesRead{Practices: out, Counts: counts}, nil
 	}
-	// One row per status change of each practice (one row of nulls for a
-	// practice without any), in the page's order and then HistoryOf's.
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.*, h.*, a.ord from unnest($1::uuid[]) with ordinality as a(pid, ord)
-		cross join lateral (select `+practiceCols+` from practices.practice p
-			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x
+	// With history, one row per status change of each practice (one row of
+	// nulls for a practice without any), in the page's order and then
+	// HistoryOf's; each row ends with its person's position and the
+	// catalogue's version.
+	histSQL, histCols, histOrder := "", "", ""
+	if history {
+		histCols = ", h.*"
+		histSQL = `
 		left join lateral (select c.id, c.status, c.at, c.actor_kind, c.actor_id, c.on_behalf_of, c.note
-			from practices.status_change c where c.practice_id = x.id) h on true
-		order by a.ord, x.created_at desc, x.id desc, h.at, h.id`, len(args)), args...)
+			from practices.status_change c where c.practice_id = x.id) h on true`
+		histOrder = ", h.at, h.id"
+	}
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.*`+histCols+`, a.ord, (select version from practices.catalogue_version)
+		from unnest($1::uuid[]) with ordinality as a(pid, ord)
+		cross join lateral (select `+practiceCols+` from practices.practice p
+			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`+histSQL+`
+		order by a.ord, x.created_at desc, x.id desc`+histOrder, len(args)), args...)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("practices of people with history: %w", err)
+		return PagesRead{}, fmt.Errorf("practices of people: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string][]Practice, len(people))
-	hist := map[string][]StatusChange{}
+	r := PagesRead{Practices: make(map[string][]Practice, len(people)), Counts: counts}
+	if history {
+		r.History = map[string][]StatusChange{}
+	}
 	last := ""
 	// A person asked twice gets their practices twice, as without
 	// history; each practice's history is taken once. The practice's
@@ -335,40 +357,48 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 	var lastID, lastOrd []byte
 	skip := false
 	var (
-		id, ord                                 *int64
+		id, ord, version                        *int64
 		at                                      *time.Time
 		status, kind, actorID, onBehalfOf, note *string
 	)
-	tail := []any{&id, &status, &at, &kind, &actorID, &onBehalfOf, &note, &ord}
-	repeat := make([]any, len(rows.FieldDescriptions())-len(tail), len(rows.FieldDescriptions()))
+	var tail []any
+	if history {
+		tail = []any{&id, &status, &at, &kind, &actorID, &onBehalfOf, &note}
+	}
+	tail = append(tail, &ord, &version)
+	n := len(rows.FieldDescriptions())
+	repeat := make([]any, n-len(tail), n)
 	repeat = append(repeat, tail...) // nil for every column of the practice
 	for rows.Next() {
 		raw := rows.RawValues()
-		if lastID != nil && bytes.Equal(raw[0], lastID) && bytes.Equal(raw[len(raw)-1], lastOrd) {
+		if lastID != nil && bytes.Equal(raw[0], lastID) && bytes.Equal(raw[n-2], lastOrd) {
 			if err := rows.Scan(repeat...); err != nil {
-				return nil, nil, nil, fmt.Errorf("scan practice with history: %w", err)
+				return PagesRead{}, fmt.Errorf("scan practice: %w", err)
 			}
 		} else {
-			lastID, lastOrd = append(lastID[:0], raw[0]...), append(lastOrd[:0], raw[len(raw)-1]...)
+			lastID, lastOrd = append(lastID[:0], raw[0]...), append(lastOrd[:0], raw[n-2]...)
 			p, err := scanPractice(rows, tail...)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("scan practice with history: %w", err)
+				return PagesRead{}, fmt.Errorf("scan practice: %w", err)
 			}
-			out[p.ApplicantID] = append(out[p.ApplicantID], p)
+			r.Practices[p.ApplicantID] = append(r.Practices[p.ApplicantID], p)
 			last = p.ID
 			skip = seen[p.ID]
 			seen[p.ID] = true
 		}
+		if version != nil {
+			r.Catalogue = *version
+		}
 		if id == nil || skip {
 			continue
 		}
-		hist[last] = append(hist[last], StatusChange{ID: *id, PracticeID: last, Status: Status(*status), At: *at, Note: *note,
+		r.History[last] = append(r.History[last], StatusChange{ID: *id, PracticeID: last, Status: Status(*status), At: *at, Note: *note,
 			Actor: Actor{Kind: ActorKind(*kind), ID: *actorID, OnBehalfOf: *onBehalfOf}})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, nil, fmt.Errorf("practices of people with history: %w", err)
+		return PagesRead{}, fmt.Errorf("practices of people: %w", err)
 	}
-	return out, hist, counts, nil
+	return r, nil
 }
 
 // HistoryOf returns the status changes of each practice, oldest first.
