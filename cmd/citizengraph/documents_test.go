@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -425,17 +426,25 @@ func TestDocumentLinks(t *testing.T) {
 	if flip[len(flip)/2] == '-' || flip[len(flip)/2] == '_' {
 		flip[len(flip)/2] = 'A'
 	}
+	owner := practices.Subject{FiscalCode: ds.f.aFC}
 	bad := map[string]struct {
 		path   string
 		status int
 	}{
-		"expired":             {practices.DocumentsPath + ds.links.Token(d.ID, time.Now().Add(-time.Second)), 403},
+		"expired":             {practices.DocumentsPath + ds.links.Token(d.ID, owner, time.Now().Add(-time.Second)), 403},
 		"tampered":            {practices.DocumentsPath + string(flip), 403},
 		"cut short":           {practices.DocumentsPath + token[:len(token)-2], 403},
-		"signed with another": {practices.DocumentsPath + foreign.Token(d.ID, time.Now().Add(time.Minute)), 403},
-		"another document":    {practices.DocumentsPath + ds.links.Token("00000000-0000-4000-8000-000000000001", time.Now().Add(time.Minute)), 404},
+		"signed with another": {practices.DocumentsPath + foreign.Token(d.ID, owner, time.Now().Add(time.Minute)), 403},
+		"another document":    {practices.DocumentsPath + ds.links.Token("00000000-0000-4000-8000-000000000001", owner, time.Now().Add(time.Minute)), 404},
 		"garbage":             {practices.DocumentsPath + "not-a-token", 403},
 		"no token":            {practices.DocumentsPath, 404},
+		"too long":            {practices.DocumentsPath + strings.Repeat("A", 20000), 403},
+		// Sealed with the right key for someone who may not see the
+		// practice: the standing is asked at download time.
+		"for another citizen":         {practices.DocumentsPath + ds.links.Token(d.ID, practices.Subject{FiscalCode: ds.f.personFC[other]}, time.Now().Add(time.Minute)), 403},
+		"for an operator elsewhere":   {practices.DocumentsPath + ds.links.Token(d.ID, practices.Subject{Comuni: []string{ds.f.otherComune}}, time.Now().Add(time.Minute)), 403},
+		"for a delegate out of scope": {practices.DocumentsPath + ds.links.Token(d.ID, practices.Subject{FiscalCode: ds.f.personFC[delOut]}, time.Now().Add(time.Minute)), 403},
+		"for nobody":                  {practices.DocumentsPath + ds.links.Token(d.ID, practices.Subject{}, time.Now().Add(time.Minute)), 403},
 	}
 	for name, b := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -444,7 +453,7 @@ func TestDocumentLinks(t *testing.T) {
 				t.Errorf("status %d, want %d", resp.StatusCode, b.status)
 			}
 			if bytes.Contains(body, content[:20]) || len(body) > 64 {
-				t.Errorf("the refusal says too much: %q", body)
+				t.Errorf("the refusal says too much: %.64q", body)
 			}
 		})
 	}
@@ -473,5 +482,126 @@ func TestDocumentLinks(t *testing.T) {
 		map[string]any{"id": practice, "in": map[string]any{"name": "a.pdf", "mediaType": "application/pdf", "size": 10, "sha256": strings.Repeat("ab", 32)}})
 	if len(r.Errors) > 0 || string(r.Data["addDocument"]) != `{"downloadUrl":null}` {
 		t.Errorf("addDocument: %s %+v", r.Data["addDocument"], r.Errors)
+	}
+}
+
+// documentLink returns the download link of practice's only document as
+// token's holder lists it through the gateway, "" when the practice is
+// refused to them.
+func (ds *docServer) documentLink(t *testing.T, token, practice string) string {
+	t.Helper()
+	r := call(t, ds.srv.URL+"/graphql", token, `query($id: ID!) { practice(id: $id) { documents { downloadUrl } } }`, map[string]any{"id": practice})
+	if len(r.Errors) > 0 {
+		if r.Errors[0].Extensions["code"] != "NOT_FOUND" {
+			t.Fatalf("practice: %+v", r.Errors)
+		}
+		return ""
+	}
+	var pr struct {
+		Documents []struct{ DownloadURL string }
+	}
+	json.Unmarshal(r.Data["practice"], &pr) //nolint:errcheck
+	if len(pr.Documents) != 1 || pr.Documents[0].DownloadURL == "" {
+		t.Fatalf("documents: %s", r.Data["practice"])
+	}
+	return ds.srv.URL + pr.Documents[0].DownloadURL
+}
+
+// TestDocumentLinksFollowAccess: a link works only while the person it was
+// given to may see the document. A delegate's link stops the moment the
+// delegator revokes the delegation (through revokeDelegation) or the
+// delegation expires, with the same 403 as a tampered link and nothing of
+// the document in the answer; the applicant's and the operator's links
+// keep working; and no link outlives the sign-in it was given under.
+func TestDocumentLinksFollowAccess(t *testing.T) {
+	ds := serveDocuments(t)
+	f := ds.f
+	practice := f.draft(t, "DRAFT")
+	content := pdfOf(rand.New(rand.NewPCG(5, 6)), 3000)
+	d := uploadedDoc(t, func() gqlResult {
+		_, r := callUpload(t, ds.srv.URL+"/graphql", f.tokens[citizen], practice, "a.pdf", "application/pdf", content)
+		return r
+	}())
+	// A second delegate, in scope, whose delegation expires instead.
+	expiring := f.grantees[0]
+	var delegation, expiringDelegation string
+	if err := f.pool.QueryRow(context.Background(), `select d.id::text from identity.delegation d join identity.person p on p.id = d.delegate_id
+		where d.delegator_person_id = $1 and p.fiscal_code = $2`, f.aID, f.personFC[delIn]).Scan(&delegation); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.pool.QueryRow(context.Background(), `insert into identity.delegation (id, delegator_person_id, delegate_id, areas, services, valid_from)
+		select gen_random_uuid(), $1, p.id, '{}', '{}', now() - interval '1 day' from identity.person p where p.fiscal_code = $2 returning id::text`,
+		f.aID, expiring).Scan(&expiringDelegation); err != nil {
+		t.Fatal(err)
+	}
+	expiringToken := f.mint(t, auth.Claims{Subject: "del-" + expiring, FiscalCode: expiring, Roles: []string{auth.RoleCitizen}})
+
+	links := map[string]string{}
+	for who, tok := range map[string]string{citizen: f.tokens[citizen], delIn: f.tokens[delIn], "expiring delegate": expiringToken, opComune: f.tokens[opComune], admin: f.tokens[admin]} {
+		if links[who] = ds.documentLink(t, tok, practice); links[who] == "" {
+			t.Fatalf("%s gets no link", who)
+		}
+	}
+	works := func(t *testing.T, who string, want bool) {
+		t.Helper()
+		resp, body := download(t, links[who])
+		switch {
+		case want && (resp.StatusCode != http.StatusOK || !bytes.Equal(body, content)):
+			t.Errorf("%s's link: %d, want 200 and the content", who, resp.StatusCode)
+		case !want && resp.StatusCode != http.StatusForbidden:
+			t.Errorf("%s's link: %d, want 403", who, resp.StatusCode)
+		case !want && (bytes.Contains(body, content[:20]) || len(body) > 64 || resp.Header.Get("Content-Disposition") != "" || resp.Header.Get("ETag") != ""):
+			t.Errorf("%s's refusal says too much: %.64q %v", who, body, resp.Header)
+		}
+	}
+	for who := range links {
+		works(t, who, true)
+	}
+
+	// The delegator revokes the delegation.
+	r := call(t, ds.srv.URL+"/graphql", f.tokens[citizen], `mutation($id: ID!) { revokeDelegation(id: $id) { status } }`, map[string]any{"id": delegation})
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data["revokeDelegation"]), "REVOKED") {
+		t.Fatalf("revokeDelegation: %s %+v", r.Data["revokeDelegation"], r.Errors)
+	}
+	works(t, delIn, false)
+	if ds.documentLink(t, f.tokens[delIn], practice) != "" {
+		t.Error("the revoked delegate still gets a link")
+	}
+	// The other delegation expires.
+	if _, err := f.pool.Exec(context.Background(), `update identity.delegation set valid_to = now() - interval '1 second' where id = $1`, expiringDelegation); err != nil {
+		t.Fatal(err)
+	}
+	works(t, "expiring delegate", false)
+	// Nothing changed for the applicant, the comune's operator, the admin.
+	for _, who := range []string{citizen, opComune, admin} {
+		works(t, who, true)
+	}
+	// HEAD and ranges are refused alike.
+	req, _ := http.NewRequest(http.MethodHead, links[delIn], nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("HEAD of a revoked link: %v %v", resp, err)
+	}
+	if resp, _ := download(t, links[delIn], "Range", "bytes=0-9"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("range of a revoked link: %d", resp.StatusCode)
+	}
+
+	// A link ends with the sign-in it was given under, before its TTL.
+	short, err := f.iss.Token(auth.Claims{Subject: "short-" + f.aFC, FiscalCode: f.aFC, Roles: []string{auth.RoleCitizen}}, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := ds.documentLink(t, short, practice)
+	token := link[strings.LastIndex(link, "/")+1:]
+	if _, _, err := ds.links.Verify(token, time.Now().Add(29*time.Second)); err != nil {
+		t.Errorf("the link before the sign-in ends: %v", err)
+	}
+	if _, _, err := ds.links.Verify(token, time.Now().Add(31*time.Second)); !errors.Is(err, practices.ErrLinkExpired) {
+		t.Errorf("the link after the sign-in ends (TTL %s): %v, want expired", ds.links.TTL(), err)
+	}
+	// The link names no one in clear.
+	for _, l := range links {
+		if strings.Contains(l, f.aFC) || strings.Contains(l, d.ID) {
+			t.Errorf("the link shows who or what: %s", l)
+		}
 	}
 }

@@ -130,10 +130,10 @@ func actor(a practices.Actor, comune string) *practicesgql.Actor {
 
 // document converts a document of a practice the caller may see, with
 // its download link.
-func (r *Resolver) document(d practices.Document) *practicesgql.Document {
+func (r *Resolver) document(ctx context.Context, d practices.Document) *practicesgql.Document {
 	return &practicesgql.Document{
 		ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: int(d.Size), Sha256: d.SHA256, UploadedAt: d.UploadedAt,
-		DownloadURL: r.svc.DownloadURL(d),
+		DownloadURL: r.svc.DownloadURL(ctx, d),
 	}
 }
 

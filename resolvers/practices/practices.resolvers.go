@@ -86,7 +86,7 @@ func (r *mutationResolver) AddDocument(ctx context.Context, practiceID string, i
 	if err != nil {
 		return nil, err
 	}
-	return r.document(*d), nil
+	return r.document(ctx, *d), nil
 }
 
 func (r *mutationResolver) UploadDocument(ctx context.Context, practiceID string, file graphql.Upload, name *string) (*practicesgql.Document, error) {
@@ -98,7 +98,7 @@ func (r *mutationResolver) UploadDocument(ctx context.Context, practiceID string
 	if err != nil {
 		return nil, err
 	}
-	return r.document(*d), nil
+	return r.document(ctx, *d), nil
 }
 
 func (r *personResolver) Practices(ctx context.Context, obj *practicesgql.Person, status *practicesgql.PracticeStatus, first *int, after *string) (*practicesgql.PracticeConnection, error) {
@@ -145,7 +145,7 @@ func (r *practiceResolver) Documents(ctx context.Context, obj *practicesgql.Prac
 	}
 	out := make([]*practicesgql.Document, len(docs))
 	for i, d := range docs {
-		out[i] = r.document(d)
+		out[i] = r.document(ctx, d)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package practices
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -17,12 +19,20 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
+	"github.com/citizengraph/citizengraph/internal/auth"
 )
 
-// Download links: GET <base>/documents/<token>, where the token is the
-// document id and an expiry signed with HMAC-SHA256. The link is the
-// permission (a browser following it sends no bearer token), given only to
-// callers who may see the document, and only for a short while.
+// Download links: GET <base>/documents/<token>. The token seals, with
+// AES-256-GCM under a key derived from the link key, the document id, an
+// expiry and the link's subject: the standing of the caller it was given
+// to (fiscal code, admin, operator's comuni). A browser following the link
+// sends no bearer token, so the link is the permission — but only while
+// its subject may still see the document: the download asks again, at
+// that moment, whether the subject can read the document's practice (a
+// revoked or expired delegation stops its delegate's links at once). The
+// subject is sealed, not merely signed, so that no fiscal code shows in a
+// URL, a server log or the browser's history. A link never outlives the
+// sign-in it was given under (the token's expiry) nor its TTL.
 const (
 	// DocumentsPath is the path of the download route.
 	DocumentsPath = "/documents/"
@@ -30,14 +40,71 @@ const (
 	DefaultLinkTTL = 5 * time.Minute
 	// MinLinkKey is the shortest signing key accepted.
 	MinLinkKey = 32
+	// MaxLinkComuni bounds the operator's comuni a link carries: an
+	// operator of more comuni gets links that rest on their other
+	// standing only (fiscal code, admin).
+	MaxLinkComuni = 1024
 )
 
-// linkDomain separates the links' MACs from any other use of the key.
-const linkDomain = "citizengraph document link v1\x00"
+// linkVersion is the first byte of every token (and the sealed data's
+// associated data): tokens of another layout are refused.
+const linkVersion = 2
 
-// Links signs and verifies download links.
+// linkKeyDomain separates the links' cipher key from any other use of the
+// link key.
+const linkKeyDomain = "citizengraph document link v2 key\x00"
+
+// maxTokenChars bounds what Verify decodes: a token with every comune an
+// operator may carry, and no more.
+const maxTokenChars = 4 * (1 + 12 + 16 + 8 + 1 + 1 + 255 + 2 + MaxLinkComuni*(1+maxComuneLen) + 16) / 3
+
+// maxComuneLen bounds a comune's code in a link (ISTAT codes have six
+// digits).
+const maxComuneLen = 16
+
+// Subject is whom a download link was given to: the standing that let
+// them see the document, asked again at download time.
+type Subject struct {
+	FiscalCode string   // the caller's fiscal code ("" for none)
+	Admin      bool     // an administrator
+	Comuni     []string // an operator's comuni
+}
+
+// SubjectOf is the standing of p a link carries.
+func SubjectOf(p *auth.Principal) Subject {
+	if p == nil {
+		return Subject{}
+	}
+	s := Subject{FiscalCode: strings.ToUpper(p.FiscalCode), Admin: p.Has(auth.RoleAdmin)}
+	if p.Has(auth.RoleOperator) && len(p.Comuni) <= MaxLinkComuni {
+		for _, c := range p.Comuni {
+			if c != "" && len(c) <= maxComuneLen {
+				s.Comuni = append(s.Comuni, c)
+			}
+		}
+	}
+	if len(s.FiscalCode) > 255 {
+		s.FiscalCode = ""
+	}
+	return s
+}
+
+// principal is the subject as a principal of this subgraph, for the
+// practice's access rules (the scope was checked when the link was given).
+func (s Subject) principal() *auth.Principal {
+	p := &auth.Principal{FiscalCode: s.FiscalCode, FirstParty: true}
+	if s.Admin {
+		p.Roles = append(p.Roles, auth.RoleAdmin)
+	}
+	if len(s.Comuni) > 0 {
+		p.Roles, p.Comuni = append(p.Roles, auth.RoleOperator), s.Comuni
+	}
+	return p
+}
+
+// Links seals and opens download links.
 type Links struct {
-	key  []byte
+	aead cipher.AEAD
 	ttl  time.Duration
 	base string
 }
@@ -59,31 +126,55 @@ func NewLinks(key []byte, ttl time.Duration, base string) (*Links, error) {
 	if ttl <= 0 {
 		ttl = DefaultLinkTTL
 	}
-	return &Links{key: append([]byte(nil), key...), ttl: ttl, base: strings.TrimSuffix(base, "/")}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(linkKeyDomain))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		return nil, fmt.Errorf("download links: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("download links: %w", err)
+	}
+	return &Links{aead: aead, ttl: ttl, base: strings.TrimSuffix(base, "/")}, nil
 }
 
 // TTL is how long a link works.
 func (l *Links) TTL() time.Duration { return l.ttl }
 
-// URL returns the link to document id, valid from now for the TTL.
-func (l *Links) URL(id string, now time.Time) string {
-	return l.base + DocumentsPath + l.Token(id, now.Add(l.ttl))
+// URL returns the link to document id for sub, valid from now for the
+// TTL, and never past notAfter (the sign-in's end; zero: no bound).
+func (l *Links) URL(id string, sub Subject, now, notAfter time.Time) string {
+	exp := now.Add(l.ttl)
+	if !notAfter.IsZero() && notAfter.Before(exp) {
+		exp = notAfter
+	}
+	return l.base + DocumentsPath + l.Token(id, sub, exp)
 }
 
-// Token signs document id until exp.
-func (l *Links) Token(id string, exp time.Time) string {
+// Token seals document id for sub until exp.
+func (l *Links) Token(id string, sub Subject, exp time.Time) string {
 	u, _ := uuid.Parse(id) // ids are the store's UUIDs
-	var msg [24]byte
-	copy(msg[:16], u[:])
-	binary.BigEndian.PutUint64(msg[16:], uint64(exp.Unix()))
-	return base64.RawURLEncoding.EncodeToString(append(msg[:], l.mac(msg[:])...))
-}
-
-func (l *Links) mac(msg []byte) []byte {
-	m := hmac.New(sha256.New, l.key)
-	m.Write([]byte(linkDomain))
-	m.Write(msg)
-	return m.Sum(nil)
+	msg := make([]byte, 0, 16+8+1+1+len(sub.FiscalCode)+2+len(sub.Comuni)*7)
+	msg = append(msg, u[:]...)
+	msg = binary.BigEndian.AppendUint64(msg, uint64(exp.Unix()))
+	var flags byte
+	if sub.Admin {
+		flags |= 1
+	}
+	msg = append(msg, flags, byte(len(sub.FiscalCode)))
+	msg = append(msg, sub.FiscalCode...)
+	msg = binary.BigEndian.AppendUint16(msg, uint16(len(sub.Comuni)))
+	for _, c := range sub.Comuni {
+		msg = append(append(msg, byte(len(c))), c...)
+	}
+	out := make([]byte, 1+l.aead.NonceSize(), 1+l.aead.NonceSize()+len(msg)+l.aead.Overhead())
+	out[0] = linkVersion
+	if _, err := rand.Read(out[1:]); err != nil {
+		panic(err) // the system's random source failed
+	}
+	out = l.aead.Seal(out, out[1:], msg, out[:1])
+	return base64.RawURLEncoding.EncodeToString(out)
 }
 
 // Errors of Verify, which callers answer alike.
@@ -92,46 +183,84 @@ var (
 	ErrLinkExpired = errors.New("download link expired")
 )
 
-// Verify returns the document id of token if its MAC is right (compared
-// in constant time) and it has not expired at now.
-func (l *Links) Verify(token string, now time.Time) (string, error) {
-	if len(token) != base64.RawURLEncoding.EncodedLen(24+sha256.Size) {
-		return "", ErrLinkInvalid
+// Verify returns the document id and subject of token if it opens under
+// the key (AES-GCM authenticates it: a changed byte, another key or
+// another layout is ErrLinkInvalid) and has not expired at now.
+func (l *Links) Verify(token string, now time.Time) (string, Subject, error) {
+	if len(token) > maxTokenChars {
+		return "", Subject{}, ErrLinkInvalid
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(raw) != 24+sha256.Size {
-		return "", ErrLinkInvalid
+	ns := l.aead.NonceSize()
+	if err != nil || len(raw) < 1+ns+l.aead.Overhead() || raw[0] != linkVersion {
+		return "", Subject{}, ErrLinkInvalid
 	}
-	msg, sig := raw[:24], raw[24:]
-	if !hmac.Equal(sig, l.mac(msg)) {
-		return "", ErrLinkInvalid
+	msg, err := l.aead.Open(nil, raw[1:1+ns], raw[1+ns:], raw[:1])
+	if err != nil {
+		return "", Subject{}, ErrLinkInvalid
 	}
-	if exp := int64(binary.BigEndian.Uint64(msg[16:])); now.Unix() >= exp {
-		return "", ErrLinkExpired
+	id, exp, sub, ok := parseLink(msg)
+	if !ok {
+		return "", Subject{}, ErrLinkInvalid
+	}
+	if now.Unix() >= exp {
+		return "", Subject{}, ErrLinkExpired
+	}
+	return id, sub, nil
+}
+
+// parseLink reads the sealed fields of a link.
+func parseLink(msg []byte) (id string, exp int64, sub Subject, ok bool) {
+	if len(msg) < 16+8+2 {
+		return "", 0, Subject{}, false
 	}
 	u, err := uuid.FromBytes(msg[:16])
 	if err != nil {
-		return "", ErrLinkInvalid
+		return "", 0, Subject{}, false
 	}
-	return u.String(), nil
+	exp = int64(binary.BigEndian.Uint64(msg[16:24]))
+	sub.Admin = msg[24]&1 != 0
+	n := int(msg[25])
+	rest := msg[26:]
+	if len(rest) < n+2 {
+		return "", 0, Subject{}, false
+	}
+	sub.FiscalCode, rest = string(rest[:n]), rest[n:]
+	count := int(binary.BigEndian.Uint16(rest))
+	rest = rest[2:]
+	for range count {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return "", 0, Subject{}, false
+		}
+		n := int(rest[0])
+		sub.Comuni, rest = append(sub.Comuni, string(rest[1:1+n])), rest[1+n:]
+	}
+	if len(rest) != 0 {
+		return "", 0, Subject{}, false
+	}
+	return u.String(), exp, sub, true
 }
 
-// DownloadURL is the signed link to d's content, or nil when d has no
-// content stored. Callers have authorized the practice of d.
-func (s *Service) DownloadURL(d Document) *string {
-	if !d.Stored {
+// DownloadURL is the link to d's content for the caller, or nil when d has
+// no content stored or there is no caller. Callers have authorized the
+// practice of d for the caller of ctx.
+func (s *Service) DownloadURL(ctx context.Context, d Document) *string {
+	p := auth.FromContext(ctx)
+	if !d.Stored || p == nil {
 		return nil
 	}
-	u := s.docs.links.URL(d.ID, s.now())
+	u := s.docs.links.URL(d.ID, SubjectOf(p), s.now(), p.Expiry)
 	return &u
 }
 
-// Download returns the document a link names and its content. A link
-// that is malformed, tampered with or expired is Permission, a document
-// that is gone or has no content NotFound; the messages say no more.
+// Download returns the document a link names and its content, if the
+// link's subject may still see the document's practice now. A link that
+// is malformed, tampered with or expired, and one whose subject may no
+// longer see the practice, are Permission alike (nothing tells whether the
+// document exists); a document that is gone or has no content NotFound.
 func (s *Service) Download(ctx context.Context, token string) (*Document, io.ReadSeekCloser, error) {
 	const op = "practices.Download"
-	id, err := s.docs.links.Verify(token, s.now())
+	id, sub, err := s.docs.links.Verify(token, s.now())
 	if err != nil {
 		return nil, nil, apperr.E(op, apperr.Permission, "the link is not valid", err)
 	}
@@ -142,12 +271,23 @@ func (s *Service) Download(ctx context.Context, token string) (*Document, io.Rea
 	if d == nil || !d.Stored {
 		return nil, nil, apperr.E(op, apperr.NotFound, "not found")
 	}
+	// The subject's standing now: applicant, delegate under a mandate
+	// valid now, operator of the comune, admin.
+	if _, err := s.Practice(auth.WithPrincipal(ctx, sub.principal()), d.PracticeID); err != nil {
+		if apperr.Is(apperr.NotFound, err) || apperr.Is(apperr.Permission, err) {
+			return nil, nil, apperr.E(op, apperr.Permission, "the link is not valid", errLinkRevoked)
+		}
+		return nil, nil, apperr.Wrap(op, err)
+	}
 	content, err := s.docs.content.Open(ctx, d.ID, d.Size)
 	if err != nil {
 		return nil, nil, apperr.Wrap(op, err)
 	}
 	return d, content, nil
 }
+
+// errLinkRevoked: the link's subject may no longer see the document.
+var errLinkRevoked = errors.New("download link: its subject may no longer see the document")
 
 // DocumentByID returns one document, nil when there is none.
 func (s *Store) DocumentByID(ctx context.Context, id string) (*Document, error) {
