@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -10,10 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/gateway"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 	"github.com/citizengraph/citizengraph/internal/gateway/supergraph"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 // subgraphFlags collects repeated --subgraph name=url flags.
@@ -43,6 +46,10 @@ func runGateway(ctx context.Context, args []string) error {
 	authorization := fs.String("authorization", "gateway", "who enforces the supergraph's @authenticated and @requiresScopes: gateway (this gateway verifies no token, so protected fields answer UNAUTHORIZED_FIELD_OR_TYPE to everyone) or subgraphs (fetched for everyone; the subgraphs verify tokens and decide)")
 	overrides := subgraphFlags{}
 	fs.Var(overrides, "subgraph", "override a subgraph's routing URL: name=url (repeatable)")
+	rateBy := fs.String("rate-limit-by", "address", "how --rate-limit names a client: address (the remote address, whatever the token) or principal (the subject of a bearer token verified against --oidc-issuer, so that one token is one client from any address and the people behind one address are each their own; requests without a valid token by address)")
+	issuer := fs.String("oidc-issuer", envOr("OIDC_ISSUER", ""), "OpenID Connect issuer whose tokens --rate-limit-by principal verifies (the gateway authorizes nothing with them: the subgraphs verify tokens and decide)")
+	audience := fs.String("oidc-audience", envOr("OIDC_AUDIENCE", "citizengraph"), "expected token audience, with --oidc-issuer")
+	keyRefresh := addKeyRefreshFlag(fs)
 	protocols := subgraphFlags{}
 	fs.Var(protocols, "subscription-protocol", "upstream subscription protocol of a subgraph, name=sse|ws, or *=ws for all (repeatable; default sse)")
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +85,10 @@ func runGateway(ctx context.Context, args []string) error {
 	if err := authorizationMode(*authorization, &opts); err != nil {
 		return err
 	}
+	ready, err := principalRateLimit(ctx, *rateBy, *issuer, *audience, *keyRefresh, front, &hopts)
+	if err != nil {
+		return err
+	}
 	opts.Fetcher = execute.NewHTTPFetcher(urls, execute.HTTPOptions{Timeout: *timeout, DedupInflight: *dedup, ForwardHeaders: commaList(*forward)})
 	opts.Subscriber = subscribe.NewHTTP(urls, subscribe.HTTPOptions{ForwardHeaders: commaList(*forward), Protocols: protos})
 	gw, err := gateway.New(sg, opts)
@@ -90,6 +101,7 @@ func runGateway(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.Handle("/readyz", ready)
 	serveDebug(ctx, *debugAddr)
 	slog.Info("gateway listening", "url", "http://"+*addr+"/graphql", "subgraphs", len(urls))
 	return listenAndServe(ctx, *addr, mux)
@@ -134,4 +146,26 @@ func subscriptionProtocols(flags subgraphFlags, urls map[string]string) (map[str
 		out[name] = p
 	}
 	return out, nil
+}
+
+// principalRateLimit keys the gateway's rate limit by the verified
+// principal under --rate-limit-by principal (with a verifier of issuer's
+// tokens), and returns the readiness handler: 503 until the issuer's keys
+// are known when there is a verifier, else always ready.
+func principalRateLimit(ctx context.Context, by, issuer, audience string, keyRefresh time.Duration, front frontFlags, hopts *gateway.HandlerOptions) (http.Handler, error) {
+	switch by {
+	case "address", "":
+		return auth.ReadyHandler(nil), nil
+	case "principal":
+	default:
+		return nil, fmt.Errorf("--rate-limit-by: want address or principal, got %q", by)
+	}
+	if issuer == "" {
+		return nil, errors.New("--rate-limit-by principal needs --oidc-issuer to verify tokens")
+	}
+	v := auth.StartVerifier(ctx, issuer, audience, auth.VerifierOptions{KeyRefreshInterval: keyRefresh})
+	if l := guard.NewRateLimiter(*front.ratePerSecond, *front.rateBurst); l != nil {
+		hopts.RateLimit = l.WithKey(guard.VerifiedKey(v)).Wrap
+	}
+	return auth.ReadyHandler(v), nil
 }

@@ -16,6 +16,7 @@ const (
 
 // Principal is an authenticated caller.
 type Principal struct {
+	Issuer     string    // the token's iss (set by a Verifier)
 	Subject    string    // the token's sub
 	FiscalCode string    // codice fiscale, from the SPID/CIE fiscal_number attribute
 	Name       string    // display name, informational

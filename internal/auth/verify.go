@@ -298,6 +298,6 @@ func (v *Verifier) verify(ctx context.Context, iv *oidc.IDTokenVerifier, raw str
 		return nil, fmt.Errorf("%w: claims: %w", ErrInvalidToken, err)
 	}
 	p := c.Principal()
-	p.Expiry = tok.Expiry
+	p.Issuer, p.Expiry = tok.Issuer, tok.Expiry
 	return p, nil
 }

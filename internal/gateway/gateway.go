@@ -119,8 +119,9 @@ type Gateway struct {
 	cache      *lru.Cache[string, *entry]
 	flight     singleflight.Group
 	built      atomic.Uint64
-	open       atomic.Int64 // open subscriptions
-	clients    clientQuota  // open subscriptions per client
+	open       atomic.Int64  // open subscriptions
+	clients    clientQuota   // open subscriptions per client
+	wsLimited  atomic.Uint64 // WebSocket connections closed over their message rate
 	log        *slog.Logger
 	percents   []percentLabel
 	enabled    map[string]bool
@@ -276,6 +277,7 @@ func (g *Gateway) Exec(ctx context.Context) graphql.ResponseHandler {
 	if h != nil {
 		ctx = execute.WithForwardHeaders(ctx, h)
 	}
+	ctx = execute.WithRequestID(ctx, execute.NewRequestID())
 	if oc.Operation.Operation == ast.Subscription {
 		return g.subscription(ctx, oc, e, start)
 	}
@@ -484,6 +486,17 @@ type HandlerOptions struct {
 	// RateLimit, when set, wraps the GraphQL handler inside Inner (so that
 	// it sees the verified principal) and behind the front's checks.
 	RateLimit func(http.Handler) http.Handler
+	// WSMessageRate is the messages per second a WebSocket client may
+	// send, sustained, with WSMessageBurst at once above it; one more
+	// closes the connection with 4429 (0: DefaultWSMessageRate and
+	// DefaultWSMessageBurst; a negative rate: no limit).
+	WSMessageRate  float64
+	WSMessageBurst int
+	// MaxSubscriptionsPerConnection bounds the subscriptions open at once
+	// on one WebSocket; one more is refused with
+	// SUBSCRIPTION_LIMIT_EXCEEDED (0: the default,
+	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
+	MaxSubscriptionsPerConnection int
 	// VerifyInit, when set, checks the Authorization of a WebSocket
 	// connection_init payload; an error refuses the connection. Without
 	// it the token is only forwarded, and the subgraphs verify it.
@@ -506,12 +519,12 @@ func (g *Gateway) Handler(opts HandlerOptions) http.Handler {
 		opts.InitTimeout = 10 * time.Second
 	}
 	srv := handler.New(g)
-	srv.AddTransport(gqlserver.ExpiringWebsocket(transport.Websocket{
+	srv.AddTransport(limitedWebsocket{ws: transport.Websocket{
 		KeepAlivePingInterval: opts.KeepAlive,
 		InitTimeout:           opts.InitTimeout,
 		InitFunc:              wsInit(opts.VerifyInit),
 		Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(opts.AllowedOrigins)}},
-	}))
+	}, wrap: gqlserver.ExpiringWebsocket, limits: limitsOf(opts, func() { g.wsLimited.Add(1) })})
 	// SSE before the JSON POST transport, which would accept its requests.
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: opts.KeepAlive})
 	// The first transport answers JSON POSTs, writing the gateway's

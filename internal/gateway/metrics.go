@@ -22,6 +22,7 @@ type metrics struct {
 	plans         prometheus.CounterFunc
 	inbound       *prometheus.CounterVec // role
 	following     prometheus.GaugeFunc
+	wsLimited     prometheus.CounterFunc
 }
 
 func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
@@ -59,8 +60,12 @@ func newMetrics(reg prometheus.Registerer, g *Gateway) (*metrics, error) {
 			Namespace: "citizengraph", Subsystem: "gateway", Name: "inbound_dedup_waiting",
 			Help: "Queries waiting now for an identical query's execution.",
 		}, func() float64 { return float64(g.DedupFollowers()) }),
+		wsLimited: prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "citizengraph", Subsystem: "gateway", Name: "websocket_rate_limited_total",
+			Help: "WebSocket connections closed (4429) because their client sent messages faster than its rate allows.",
+		}, func() float64 { return float64(g.wsLimited.Load()) }),
 	}
-	for _, c := range []prometheus.Collector{m.operations, m.duration, m.fetches, m.fetchDuration, m.subscriptions, m.plans, m.inbound, m.following} {
+	for _, c := range []prometheus.Collector{m.operations, m.duration, m.fetches, m.fetchDuration, m.subscriptions, m.plans, m.inbound, m.following, m.wsLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -52,11 +52,18 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		g.open.Add(-1)
 		return refuse(oneError(fmt.Sprintf("this client already holds its maximum of %d open subscriptions", perClient), CodeSubscriptionLimit))
 	}
+	conn := connLimiterFrom(ctx)
+	if !conn.acquire() {
+		g.open.Add(-1)
+		g.clients.release(client, perClient)
+		return refuse(oneError(fmt.Sprintf("this connection already holds its maximum of %d open subscriptions", conn.limits.maxSubs), CodeSubscriptionLimit))
+	}
 	stream, err := g.subscriber.Subscribe(ctx, root.Subgraph, req)
 	if err != nil {
 		g.log.WarnContext(ctx, "subscription to subgraph failed", "subgraph", root.Subgraph, "err", err)
 		g.open.Add(-1)
 		g.clients.release(client, perClient)
+		conn.release()
 		return refuse(graphql.OneShot(&graphql.Response{Errors: subscriptionErrors(root, err)}))
 	}
 	g.metrics.operation(string(ast.Subscription), start, false)
@@ -68,6 +75,7 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 			stream.Close()
 			g.open.Add(-1)
 			g.clients.release(client, perClient)
+			conn.release()
 		})
 	}
 	stop := context.AfterFunc(ctx, end)
@@ -93,6 +101,8 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 		if headers != nil {
 			ctx = execute.WithForwardHeaders(ctx, headers)
 		}
+		// Each event is a request of its own to the subgraphs.
+		ctx = execute.WithRequestID(ctx, execute.NewRequestID())
 		res := execute.Run(ctx, e.plan, oc.Variables, g.fetcher, execute.WithSchema(g.sg.API), execute.WithResponse(root.ID, ev))
 		return &graphql.Response{Data: res.Data, Errors: res.Errors}
 	}

@@ -31,6 +31,7 @@ const (
 type RateLimiter struct {
 	every   rate.Limit
 	burst   int
+	key     func(*http.Request) string
 	mu      sync.Mutex
 	clients *lru.Cache[string, *rate.Limiter]
 }
@@ -42,7 +43,41 @@ func NewRateLimiter(perSecond float64, burst int) *RateLimiter {
 		return nil
 	}
 	c, _ := lru.New[string, *rate.Limiter](rateClients)
-	return &RateLimiter{every: rate.Limit(perSecond), burst: max(burst, 1), clients: c}
+	return &RateLimiter{every: rate.Limit(perSecond), burst: max(burst, 1), key: ClientKey, clients: c}
+}
+
+// WithKey returns a limiter of l's rate that names clients with key
+// instead of ClientKey (nil for a nil l).
+func (l *RateLimiter) WithKey(key func(*http.Request) string) *RateLimiter {
+	if l == nil {
+		return nil
+	}
+	c, _ := lru.New[string, *rate.Limiter](rateClients)
+	return &RateLimiter{every: l.every, burst: l.burst, key: key, clients: c}
+}
+
+// VerifiedKey names the client of a request by its bearer token, verified
+// with v: "sub:" and the subject, or "app:" and the OAuth client of a
+// token naming no subject — so that one token is one client from any
+// address, and the people behind one address are each their own. A
+// request without a token, or whose token v refuses (forged, expired, or
+// while the issuer is unreachable), is named by ClientKey: by address,
+// never by anything it could choose. For a server that forwards tokens
+// without verifying them (the gateway command).
+func VerifiedKey(v auth.TokenVerifier) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if a := r.Header.Get("Authorization"); a != "" && auth.FromContext(r.Context()) == nil {
+			if p, err := auth.VerifyAuthorization(r.Context(), v, a); err == nil && p != nil {
+				switch {
+				case p.Subject != "":
+					return "sub:" + p.Subject
+				case p.Client != "":
+					return "app:" + p.Client
+				}
+			}
+		}
+		return ClientKey(r)
+	}
 }
 
 // ClientKey names the client of r for the rate limit: "sub:" and the
@@ -82,7 +117,7 @@ func (l *RateLimiter) Wrap(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := l.limiter(ClientKey(r)).Reserve()
+		res := l.limiter(l.key(r)).Reserve()
 		if d := res.Delay(); d > 0 {
 			res.Cancel()
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))

@@ -28,7 +28,15 @@ func NewSchema(svc *identity.Service) graphql.ExecutableSchema {
 // NewServer returns the gqlgen server of the identity subgraph: per-operation
 // dataloaders and the personal-data guard installed.
 func NewServer(svc *identity.Service, opts gqlserver.Options) *handler.Server {
-	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
+	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context {
+		// The gateway's client request, for the access log.
+		if graphql.HasOperationContext(ctx) {
+			if h := graphql.GetOperationContext(ctx).Headers; h != nil {
+				ctx = identity.WithRequest(ctx, h.Get(identity.RequestHeader), svc.Now())
+			}
+		}
+		return svc.WithLoaders(ctx, opts.LoaderWait)
+	}))
 	srv.AroundFields(guardPersonalData(svc))
 	gqlserver.RepresentationMistakes(srv, opts, identitygql.ErrTypeNotFound, identitygql.ErrUnknownType)
 	return srv

@@ -22,7 +22,14 @@ import (
 // or an admin's powers — a lookup by fiscal code at the counter, or the
 // personal fields of someone else (registry data and contacts, delegations,
 // messages) — is recorded, once per person and request, before the data
-// leaves the subgraph. The person reads their own log (Service.AccessLog);
+// leaves the subgraph. "Request" is the client's request to the gateway:
+// the gateway names it (RequestHeader) on every subgraph request it makes
+// for it, so the reads of one person by one operator in one client request
+// are one row however many fetches reach this subgraph; without the
+// gateway's name (a direct call) it is this subgraph's operation. The
+// reader is recorded by their stable identity (the token's issuer and
+// subject) and, when they have one, their fiscal code. The person reads
+// their own log (Service.AccessLog);
 // nobody else does. Reads by the person themself and by delegates under
 // the person's own delegation are not accesses of the administration and
 // are not recorded; nor are the public fields (id, names, organizations).
@@ -79,6 +86,49 @@ func accessVia(ctx context.Context) AccessVia {
 // MaxReasonLength bounds the reason of a lookup.
 const MaxReasonLength = 500
 
+// RequestHeader carries the gateway's id of the client request a subgraph
+// request is part of: a UUIDv7, whose time must be within
+// [-requestIDAge, +requestIDSkew] of the subgraph's clock for it to be
+// used (a stale or malformed one is ignored: the operation gets its own).
+const RequestHeader = "Citizengraph-Request-Id"
+
+// The window in which a gateway's request id is taken: a client request
+// lasts at most its subgraph timeouts; anyone who reaches the subgraph
+// directly can merge only their own reads of a person within it.
+const (
+	requestIDAge  = 2 * time.Minute
+	requestIDSkew = 5 * time.Second
+)
+
+type requestKey struct{}
+
+// WithRequest returns ctx whose accesses belong to the gateway's client
+// request id (the RequestHeader of the subgraph request), if it is a
+// UUIDv7 of the last requestIDAge at now; else ctx unchanged.
+func WithRequest(ctx context.Context, id string, now time.Time) context.Context {
+	if id == "" {
+		return ctx
+	}
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 || len(id) != 36 {
+		return ctx
+	}
+	sec, nsec := u.Time().UnixTime()
+	at := time.Unix(sec, nsec)
+	if at.Before(now.Add(-requestIDAge)) || at.After(now.Add(requestIDSkew)) {
+		return ctx
+	}
+	return context.WithValue(ctx, requestKey{}, u.String())
+}
+
+// requestOf is the client request of ctx, else fallback (the operation's).
+func requestOf(ctx context.Context, fallback string) string {
+	if id, ok := ctx.Value(requestKey{}).(string); ok {
+		return id
+	}
+	return fallback
+}
+
 // AccessEntry is one row of the access log.
 type AccessEntry struct {
 	ID        string
@@ -86,12 +136,16 @@ type AccessEntry struct {
 	RequestID string
 	At        time.Time
 	ActorID   string // the operator's fiscal code, or "sub:" and the token subject
-	ActorName string
-	ActorRole string // OPERATOR or ADMIN
-	Comuni    []string
-	Via       AccessVia
-	Reason    string
-	Data      []string
+	// ActorIssuer and ActorSubject are the operator's stable identity:
+	// the issuer and subject of their token.
+	ActorIssuer  string
+	ActorSubject string
+	ActorName    string
+	ActorRole    string // OPERATOR or ADMIN
+	Comuni       []string
+	Via          AccessVia
+	Reason       string
+	Data         []string
 }
 
 // operatorID names the reader of an entry like the desk names operators.
@@ -113,8 +167,8 @@ func (s *Service) recordAccess(ctx context.Context, pr *auth.Principal, person, 
 	// A lookup's reason is part of it: two lookups of the person with
 	// different reasons both reach the row.
 	_, err := l.accesses.Get(ctx, person+"|"+what+"|"+reason, func(ctx context.Context) (struct{}, error) {
-		k := accessKey{Person: person, What: what, Via: string(accessVia(ctx)), Reason: reason,
-			ActorID: operatorID(pr), ActorName: pr.Name, ActorRole: "OPERATOR", Comuni: strings.Join(comuni, ",")}
+		k := accessKey{Person: person, What: what, Via: string(accessVia(ctx)), Reason: reason, Request: requestOf(ctx, l.request),
+			ActorID: operatorID(pr), ActorIssuer: pr.Issuer, ActorSubject: pr.Subject, ActorName: pr.Name, ActorRole: "OPERATOR", Comuni: strings.Join(comuni, ",")}
 		if pr.Has(auth.RoleAdmin) {
 			k.ActorRole, k.Comuni = "ADMIN", ""
 		}
@@ -129,26 +183,32 @@ func (s *Service) recordAccess(ctx context.Context, pr *auth.Principal, person, 
 // accessKey is one read to record (comuni comma-joined).
 type accessKey struct {
 	Person, What, Via, Reason, Comuni string
+	Request                           string // the client request (requestOf)
 	ActorID, ActorName, ActorRole     string
+	ActorIssuer, ActorSubject         string
 }
 
-// accessBatch records a batch of reads of one request: one row per person,
-// with the union of what was read, in one statement.
+// accessBatch records a batch of reads of one operation (one reader): one
+// row per person, with the union of what was read, in one statement.
+// request is the operation's id, for keys that name no client request.
 func accessBatch(store *Store, request string, now func() time.Time) dataloader.BatchFunc[accessKey, struct{}] {
 	return func(ctx context.Context, keys []accessKey) []*dataloader.Result[struct{}] {
 		byPerson := map[string]*AccessEntry{}
 		var entries []*AccessEntry
 		at := now().UTC()
 		for _, k := range keys {
-			e, ok := byPerson[k.Person]
+			if k.Request == "" {
+				k.Request = request
+			}
+			e, ok := byPerson[k.Person+"|"+k.Request]
 			if !ok {
-				e = &AccessEntry{ID: uuid.NewString(), PersonID: k.Person, RequestID: request, At: at,
-					ActorID: k.ActorID, ActorName: k.ActorName, ActorRole: k.ActorRole, Comuni: []string{},
+				e = &AccessEntry{ID: uuid.NewString(), PersonID: k.Person, RequestID: k.Request, At: at,
+					ActorID: k.ActorID, ActorIssuer: k.ActorIssuer, ActorSubject: k.ActorSubject, ActorName: k.ActorName, ActorRole: k.ActorRole, Comuni: []string{},
 					Via: AccessVia(k.Via), Reason: k.Reason}
 				if k.Comuni != "" {
 					e.Comuni = strings.Split(k.Comuni, ",")
 				}
-				byPerson[k.Person] = e
+				byPerson[k.Person+"|"+k.Request] = e
 				entries = append(entries, e)
 			}
 			if e.Reason == "" {
@@ -291,40 +351,40 @@ func decodeAccessCursor(s string) (accessCursor, bool) {
 	return accessCursor{At: t, ID: strings.ToLower(parts[1])}, true
 }
 
-// RecordAccesses writes entries (one per person, of one request and one
-// reader) in one statement, or adds each entry's data to the row of its
-// request and person when there is one.
+// RecordAccesses writes entries (each of one person and request, all of
+// one reader) in one statement, or adds each entry's data to the row of
+// its request, person and reader when there is one.
 func (s *Store) RecordAccesses(ctx context.Context, entries []*AccessEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	e0 := entries[0]
 	n := len(entries)
-	ids, people, comuni, via, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, people, requests, comuni, via, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, e := range entries {
-		ids[i], people[i], via[i], reasons[i] = e.ID, e.PersonID, string(e.Via), e.Reason
+		ids[i], people[i], requests[i], via[i], reasons[i] = e.ID, e.PersonID, e.RequestID, string(e.Via), e.Reason
 		comuni[i], data[i] = strings.Join(e.Comuni, ","), strings.Join(e.Data, ",")
 	}
 	_, err := s.db.Exec(ctx, `insert into identity.access_log
-		(id, person_id, request_id, at, actor_id, actor_name, actor_role, comuni, via, reason, data)
-		select x.id, x.person, $7, $8, $9, $10, $11, string_to_array(x.comuni, ','), x.via, x.reason,
+		(id, person_id, request_id, at, actor_id, actor_issuer, actor_subject, actor_name, actor_role, comuni, via, reason, data)
+		select x.id, x.person, x.request, $8, $9, $10, $11, $12, $13, string_to_array(x.comuni, ','), x.via, x.reason,
 			array(select distinct d from unnest(string_to_array(x.data, ',')) d order by d)
-		from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) x(id, person, comuni, via, reason, data)
-		on conflict (request_id, person_id) do update set
+		from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) x(id, person, request, comuni, via, reason, data)
+		on conflict (request_id, person_id, actor_issuer, actor_subject) do update set
 			data = array(select distinct d from unnest(access_log.data || excluded.data) d order by d),
 			reason = case when access_log.reason = '' then excluded.reason else access_log.reason end`,
-		ids, people, comuni, via, reasons, data, e0.RequestID, e0.At, e0.ActorID, e0.ActorName, e0.ActorRole)
+		ids, people, requests, comuni, via, reasons, data, e0.At, e0.ActorID, e0.ActorIssuer, e0.ActorSubject, e0.ActorName, e0.ActorRole)
 	if err != nil {
 		return fmt.Errorf("identity: record accesses: %w", err)
 	}
 	return nil
 }
 
-const accessColumns = `id::text, person_id::text, request_id::text, at, actor_id, actor_name, actor_role, comuni, via, reason, data`
+const accessColumns = `id::text, person_id::text, request_id::text, at, actor_id, actor_issuer, actor_subject, actor_name, actor_role, comuni, via, reason, data`
 
 func scanAccess(row pgx.Row) (AccessEntry, error) {
 	var e AccessEntry
-	err := row.Scan(&e.ID, &e.PersonID, &e.RequestID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Comuni, &e.Via, &e.Reason, &e.Data)
+	err := row.Scan(&e.ID, &e.PersonID, &e.RequestID, &e.At, &e.ActorID, &e.ActorIssuer, &e.ActorSubject, &e.ActorName, &e.ActorRole, &e.Comuni, &e.Via, &e.Reason, &e.Data)
 	return e, err
 }
 

@@ -205,6 +205,7 @@ func (f *HTTPFetcher) fetch(ctx context.Context, subgraph string, req Request) (
 			}
 		}
 	}
+	setRequestID(hr.Header, ctx)
 	resp, err := f.client.Do(hr)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
@@ -270,6 +271,7 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 			}
 		}
 	}
+	setRequestID(hdr, ctx)
 	hr, err := http.NewRequestWithContext(auth.ForHop(ctx, hdr.Get("Authorization")), http.MethodPost, "/graphql", body)
 	if err != nil {
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
