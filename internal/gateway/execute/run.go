@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -361,8 +362,10 @@ func walkPaths(v *Value, path []string, cur ast.Path, fn func(*Value, ast.Path))
 func appendRep(buf []byte, obj *Value, fields []*plan.RepField) ([]byte, bool) {
 	for _, f := range fields {
 		if f.TypeCond != "" {
-			if tn := obj.Get("__typename"); tn != nil && tn.Str() != f.TypeCond {
-				continue
+			if tn := obj.Get("__typename"); tn != nil {
+				if n := tn.Str(); n != f.TypeCond && !slices.Contains(f.CondTypes, n) {
+					continue
+				}
 			}
 		}
 		v := obj.Get(f.Key)

@@ -159,6 +159,10 @@ type builder struct {
 	// renamed maps canonical fields to the client's response key where
 	// normalization gave them a private one.
 	renamed map[*ast.Field]string
+	// hidden caches definitions of fields the API schema hides.
+	hidden map[string]*ast.FieldDefinition
+	// visit numbers dependsOn's walks.
+	visit int
 }
 
 // fb is a fetch under construction.
@@ -177,6 +181,7 @@ type fb struct {
 	level    int
 	leveled  bool
 	into     *fb // merged into
+	visited  int // mark of dependsOn's walk
 }
 
 type inputB struct {
@@ -185,6 +190,10 @@ type inputB struct {
 	typename string
 	typeCond string
 	rep      *selNode
+	// keyOut and keyFields record the selection and the key a jump
+	// without requirement provided the representation from.
+	keyOut    *selNode
+	keyFields string
 }
 
 type fragB struct {
@@ -313,11 +322,16 @@ func (b *builder) newFetch(sub string, kind FetchKind, parent *fb, path []string
 func pathEq(a, b []string) bool { return slices.Equal(a, b) }
 
 // entityFetch returns the child fetch of parent to sub at path with the
-// given selection type condition, creating it when needed.
-func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond string, types []string, typename string) (*fb, *fragB, *inputB) {
+// given selection type condition, creating it when needed, and adds the
+// representation fields rep to its input and deps to its dependencies. An
+// existing fetch is shared only when that creates no cycle (none of deps
+// depends on it) and its representations can carry rep (no field of the
+// representation would need two values: a required field with other
+// arguments); otherwise another fetch is made.
+func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond string, types []string, typename string, rep *selNode, deps []*fb) (*fb, *fragB, *inputB) {
 	var e *fb
 	for _, c := range parent.children {
-		if c.kind == Entity && c.subgraph == sub && pathEq(c.path, path) {
+		if c.kind == Entity && c.subgraph == sub && pathEq(c.path, path) && b.canJoin(c, typeCond, types, typename, rep, deps) {
 			e = c
 			break
 		}
@@ -342,10 +356,77 @@ func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond st
 		}
 	}
 	if in == nil {
-		in = &inputB{path: slices.Clone(path), types: types, typename: typename, typeCond: typeCond, rep: &selNode{}}
+		in = &inputB{path: slices.Clone(path), types: types, typename: typename, typeCond: typeCond, rep: rep}
 		e.inputs = append(e.inputs, in)
+	} else {
+		in.rep.merge(rep)
+	}
+	for _, d := range deps {
+		if d != e && !slices.Contains(e.deps, d) {
+			e.deps = append(e.deps, d)
+		}
 	}
 	return e, fr, in
+}
+
+// canJoin reports whether the entity fetch c can also take a jump whose
+// representations carry rep and that depends on deps.
+func (b *builder) canJoin(c *fb, typeCond string, types []string, typename string, rep *selNode, deps []*fb) bool {
+	for _, d := range deps {
+		b.visit++
+		if d == c || b.dependsOn(d, c) {
+			return false
+		}
+	}
+	for _, i := range c.inputs {
+		if i.typeCond == typeCond && i.typename == typename && slices.Equal(i.types, types) && repConflicts(i.rep, rep) {
+			return false
+		}
+	}
+	return true
+}
+
+// dependsOn reports whether fetch f waits for fetch on (through its
+// parents and dependencies); fetches visited are marked with b.visit.
+func (b *builder) dependsOn(f, on *fb) bool {
+	if f == nil || f.visited == b.visit {
+		return false
+	}
+	f.visited = b.visit
+	if f.parent == on || b.dependsOn(f.parent, on) {
+		return true
+	}
+	for _, d := range f.deps {
+		if d == on || b.dependsOn(d, on) {
+			return true
+		}
+	}
+	return false
+}
+
+// repConflicts reports whether two representation selections give one
+// representation field different sources (response keys), at any depth.
+func repConflicts(a, o *selNode) bool {
+	if a == nil || o == nil {
+		return false
+	}
+	for _, oi := range o.items {
+		for _, ai := range a.items {
+			if oi.fragment || ai.fragment {
+				if oi.fragment && ai.fragment && oi.typeCond == ai.typeCond && repConflicts(ai.sub, oi.sub) {
+					return true
+				}
+				continue
+			}
+			if oi.name != ai.name {
+				continue
+			}
+			if oi.key != ai.key || repConflicts(ai.sub, oi.sub) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // condDirs evaluates literal @skip/@include and returns the variable ones
@@ -707,19 +788,14 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 		b.fail("cannot resolve the concrete type of %s from subgraph %q", t.Name, ctx.f.subgraph)
 		return nil
 	}
-	e, fr, in := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name)
-	var deps []*fb
-	keys := ctx.keys
+	rep := &selNode{}
 	for _, s := range key.Selection {
-		b.provideField(ctx, t.Name, s, out, in.rep, true)
+		b.provideKey(ctx, t.Name, s, out, rep)
 	}
+	e, fr, _ := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name, rep, nil)
 	fr.sel.field("__typename", "__typename", nil, nil, false)
-	for _, d := range deps {
-		if d != e && !slices.Contains(e.deps, d) {
-			e.deps = append(e.deps, d)
-		}
-	}
-	touched := append([]*fb{e}, deps...)
+	keys := ctx.keys
+	touched := []*fb{e}
 	for _, s := range local {
 		switch s := s.(type) {
 		case *ast.Field:
@@ -849,7 +925,35 @@ func (b *builder) fieldDef(parent, name string) *ast.FieldDefinition {
 	if d == nil {
 		return nil
 	}
-	return d.Fields.ForName(name)
+	if fd := d.Fields.ForName(name); fd != nil {
+		return fd
+	}
+	return b.hiddenField(parent, name)
+}
+
+// hiddenField is the definition of a field the API schema hides
+// (@inaccessible) but the supergraph declares: the gateway selects it for
+// itself when a key or a @requires names it, while clients never can
+// (validation against the API schema refuses it). Cached.
+func (b *builder) hiddenField(parent, name string) *ast.FieldDefinition {
+	t := b.sg.Types[parent]
+	if t == nil {
+		return nil
+	}
+	f := t.Fields[name]
+	if f == nil || f.Type == nil {
+		return nil
+	}
+	k := parent + "." + name
+	if fd, ok := b.hidden[k]; ok {
+		return fd
+	}
+	fd := &ast.FieldDefinition{Name: name, Type: f.Type}
+	if b.hidden == nil {
+		b.hidden = map[string]*ast.FieldDefinition{}
+	}
+	b.hidden[k] = fd
+	return fd
 }
 
 func (b *builder) planField(ctx fctx, parent string, f *ast.Field, out *selNode, path []string) []*fb {
@@ -968,20 +1072,85 @@ func (b *builder) jump(ctx fctx, parent string, f *ast.Field, out *selNode, path
 	}
 	b.inflight = append(b.inflight, inflight{path: path, key: rk})
 	defer func() { b.inflight = b.inflight[:len(b.inflight)-1] }()
-	var deps []*fb
-	out.field("__typename", "__typename", nil, nil, false)
-	e, fr, in := b.entityFetch(ctx.f, o.graph, path, parent, []string{parent}, "")
-	deps = append(deps, b.provide(ctx, parent, o.key.Selection, out, path, in.rep)...)
-	if j := t.Fields[f.Name].Join(o.graph); j != nil && len(j.RequiresSel) > 0 {
-		deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
+	return b.jumpInto(ctx, parent, f, out, path, entityJump{
+		graph: o.graph, typeCond: parent, types: []string{parent}, key: o.key,
+		requires: requiresOf(t, f.Name, o.graph), inner: parent,
+	})
+}
+
+// entityJump describes an entity fetch a field is planned in: to graph,
+// selecting `... on typeCond` for the objects whose __typename is one of
+// types (sent as typename when set), keyed by key and carrying the
+// requirement requires; the field is planned there on the type inner.
+type entityJump struct {
+	graph, typeCond, typename, inner string
+	types                            []string
+	key                              supergraph.Key
+	requires                         ast.SelectionSet
+}
+
+// requiresOf is the @requires field set of t.field in subgraph g.
+func requiresOf(t *supergraph.Type, field, g string) ast.SelectionSet {
+	if t == nil || t.Fields[field] == nil {
+		return nil
 	}
-	for _, d := range deps {
-		if d != e && !slices.Contains(e.deps, d) {
-			e.deps = append(e.deps, d)
+	if j := t.Fields[field].Join(g); j != nil {
+		return j.RequiresSel
+	}
+	return nil
+}
+
+// jumpInto plans f, at the position path of the fetch in ctx whose
+// selection there is out, in the entity fetch j. The key fields and the
+// requirement are planned first (through further fetches where the
+// current one lacks them, under private aliases where the client's keys
+// collide); the entity fetch is then chosen among those already made for
+// the position only when sharing it makes no cycle and its
+// representations can carry these, so the fetches a requirement needs
+// always run before it.
+func (b *builder) jumpInto(ctx fctx, parent string, f *ast.Field, out *selNode, path []string, j entityJump) []*fb {
+	if len(j.requires) == 0 {
+		if e, fr := b.keyedBefore(ctx.f, out, path, j); e != nil {
+			// Another field of this selection took the same jump: its
+			// fetch already has the key (and waits for what it needs).
+			inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, j.inner, f, fr.sel, path)
+			return append([]*fb{e}, inner...)
 		}
 	}
-	inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, parent, f, fr.sel, path)
+	out.field("__typename", "__typename", nil, nil, false)
+	rep := &selNode{}
+	deps := b.provide(ctx, parent, j.key.Selection, out, path, rep)
+	if len(j.requires) > 0 {
+		deps = append(deps, b.provide(ctx, parent, j.requires, out, path, rep)...)
+	}
+	e, fr, in := b.entityFetch(ctx.f, j.graph, path, j.typeCond, j.types, j.typename, rep, deps)
+	if len(j.requires) == 0 {
+		in.keyOut, in.keyFields = out, j.key.Fields
+	}
+	inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, j.inner, f, fr.sel, path)
 	return append([]*fb{e}, append(deps, inner...)...)
+}
+
+// keyedBefore returns the entity fetch (and its selection for j.typeCond)
+// that a jump like j, without requirement, already keyed from the
+// selection out at path.
+func (b *builder) keyedBefore(parent *fb, out *selNode, path []string, j entityJump) (*fb, *fragB) {
+	for _, c := range parent.children {
+		if c.kind != Entity || c.subgraph != j.graph || !pathEq(c.path, path) {
+			continue
+		}
+		for _, in := range c.inputs {
+			if in.keyOut != out || in.keyFields != j.key.Fields || in.typeCond != j.typeCond || in.typename != j.typename || !slices.Equal(in.types, j.types) {
+				continue
+			}
+			for _, fr := range c.frags {
+				if fr.typeCond == j.typeCond {
+					return c, fr
+				}
+			}
+		}
+	}
+	return nil, nil
 }
 
 // routeKey names a jump: field of typ planned from subgraph from.
@@ -1080,19 +1249,10 @@ func (b *builder) jumpViaAncestor(ctx fctx, parent string, f *ast.Field) ([]*fb,
 		fc.SelectionSet = ast.SelectionSet{syn}
 		syn = &fc
 	}
-	a.out.field("__typename", "__typename", nil, nil, false)
-	e, fr, in := b.entityFetch(a.ctx.f, graph, a.path, a.typ, []string{a.typ}, "")
-	deps := b.provide(a.ctx, a.typ, c.via[c.graphIndex(graph)].Selection, a.out, a.path, in.rep)
-	if j := at.Fields[a.chain[0].Name].Join(graph); j != nil && len(j.RequiresSel) > 0 {
-		deps = append(deps, b.provide(a.ctx, a.typ, j.RequiresSel, a.out, a.path, in.rep)...)
-	}
-	for _, d := range deps {
-		if d != e && !slices.Contains(e.deps, d) {
-			e.deps = append(e.deps, d)
-		}
-	}
-	inner := b.planField(fctx{f: e, entityRoot: true, keys: a.ctx.keys}, a.typ, syn, fr.sel, a.path)
-	return append([]*fb{e}, append(deps, inner...)...), true
+	return b.jumpInto(a.ctx, a.typ, syn, a.out, a.path, entityJump{
+		graph: graph, typeCond: a.typ, types: []string{a.typ}, key: c.via[c.graphIndex(graph)],
+		requires: requiresOf(at, a.chain[0].Name, graph), inner: a.typ,
+	}), true
 }
 
 // chainResolvable reports whether subgraph g resolves every field of chain
@@ -1120,30 +1280,31 @@ func (b *builder) jumpAbstract(ctx fctx, parent string, f *ast.Field, out *selNo
 	t := b.sg.Types[parent]
 	if t != nil && t.Kind == ast.Interface {
 		for _, g := range b.resolvers(parent, f.Name) {
-			if g == cur {
+			if g == cur && (ctx.entityRoot || !b.hasRequires(t, f.Name, g)) {
+				// Resolved here, unless it has a requirement, which only
+				// an entity fetch's representation carries (a field of
+				// an @interfaceObject with @requires).
 				continue
 			}
 			for _, k := range t.ResolvableKeys(g) {
 				if !b.canProvide(ctx, t, k.Selection) {
 					continue
 				}
-				out.field("__typename", "__typename", nil, nil, false)
 				typename := ""
+				types := slices.Clone(b.possibleTypes(parent))
 				if t.InterfaceObject[g] {
 					typename = parent
-				}
-				e, fr, in := b.entityFetch(ctx.f, g, path, parent, slices.Clone(b.possibleTypes(parent)), typename)
-				deps := b.provide(ctx, parent, k.Selection, out, path, in.rep)
-				if j := t.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
-					deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
-				}
-				for _, d := range deps {
-					if d != e && !slices.Contains(e.deps, d) {
-						e.deps = append(e.deps, d)
+					if g == cur {
+						// Objects this subgraph answered carry the
+						// interface's name until their concrete type is
+						// fetched (the requirement needs it): both go.
+						types = append(types, parent)
 					}
 				}
-				inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, parent, f, fr.sel, path)
-				return append([]*fb{e}, append(deps, inner...)...)
+				return b.jumpInto(ctx, parent, f, out, path, entityJump{
+					graph: g, typeCond: parent, typename: typename, types: types, key: k,
+					requires: requiresOf(t, f.Name, g), inner: parent,
+				})
 			}
 		}
 	}
@@ -1182,23 +1343,14 @@ func (b *builder) jumpViaInterface(ctx fctx, parent string, f *ast.Field, out *s
 				if !b.canProvide(ctx, t, k.Selection) {
 					continue
 				}
-				out.field("__typename", "__typename", nil, nil, false)
 				typename := ""
 				if it.InterfaceObject[g] {
 					typename = iname
 				}
-				e, fr, in := b.entityFetch(ctx.f, g, path, iname, []string{parent}, typename)
-				deps := b.provide(ctx, parent, k.Selection, out, path, in.rep)
-				if j := it.Fields[f.Name].Join(g); j != nil && len(j.RequiresSel) > 0 {
-					deps = append(deps, b.provide(ctx, parent, j.RequiresSel, out, path, in.rep)...)
-				}
-				for _, d := range deps {
-					if d != e && !slices.Contains(e.deps, d) {
-						e.deps = append(e.deps, d)
-					}
-				}
-				inner := b.planField(fctx{f: e, entityRoot: true, keys: ctx.keys}, iname, f, fr.sel, path)
-				return append([]*fb{e}, append(deps, inner...)...), true
+				return b.jumpInto(ctx, parent, f, out, path, entityJump{
+					graph: g, typeCond: iname, typename: typename, types: []string{parent}, key: k,
+					requires: requiresOf(it, f.Name, g), inner: iname,
+				}), true
 			}
 		}
 	}
@@ -1242,37 +1394,46 @@ func (b *builder) canProvide(ctx fctx, t *supergraph.Type, sel ast.SelectionSet)
 
 // provide adds the fields of a key or @requires field set to the current
 // fetch's selection (through further fetches when needed) and to the
-// representation rep. A field whose response key the client already uses
-// for something else is fetched under a private alias.
+// representation rep. A field whose response key the client, or another
+// field of the selection, already uses for something else (another field,
+// other arguments, a conflicting subselection) is fetched under a private
+// alias, and the representation reads it from there under the field's own
+// name.
 func (b *builder) provide(ctx fctx, parent string, sel ast.SelectionSet, out *selNode, path []string, rep *selNode) []*fb {
 	var deps []*fb
 	for _, s := range sel {
-		if b.provideField(ctx, parent, s, out, rep, false) {
+		f, ok := s.(*ast.Field)
+		if !ok {
+			// A fragment of the field set (on an abstract parent).
+			deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{s}, out, path)...)
+			b.addRep(rep, parent, ast.SelectionSet{s})
 			continue
 		}
-		if f, ok := s.(*ast.Field); ok && b.collides(ctx, out, f) {
-			// Fetched through further jumps under a private key.
-			fc := *f
-			fc.Alias = b.privateKey(ctx, f.Name)
-			deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{&fc}, out, path)...)
-			ri := rep.field(fc.Alias, f.Name, nil, nil, len(f.SelectionSet) > 0)
-			if len(f.SelectionSet) > 0 {
-				b.addSel(ri.sub, f.SelectionSet)
+		key, fc := f.Name, f
+		if b.collides(ctx, out, f) {
+			c := *f
+			c.Alias = b.privateKey(ctx, out, f)
+			key, fc = c.Alias, &c
+		}
+		deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{fc}, out, path)...)
+		ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
+		if len(f.SelectionSet) > 0 {
+			if def := b.fieldDef(parent, f.Name); def != nil {
+				b.addRep(ri.sub, def.Type.Name(), f.SelectionSet)
 			}
-			continue
 		}
-		deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{s}, out, path)...)
-		b.addSel(rep, ast.SelectionSet{s})
 	}
 	return deps
 }
 
 // collides reports whether the response key of a field the gateway
-// selects for itself is used for another field, by the client at this
-// position or already in the subgraph selection.
+// selects for itself is used for another field (or the same field with
+// other arguments), by the client at this position or already in the
+// subgraph selection.
 func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field) bool {
+	as := argString(f.Arguments)
 	for _, it := range out.items {
-		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != "") {
+		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != as) {
 			return true
 		}
 	}
@@ -1280,85 +1441,129 @@ func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field) bool {
 	if cf == nil {
 		return false
 	}
-	return cf.Name != f.Name || len(cf.Arguments) > 0 || nestedCollides(cf.SelectionSet, f.SelectionSet)
+	return cf.Name != f.Name || argString(cf.Arguments) != as || nestedCollides(cf.SelectionSet, f.SelectionSet)
 }
 
-// nestedCollides reports whether a field set's subselection sel uses a
-// response key that the client's selection of the same field uses for
-// another field (dimensions { height: width } against a requirement
-// dimensions { width height depth }).
+// nestedCollides reports whether a field set's subselection sel (its
+// fragments included) uses a response key that the client's selection of
+// the same field uses for another field or other arguments (dimensions {
+// height: width } against a requirement dimensions { width height depth }).
 func nestedCollides(client ast.SelectionSet, sel ast.SelectionSet) bool {
 	if len(sel) == 0 || len(client) == 0 {
 		return false
 	}
 	keys := clientKeys(client, nil)
-	for _, s := range sel {
-		f, ok := s.(*ast.Field)
-		if !ok {
-			continue
+	var walk func(sel ast.SelectionSet) bool
+	walk = func(sel ast.SelectionSet) bool {
+		for _, s := range sel {
+			switch s := s.(type) {
+			case *ast.InlineFragment:
+				if walk(s.SelectionSet) {
+					return true
+				}
+			case *ast.Field:
+				cf := keys[s.Name]
+				if cf == nil {
+					continue
+				}
+				if cf.Name != s.Name || argString(cf.Arguments) != argString(s.Arguments) || nestedCollides(cf.SelectionSet, s.SelectionSet) {
+					return true
+				}
+			}
 		}
-		cf := keys[f.Name]
-		if cf == nil {
-			continue
-		}
-		if cf.Name != f.Name || len(cf.Arguments) > 0 || nestedCollides(cf.SelectionSet, f.SelectionSet) {
-			return true
-		}
+		return false
 	}
-	return false
+	return walk(sel)
 }
 
-// privateKey is a response key for a gateway field that no client field
-// at this position uses.
-func (b *builder) privateKey(ctx fctx, name string) string {
-	key := "_cg_" + name
-	for ctx.keys[key] != nil {
+// privateKey is a response key for the gateway's own selection of f that
+// no client field at this position uses and that no other field (or other
+// arguments of f) already takes in the subgraph selection out; the key f
+// already has there, when it has one, is reused.
+func (b *builder) privateKey(ctx fctx, out *selNode, f *ast.Field) string {
+	as := argString(f.Arguments)
+	key := "_cg_" + f.Name
+	for {
+		if ctx.keys[key] == nil {
+			taken := false
+			for _, it := range out.items {
+				if !it.fragment && it.key == key {
+					if it.name == f.Name && it.argStr == as {
+						return key
+					}
+					taken = true
+					break
+				}
+			}
+			if !taken {
+				return key
+			}
+		}
 		key = "_" + key
 	}
-	return key
 }
 
-// provideField handles a field of a field set whose response key collides
-// with a client field, aliasing it; force aliases nothing but adds the
-// field directly (a key the current subgraph resolves). It reports whether
-// it handled s.
-func (b *builder) provideField(ctx fctx, parent string, s ast.Selection, out, rep *selNode, force bool) bool {
+// provideKey adds a key field the current subgraph resolves to its
+// selection out and to the representation rep, under a private alias when
+// its response key collides.
+func (b *builder) provideKey(ctx fctx, parent string, s ast.Selection, out, rep *selNode) {
 	f, ok := s.(*ast.Field)
 	if !ok {
-		return false
+		return
 	}
 	key := f.Name
-	collides := b.collides(ctx, out, f)
-	if !collides && !force {
-		return false
+	if b.collides(ctx, out, f) {
+		key = b.privateKey(ctx, out, f)
 	}
-	if collides {
-		if !b.canProvide(ctx, b.sg.Types[parent], ast.SelectionSet{f}) {
-			return false
-		}
-		key = b.privateKey(ctx, f.Name)
-	}
-	it := out.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
+	it := out.field(key, f.Name, f.Arguments, nil, len(f.SelectionSet) > 0)
 	ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
 	if len(f.SelectionSet) > 0 {
 		b.addSel(it.sub, f.SelectionSet)
-		b.addSel(ri.sub, f.SelectionSet)
+		if def := b.fieldDef(parent, f.Name); def != nil {
+			b.addRep(ri.sub, def.Type.Name(), f.SelectionSet)
+		}
 	}
-	return true
 }
 
-// addSel adds a field set to a representation selection.
+// addSel adds a field set to a subgraph selection as it is.
 func (b *builder) addSel(dst *selNode, sel ast.SelectionSet) {
 	for _, s := range sel {
 		switch s := s.(type) {
 		case *ast.Field:
-			it := dst.field(s.Name, s.Name, nil, nil, len(s.SelectionSet) > 0)
+			it := dst.field(s.Name, s.Name, s.Arguments, nil, len(s.SelectionSet) > 0)
 			if len(s.SelectionSet) > 0 {
 				b.addSel(it.sub, s.SelectionSet)
 			}
 		case *ast.InlineFragment:
 			it := dst.fragment(s.TypeCondition, nil)
 			b.addSel(it.sub, s.SelectionSet)
+		}
+	}
+}
+
+// addRep adds a field set on typ to a representation selection, each
+// field read from its own response key. The representation is the field
+// set's result exactly, as Apollo's gateway and router send it: the
+// fragments of a value of abstract type apply by its __typename (which
+// the subgraph selection always has), but the __typename goes into the
+// representation only when the field set names it.
+func (b *builder) addRep(dst *selNode, typ string, sel ast.SelectionSet) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			it := dst.field(s.Name, s.Name, nil, nil, len(s.SelectionSet) > 0)
+			if len(s.SelectionSet) > 0 {
+				if def := b.fieldDef(typ, s.Name); def != nil {
+					b.addRep(it.sub, def.Type.Name(), s.SelectionSet)
+				}
+			}
+		case *ast.InlineFragment:
+			cond := s.TypeCondition
+			if cond == "" {
+				cond = typ
+			}
+			it := dst.fragment(s.TypeCondition, nil)
+			b.addRep(it.sub, cond, s.SelectionSet)
 		}
 	}
 }
@@ -1517,13 +1722,22 @@ func (b *builder) finish(p *Plan) {
 }
 
 // mergeable reports whether two entity fetches can share one request
-// without changing what either position gets: a type condition both
+// without changing what either position gets: representations taken from
+// the same objects must not need one field with two values (a requirement
+// with other arguments), a type condition both
 // select must carry the same selection (a position must not get, nor fail
 // on, fields it did not ask for — a field whose @requires its
 // representations lack, a non-null field whose error would null the
 // entity), and fields of different type conditions sharing a response key
 // must have the same shape (the subgraph validates them together).
 func (b *builder) mergeable(f, g *fb) bool {
+	for _, gi := range g.inputs {
+		for _, fi := range f.inputs {
+			if pathEq(fi.path, gi.path) && slices.Equal(fi.types, gi.types) && fi.typename == gi.typename && repConflicts(fi.rep, gi.rep) {
+				return false
+			}
+		}
+	}
 	for _, gf := range g.frags {
 		for _, ff := range f.frags {
 			if ff.typeCond == gf.typeCond {
@@ -1678,6 +1892,9 @@ func (b *builder) annotateRep(fields []*RepField, parent string) {
 		typ := parent
 		if f.TypeCond != "" {
 			typ = f.TypeCond
+			if b.isAbstract(typ) {
+				f.CondTypes = b.possibleTypes(typ)
+			}
 		}
 		def := b.fieldDef(typ, f.Name)
 		if def == nil {

@@ -8,7 +8,18 @@
 // from the subgraph producing its parent object whenever that subgraph can
 // resolve it (directly, as a key, or through @provides); otherwise the
 // planner jumps to an owning subgraph with an _entities fetch keyed by a
-// resolvable @key, fetching @requires fields first. Which jump is taken is
+// resolvable @key, fetching @requires fields first: a requirement is planned
+// (through further fetches where needed) before the fetch that carries it
+// is chosen, and an existing fetch is shared only when that makes no
+// cycle of dependencies and its representations can carry the
+// requirement (a required field with arguments other than the client's,
+// or than another requirement's, is fetched under a private alias and
+// sent under its own name, each argument set in its own fetch).
+// Requirements may name @inaccessible fields (the supergraph's own
+// definition is used), inline fragments on abstract types (the
+// representation is the field set's result), and fields of an
+// @interfaceObject (the requirement is fetched for the concrete type and
+// sent with the interface's name as __typename). Which jump is taken is
 // decided by a shortest-path search over the query graph (search.go: the
 // types-per-subgraph nodes of one response position, key jumps as edges
 // whose conditions are the key's fields, costed in fetches), so chains of

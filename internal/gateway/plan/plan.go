@@ -106,8 +106,10 @@ type RepField struct {
 	Name   string // the field name in the representation
 	Key    string // the response key in the merged response
 	Fields []*RepField
-	// TypeCond restricts a nested selection to objects of a type.
-	TypeCond string
+	// TypeCond restricts a nested selection to objects of a type;
+	// CondTypes, when TypeCond is abstract, are its possible types.
+	TypeCond  string
+	CondTypes []string
 	// NonNull is set for a field of non-null type: an object where it is
 	// null (or of the wrong kind) is not sent as a representation.
 	NonNull bool

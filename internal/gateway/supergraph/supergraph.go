@@ -68,6 +68,10 @@ type Key struct {
 // Field is the federation metadata of one field.
 type Field struct {
 	Name string
+	// Type is the field's type as the supergraph declares it (also for
+	// fields the API schema hides: a key or a @requires may name an
+	// @inaccessible field).
+	Type *ast.Type
 	// Joins are the field's @join__field entries, sorted by graph. When the
 	// field has none, it is resolved by every subgraph declaring its type.
 	Joins []*FieldJoin
@@ -277,7 +281,7 @@ func Parse(sdl string) (*Supergraph, error) {
 			sort.Strings(t.EnumValues[v.Name])
 		}
 		for _, fd := range def.Fields {
-			f := &Field{Name: fd.Name}
+			f := &Field{Name: fd.Name, Type: fd.Type}
 			for _, dir := range fd.Directives.ForNames(names.join + "field") {
 				g, err := graphOf(dir)
 				if err != nil {
