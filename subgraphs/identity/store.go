@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -142,8 +143,8 @@ func (s *Store) PersonWithMessages(ctx context.Context, fc string, q MessageQuer
 	var p *Person
 	var msgs []*Message
 	var (
-		id, recipient, subject, markdown, practice, notice, iupd *string
-		createdAt, readAt, dueDate                               *time.Time
+		id, recipient, subject, markdown, practice, notice, iupd pgtype.Text
+		createdAt, readAt, dueDate                               pgtype.Timestamptz
 	)
 	tail := []any{&id, &recipient, &subject, &markdown, &createdAt, &readAt, &dueDate, &practice, &notice, &iupd}
 	// The person's columns are scanned from the first row only.
@@ -157,12 +158,12 @@ func (s *Store) PersonWithMessages(ctx context.Context, fc string, q MessageQuer
 		} else if err := rows.Scan(repeat...); err != nil {
 			return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
 		}
-		if id == nil {
+		if !id.Valid {
 			continue // no message: the person's row alone
 		}
-		msgs = append(msgs, &Message{ID: *id, RecipientID: *recipient, Subject: *subject, Markdown: *markdown,
-			CreatedAt: *createdAt, ReadAt: copyTime(readAt), DueDate: copyTime(dueDate),
-			PracticeID: *practice, PaymentNoticeNumber: *notice, PaymentIUPD: *iupd})
+		msgs = append(msgs, &Message{ID: id.String, RecipientID: recipient.String, Subject: subject.String, Markdown: markdown.String,
+			CreatedAt: createdAt.Time, ReadAt: timeOrNil(readAt), DueDate: timeOrNil(dueDate),
+			PracticeID: practice.String, PaymentNoticeNumber: notice.String, PaymentIUPD: iupd.String})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("identity: person with messages: %w", err)
@@ -170,13 +171,12 @@ func (s *Store) PersonWithMessages(ctx context.Context, fc string, q MessageQuer
 	return p, msgs, nil
 }
 
-// copyTime returns a copy of *t, or nil.
-func copyTime(t *time.Time) *time.Time {
-	if t == nil {
+// timeOrNil returns t's time, or nil when t is null.
+func timeOrNil(t pgtype.Timestamptz) *time.Time {
+	if !t.Valid {
 		return nil
 	}
-	c := *t
-	return &c
+	return &t.Time
 }
 
 // UpdateContacts sets the e-mail and phone of person id ("" clears) and

@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -493,3 +494,81 @@ func TestPracticePayments(t *testing.T) {
 }
 
 func ctx2(context.Context) context.Context { return as(admin) }
+
+// TestPracticePaymentsAsPositionsAndInstallments checks that the
+// positions and installments read with one statement (the prefetch of
+// Practice.payments) are those PositionsByPractice and
+// InstallmentsByPosition read, receipts included, for every kind of
+// scope: installments only of the positions within it.
+func TestPracticePaymentsAsPositionsAndInstallments(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, ins := e.published(t, 4000, 3000, 2000)
+	if _, err := e.svc.Pay(as(citizen("BNCGNN85T10F205K")), ins[1].NoticeNumber, validFC(t), "key-1", MethodCard); err != nil {
+		t.Fatal(err)
+	}
+	e.published(t, 500)
+	in := createInput(t, monza, 700, 800)
+	if _, err := e.svc.Create(as(admin), in); err != nil {
+		t.Fatal(err)
+	}
+	in.PracticeID = "practice-2"
+	if _, err := e.svc.Create(as(admin), in); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"practice-1", "practice-2", "practice-none"}
+	wantPositions, err := e.store.PositionsByPractice(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var iupds []string
+	for _, ps := range wantPositions {
+		for _, p := range ps {
+			iupds = append(iupds, p.IUPD)
+		}
+	}
+	wantInstallments, err := e.store.InstallmentsByPosition(ctx, iupds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipts := 0
+	for _, list := range wantInstallments {
+		for _, in := range list {
+			if in.Receipt != nil {
+				receipts++
+			}
+		}
+	}
+	if len(iupds) != 4 || receipts != 1 {
+		t.Fatalf("%d positions, %d receipts", len(iupds), receipts)
+	}
+	for name, sc := range map[string]Scope{"admin": {All: true}, "debtor": {FiscalCodes: []string{validFC(t)}},
+		"other debtor": {FiscalCodes: []string{"BNCGNN85T10F205K"}}, "operator of Monza": {Comuni: []string{monza}}, "nobody": {}} {
+		positions, installments, err := e.store.PracticePayments(ctx, ids, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(positions, wantPositions) {
+			t.Fatalf("%s: positions\n%+v\nwant\n%+v", name, positions, wantPositions)
+		}
+		seen := 0
+		for _, ps := range wantPositions {
+			for i := range ps {
+				got, ok := installments[ps[i].IUPD]
+				if !sc.Allows(&ps[i]) {
+					if ok {
+						t.Fatalf("%s: installments of %s, outside the scope", name, ps[i].IUPD)
+					}
+					continue
+				}
+				if !reflect.DeepEqual(got, wantInstallments[ps[i].IUPD]) {
+					t.Fatalf("%s: installments of %s\n%+v\nwant\n%+v", name, ps[i].IUPD, got, wantInstallments[ps[i].IUPD])
+				}
+				seen++
+			}
+		}
+		if name == "admin" && seen != 4 {
+			t.Fatalf("admin: %d positions compared", seen)
+		}
+	}
+}

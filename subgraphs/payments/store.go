@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/citizengraph/citizengraph/internal/apperr"
@@ -112,46 +114,71 @@ func (s *Store) PracticePayments(ctx context.Context, practiceIDs []string, sc S
 	defer rows.Close()
 	positions := make(map[string][]Position, len(practiceIDs))
 	installments := map[string][]Installment{}
-	last := ""
+	ps := newPositionInstallmentScanner(rows)
+	var last []byte
 	for rows.Next() {
-		p, in, err := scanPositionInstallment(rows)
+		// A position's columns are scanned from the first of its rows.
+		raw := rows.RawValues()
+		repeated := last != nil && bytes.Equal(raw[0], last)
+		p, in, err := ps.scan(rows, repeated)
 		if err != nil {
 			return nil, nil, apperr.Wrap(op, err)
 		}
-		if p.IUPD != last {
+		if !repeated {
+			last = append(last[:0], raw[0]...)
 			positions[p.PracticeID] = append(positions[p.PracticeID], p)
-			last = p.IUPD
 		}
 		if in != nil {
-			installments[p.IUPD] = append(installments[p.IUPD], *in)
+			installments[in.PositionIUPD] = append(installments[in.PositionIUPD], *in)
 		}
 	}
 	return positions, installments, apperr.Wrap(op, rows.Err())
 }
 
-// scanPositionInstallment scans a position followed by the columns of
-// installmentCols, all null when the row carries no installment.
-func scanPositionInstallment(rows pgx.Rows) (Position, *Installment, error) {
-	var (
-		iupd, notice, iuv, descr, tax, status, cfc, dfc, comune *string
-		seq                                                     *int
-		amount                                                  *int64
-		due                                                     *time.Time
-		rid, pspID, pspName, method, payer                      *string
-		paidAt                                                  *time.Time
-		ramount, fee                                            *int64
-	)
-	p, err := scanPosition(rows, &iupd, &seq, &notice, &iuv, &amount, &descr, &due, &tax, &status, &cfc,
-		&rid, &pspID, &pspName, &method, &paidAt, &ramount, &fee, &payer, &dfc, &comune)
-	if err != nil || iupd == nil {
+// positionInstallmentScanner scans rows of a position followed by the
+// columns of installmentCols, all null when the row carries no
+// installment.
+type positionInstallmentScanner struct {
+	iupd, notice, iuv, descr, tax, status, cfc, dfc, comune pgtype.Text
+	seq                                                     pgtype.Int4
+	amount                                                  pgtype.Int8
+	due                                                     pgtype.Date
+	rid, pspID, pspName, method, payer                      pgtype.Text
+	paidAt                                                  pgtype.Timestamptz
+	ramount, fee                                            pgtype.Int8
+	tail, repeat                                            []any
+}
+
+func newPositionInstallmentScanner(rows pgx.Rows) *positionInstallmentScanner {
+	sc := &positionInstallmentScanner{}
+	sc.tail = []any{&sc.iupd, &sc.seq, &sc.notice, &sc.iuv, &sc.amount, &sc.descr, &sc.due, &sc.tax, &sc.status, &sc.cfc,
+		&sc.rid, &sc.pspID, &sc.pspName, &sc.method, &sc.paidAt, &sc.ramount, &sc.fee, &sc.payer, &sc.dfc, &sc.comune}
+	n := len(rows.FieldDescriptions())
+	sc.repeat = append(make([]any, n-len(sc.tail), n), sc.tail...) // nil for the position's columns
+	return sc
+}
+
+// scan scans the current row: the position too unless repeated (the
+// row's position is the previous row's), and its installment, if any.
+func (sc *positionInstallmentScanner) scan(rows pgx.Rows, repeated bool) (Position, *Installment, error) {
+	var p Position
+	var err error
+	if repeated {
+		err = rows.Scan(sc.repeat...)
+	} else {
+		p, err = scanPosition(rows, sc.tail...)
+	}
+	if err != nil || !sc.iupd.Valid {
 		return p, nil, err
 	}
-	in := &Installment{PositionIUPD: *iupd, Seq: *seq, NoticeNumber: *notice, IUV: *iuv, AmountCents: *amount,
-		Description: *descr, DueDate: *due, TaxonomyCode: *tax, Status: InstallmentStatus(*status),
-		CreditorFiscalCode: *cfc, DebtorFiscalCode: *dfc, Comune: *comune}
-	if rid != nil {
-		in.Receipt = &Receipt{ReceiptID: *rid, NoticeNumber: in.NoticeNumber, PSPID: *pspID, PSPName: *pspName,
-			Method: Method(*method), PaidAt: *paidAt, AmountCents: *ramount, FeeCents: *fee, PayerFiscalCode: *payer}
+	in := &Installment{PositionIUPD: sc.iupd.String, Seq: int(sc.seq.Int32), NoticeNumber: sc.notice.String, IUV: sc.iuv.String,
+		AmountCents: sc.amount.Int64, Description: sc.descr.String, DueDate: sc.due.Time, TaxonomyCode: sc.tax.String,
+		Status: InstallmentStatus(sc.status.String), CreditorFiscalCode: sc.cfc.String, DebtorFiscalCode: sc.dfc.String,
+		Comune: sc.comune.String}
+	if sc.rid.Valid {
+		in.Receipt = &Receipt{ReceiptID: sc.rid.String, NoticeNumber: in.NoticeNumber, PSPID: sc.pspID.String,
+			PSPName: sc.pspName.String, Method: Method(sc.method.String), PaidAt: sc.paidAt.Time, AmountCents: sc.ramount.Int64,
+			FeeCents: sc.fee.Int64, PayerFiscalCode: sc.payer.String}
 	}
 	return p, in, nil
 }

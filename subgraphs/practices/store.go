@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -336,7 +337,7 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 			from practices.status_change c where c.practice_id = x.id) h on true`
 		histOrder = ", h.at, h.id"
 	}
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.*`+histCols+`, a.ord, (select version from practices.catalogue_version)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select x.*`+histCols+`, a.ord, coalesce((select version from practices.catalogue_version), 0)
 		from unnest($1::uuid[]) with ordinality as a(pid, ord)
 		cross join lateral (select `+practiceCols+` from practices.practice p
 			where `+cond+keyset+` order by p.created_at desc, p.id desc limit $%d) x`+histSQL+`
@@ -357,9 +358,10 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 	var lastID, lastOrd []byte
 	skip := false
 	var (
-		id, ord, version                        *int64
-		at                                      *time.Time
-		status, kind, actorID, onBehalfOf, note *string
+		id                                      pgtype.Int8
+		ord, version                            int64
+		at                                      pgtype.Timestamptz
+		status, kind, actorID, onBehalfOf, note pgtype.Text
 	)
 	var tail []any
 	if history {
@@ -386,14 +388,12 @@ func (s *Store) practicesOfPeople(ctx context.Context, people []string, vis Visi
 			skip = seen[p.ID]
 			seen[p.ID] = true
 		}
-		if version != nil {
-			r.Catalogue = *version
-		}
-		if id == nil || skip {
+		r.Catalogue = version
+		if !id.Valid || skip {
 			continue
 		}
-		r.History[last] = append(r.History[last], StatusChange{ID: *id, PracticeID: last, Status: Status(*status), At: *at, Note: *note,
-			Actor: Actor{Kind: ActorKind(*kind), ID: *actorID, OnBehalfOf: *onBehalfOf}})
+		r.History[last] = append(r.History[last], StatusChange{ID: id.Int64, PracticeID: last, Status: Status(status.String), At: at.Time,
+			Note: note.String, Actor: Actor{Kind: ActorKind(kind.String), ID: actorID.String, OnBehalfOf: onBehalfOf.String}})
 	}
 	if err := rows.Err(); err != nil {
 		return PagesRead{}, fmt.Errorf("practices of people: %w", err)
