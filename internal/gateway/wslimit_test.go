@@ -191,3 +191,43 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// TestWebSocketDuplicateSubscriptionID: subscribing under the id of an
+// open subscription closes the connection with 4409, as
+// graphql-transport-ws requires (the first subscription could no longer
+// be completed, and would hold its slot until the connection ends), and
+// ends both; an id is free again once its subscription completed, by the
+// client or by the server.
+func TestWebSocketDuplicateSubscriptionID(t *testing.T) {
+	gw, url, _ := wsLimitedGateway(t, 1000, 1000, 1000)
+	c := dialGateway(t, url, "")
+	// Completed by the client, then reused.
+	c.send(subscribeMsg("a"))
+	waitFor(t, func() bool { return gw.OpenSubscriptions() == 1 }, "the subscription")
+	c.send(`{"id":"a","type":"complete"}`)
+	waitFor(t, func() bool { return gw.OpenSubscriptions() == 0 }, "the completed subscription to end")
+	c.send(subscribeMsg("a"))
+	waitFor(t, func() bool { return gw.OpenSubscriptions() == 1 }, "the id reused")
+	// Ended by the server (refused), then reused.
+	c.send(fmt.Sprintf(`{"id":"b","type":"subscribe","payload":{"query":%q}}`, `subscription { x: reviewAdded { body } y: reviewAdded { body } }`))
+	for {
+		var m struct{ ID, Type string }
+		_, b, err := c.conn.Read(c.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(b, &m) //nolint:errcheck
+		if m.ID == "b" && (m.Type == "complete" || m.Type == "error") {
+			break
+		}
+	}
+	c.send(subscribeMsg("b"))
+	waitFor(t, func() bool { return gw.OpenSubscriptions() == 2 }, "the refused id reused")
+	// The same id while open.
+	c.send(subscribeMsg("a"))
+	code, _ := closeOf(t, c)
+	if code != gateway.CloseSubscriberExists {
+		t.Fatalf("closed with %d, want %d", code, gateway.CloseSubscriberExists)
+	}
+	waitFor(t, func() bool { return gw.OpenSubscriptions() == 0 }, "the connection's subscriptions to end")
+}
