@@ -137,6 +137,9 @@ type Gateway struct {
 	// (canonical, sorted), nil when it does not tell: part of the
 	// deduplication key.
 	forwarded []string
+	// params: the fetcher takes subgraph requests' parameters decoded
+	// (execute.WithParams).
+	params bool
 }
 
 type percentLabel struct {
@@ -184,6 +187,7 @@ func New(sg *supergraph.Supergraph, opts Options) (*Gateway, error) {
 		}
 	}
 	g.forwarded = forwardedNames(g.fetcher)
+	g.params = takesParams(g.fetcher)
 	g.fetcher = observedFetcher{next: uploadFetcher{next: g.fetcher}, m: g.metrics, log: g.log}
 	g.subscriber = opts.Subscriber
 	if g.subscriber == nil {

@@ -240,8 +240,12 @@ func (g *Gateway) run(ctx context.Context, oc *graphql.OperationContext, e *entr
 	if files != nil {
 		ctx = context.WithValue(ctx, uploadsKey{}, files)
 	}
-	res := execute.Run(ctx, e.plan, vars, g.fetcher, execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
-		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf))
+	opts := []execute.Option{execute.WithSchema(g.sg.API), execute.WithSizeHint(int(e.size.Load())),
+		execute.WithArenaPool(&g.arenas), execute.WithBuffer(buf)}
+	if g.params {
+		opts = append(opts, execute.WithParams())
+	}
+	res := execute.Run(ctx, e.plan, vars, g.fetcher, opts...)
 	e.size.Store(int64(len(res.Data)))
 	return res
 }
@@ -300,6 +304,17 @@ func (g *Gateway) appendHeaders(b []byte, h http.Header) []byte {
 		b = appendList(b, h.Values(n))
 	}
 	return b
+}
+
+// paramsTaker is implemented by fetchers that use the decoded parameters
+// of subgraph requests (execute.InProcessFetcher).
+type paramsTaker interface {
+	TakesParams() bool
+}
+
+func takesParams(f any) bool {
+	pt, ok := f.(paramsTaker)
+	return ok && pt.TakesParams()
 }
 
 // forwardedNames returns the canonical, sorted header names a fetcher

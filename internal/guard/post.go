@@ -68,31 +68,10 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 			t.Bufs.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		if ctx.Err() != nil {
-			return
-		}
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBodyTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)}))
-			return
-		}
-		w.WriteHeader(http.StatusBadRequest)
-		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "could not read the request body")}))
-		return
-	}
 	var params graphql.RawParams
-	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body is not a GraphQL request in JSON: %s", jsonProblem(err))}))
-		return
-	}
-	if dec.More() {
-		w.WriteHeader(http.StatusBadRequest)
-		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body holds more than one JSON value")}))
+	if p := takeParams(ctx); p != nil {
+		params = *p
+	} else if !t.decode(w, r, exec, buf, &params) {
 		return
 	}
 	params.Headers = r.Header
@@ -125,6 +104,39 @@ func (t POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		resp.Data = nil
 		t.Data.Put(&data)
 	}
+}
+
+// decode reads the body of r and decodes it into params; on failure it
+// answers the request and returns false.
+func (t POST) decode(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, buf *bytes.Buffer, params *graphql.RawParams) bool {
+	ctx := r.Context()
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBodyTooLarge, "the request body is larger than %d bytes", tooLarge.Limit)}))
+			return false
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "could not read the request body")}))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body is not a GraphQL request in JSON: %s", jsonProblem(err))}))
+		return false
+	}
+	if dec.More() {
+		w.WriteHeader(http.StatusBadRequest)
+		t.writeRequestError(w, buf, exec.DispatchError(ctx, gqlerror.List{Errorf(CodeBadRequest, "the body holds more than one JSON value")}))
+		return false
+	}
+	return true
 }
 
 // streamData is the size of response data written straight to the client

@@ -11,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 // Request is one subgraph request.
@@ -26,6 +28,11 @@ type Request struct {
 	// Files, when any, make the request a multipart one (the GraphQL
 	// multipart request spec), Body its operations part.
 	Files []File
+	// Params, when set (Run's WithParams), are Body's GraphQL parameters
+	// already decoded, as a subgraph's JSON decoder (UseNumber) would
+	// decode them: InProcessFetcher hands them to the subgraph's POST
+	// transport (guard.WithParams) instead of having it decode Body.
+	Params *graphql.RawParams
 }
 
 // Response is a subgraph's answer.
@@ -237,6 +244,10 @@ type InProcessFetcher struct {
 	writers  sync.Pool // *memWriter
 }
 
+// TakesParams reports that the fetcher uses Request.Params (Run's
+// WithParams).
+func (f *InProcessFetcher) TakesParams() bool { return true }
+
 // NewInProcessFetcher returns a fetcher over handlers by subgraph name.
 func NewInProcessFetcher(handlers map[string]http.Handler) *InProcessFetcher {
 	h := make(map[string]http.Handler, len(handlers))
@@ -251,7 +262,9 @@ func NewInProcessFetcher(handlers map[string]http.Handler) *InProcessFetcher {
 // Fetch implements Fetcher. The request carries the caller's forwarded
 // headers, and a context prepared with auth.ForHop: the subgraph's
 // auth.Middleware takes the principal the gateway's verified for the same
-// Authorization value instead of verifying the token again.
+// Authorization value instead of verifying the token again; and, with
+// req.Params, guard.WithParams: the subgraph's POST transport takes the
+// parameters as they are instead of decoding the body.
 func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Request) (Response, error) {
 	h, ok := f.handlers[subgraph]
 	if !ok {
@@ -272,7 +285,11 @@ func (f *InProcessFetcher) Fetch(ctx context.Context, subgraph string, req Reque
 		}
 	}
 	setRequestID(hdr, ctx)
-	hr, err := http.NewRequestWithContext(auth.ForHop(ctx, hdr.Get("Authorization")), http.MethodPost, "/graphql", body)
+	hctx := auth.ForHop(ctx, hdr.Get("Authorization"))
+	if req.Params != nil && len(req.Files) == 0 {
+		hctx = guard.WithParams(hctx, req.Params)
+	}
+	hr, err := http.NewRequestWithContext(hctx, http.MethodPost, "/graphql", body)
 	if err != nil {
 		return Response{}, &FetchError{Subgraph: subgraph, Code: CodeHTTPError, Err: err}
 	}

@@ -11,13 +11,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/citizengraph/citizengraph/internal/auth"
 	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/gateway/execute"
+	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
 func TestHTTPFetcher(t *testing.T) {
@@ -315,6 +320,54 @@ func TestHTTPFetcherForwardHeadersConfigurable(t *testing.T) {
 			if (got.Get(h) != "") != want {
 				t.Errorf("%s: header %s forwarded = %v, want %v", c.name, h, got.Get(h) != "", want)
 			}
+		}
+	}
+}
+
+// echoExec answers every operation with its query.
+type echoExec struct{}
+
+func (echoExec) CreateOperationContext(_ context.Context, p *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	return &graphql.OperationContext{RawQuery: p.Query}, nil
+}
+
+func (echoExec) DispatchOperation(ctx context.Context, oc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	data, _ := json.Marshal(map[string]any{"query": oc.RawQuery})
+	return graphql.OneShot(&graphql.Response{Data: data}), ctx
+}
+
+func (echoExec) DispatchError(_ context.Context, list gqlerror.List) *graphql.Response {
+	return &graphql.Response{Errors: list}
+}
+
+// TestInProcessFetcherHandsParams: a request's decoded parameters reach
+// the subgraph's POST transport, which serves them instead of the body;
+// without them, or with files (multipart), the body is what it serves.
+func TestInProcessFetcherHandsParams(t *testing.T) {
+	post := guard.Front(guard.FrontOptions{MaxUploadBytes: 1 << 20}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			_, _ = w.Write([]byte(`{"data":{"multipart":true}}`))
+			return
+		}
+		guard.POST{}.Do(w, r, echoExec{})
+	}))
+	f := execute.NewInProcessFetcher(map[string]http.Handler{"a": post})
+	if !f.TakesParams() {
+		t.Fatal("the in-process fetcher takes no params")
+	}
+	body := []byte(`{"query":"{ sent }"}`)
+	given := &graphql.RawParams{Query: "{ given }"}
+	for _, c := range []struct {
+		req  execute.Request
+		want string
+	}{
+		{execute.Request{Body: body, Params: given}, `{"data":{"query":"{ given }"}}`},
+		{execute.Request{Body: body}, `{"data":{"query":"{ sent }"}}`},
+		{execute.Request{Body: body, Params: given, Files: []execute.File{{Paths: []string{"variables.f"}, Filename: "f", Size: 1, Content: strings.NewReader("x")}}}, `{"data":{"multipart":true}}`},
+	} {
+		resp, err := f.Fetch(context.Background(), "a", c.req)
+		if err != nil || string(resp.Body) != c.want {
+			t.Fatalf("%+v: %v %s, want %s", c.req.Params, err, resp.Body, c.want)
 		}
 	}
 }

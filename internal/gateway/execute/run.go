@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -49,6 +52,11 @@ func WithResponse(fetchID int, resp Response) Option {
 	return func(st *state) { st.given, st.givenID = &resp, fetchID }
 }
 
+// WithParams makes Run give each request without files its parameters
+// already decoded (Request.Params), for a fetcher that hands them to an
+// in-process subgraph instead of the JSON body.
+func WithParams() Option { return func(st *state) { st.params = true } }
+
 // WithSchema gives Run the API schema, which it needs to answer __schema
 // and __type.
 func WithSchema(s *ast.Schema) Option { return func(st *state) { st.schema = s } }
@@ -64,6 +72,7 @@ type state struct {
 	sizeHint int
 	pool     *ArenaPool
 	buf      []byte
+	params   bool // WithParams
 
 	mu   sync.Mutex
 	data *Value
@@ -139,7 +148,7 @@ func RootRequest(p *plan.Plan, variables map[string]any) (*plan.Fetch, Request, 
 		return nil, Request{}, errors.New("execute: the plan has no root fetch")
 	}
 	st := &state{plan: p, vars: variables, data: &Value{Kind: Object}}
-	body, _ := st.prepare(root)
+	body, _, _ := st.prepare(root)
 	return root, Request{Body: body}, nil
 }
 
@@ -173,7 +182,7 @@ type entityBatch struct {
 
 func (st *state) fetch(f *plan.Fetch) {
 	st.mu.Lock()
-	body, batch := st.prepare(f)
+	body, batch, params := st.prepare(f)
 	st.mu.Unlock()
 	if body == nil {
 		return
@@ -183,7 +192,7 @@ func (st *state) fetch(f *plan.Fetch) {
 	if st.given != nil && f.ID == st.givenID {
 		resp = *st.given
 	} else {
-		resp, err = st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query})
+		resp, err = st.fetcher.Fetch(st.ctx, f.Subgraph, Request{Body: body, Idempotent: st.plan.Operation == ast.Query, Params: params})
 	}
 	a := &arena{pool: st.pool}
 	var root *Value
@@ -223,18 +232,26 @@ func decodeResponse(a *arena, subgraph string, resp Response) (*Value, error) {
 
 // prepare builds the request body; for entity fetches it also collects the
 // deduplicated representations. A nil body means there is nothing to fetch.
-func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
+// Under WithParams it also returns the body's parameters as Go values,
+// built along with the body: each value is the one a JSON decoder with
+// UseNumber makes of the text written for it.
+func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch, *graphql.RawParams) {
 	buf := make([]byte, 0, 256+len(f.QueryJSON))
 	buf = append(buf, `{"query":`...)
 	buf = append(buf, f.QueryJSON...)
 	buf = append(buf, `,"variables":{`...)
 	n := 0
 	var batch *entityBatch
+	var vars map[string]any
+	if st.params {
+		vars = make(map[string]any, len(f.Variables)+1)
+	}
 	if f.Kind == plan.Entity {
 		batch = &entityBatch{}
 		buf = append(buf, `"representations":[`...)
 		seen := map[string]int{}
 		var rep []byte
+		var reps []any
 		for ii, in := range f.Inputs {
 			walk(st.data, in.Path, func(obj *Value) {
 				tn := obj.Get("__typename")
@@ -243,15 +260,28 @@ func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
 				}
 				rep = rep[:0]
 				rep = append(rep, `{"__typename":`...)
+				var m map[string]any
+				if vars != nil {
+					m = make(map[string]any, len(in.Fields)+1)
+				}
 				if in.Typename != "" {
 					rep = strconv.AppendQuote(rep, in.Typename)
+					if m != nil {
+						m["__typename"] = in.Typename
+					}
 				} else if tn != nil {
 					rep = append(rep, tn.Raw...)
+					if m != nil {
+						m["__typename"] = jsonValue(tn)
+					}
 				} else {
 					rep = strconv.AppendQuote(rep, in.Types[0])
+					if m != nil {
+						m["__typename"] = in.Types[0]
+					}
 				}
 				var ok bool
-				if rep, ok = appendRep(rep, obj, in.Fields); !ok {
+				if rep, ok = appendRep(rep, obj, in.Fields, m); !ok {
 					// Its key is missing, null or of the wrong type: the
 					// fields this fetch would have brought cannot be
 					// resolved (errors when the answer needs them).
@@ -273,13 +303,19 @@ func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
 					buf = append(buf, ',')
 				}
 				buf = append(buf, rep...)
+				if m != nil {
+					reps = append(reps, m)
+				}
 				n++
 			})
 		}
 		if n == 0 {
-			return nil, nil
+			return nil, nil, nil
 		}
 		buf = append(buf, ']')
+		if vars != nil {
+			vars["representations"] = reps
+		}
 	}
 	for _, v := range f.Variables {
 		val, ok := st.vars[v]
@@ -296,10 +332,56 @@ func (st *state) prepare(f *plan.Fetch) ([]byte, *entityBatch) {
 		buf = strconv.AppendQuote(buf, v)
 		buf = append(buf, ':')
 		buf = append(buf, enc...)
+		if vars != nil {
+			vars[v] = decodeJSON(enc)
+		}
 		n++
 	}
 	buf = append(buf, "}}"...)
-	return buf, batch
+	if vars == nil {
+		return buf, batch, nil
+	}
+	q := f.Query
+	if !utf8.ValidString(q) {
+		// QueryJSON carries the text as encoding/json wrote it.
+		q, _ = decodeJSON([]byte(f.QueryJSON)).(string)
+	}
+	return buf, batch, &graphql.RawParams{Query: q, Variables: vars}
+}
+
+// jsonValue is v as a JSON decoder with UseNumber makes it of v.Raw.
+func jsonValue(v *Value) any {
+	switch v.Kind {
+	case Null:
+		return nil
+	case Bool:
+		return len(v.Raw) > 0 && v.Raw[0] == 't'
+	case Number:
+		return json.Number(v.Raw)
+	case String:
+		raw := v.Raw[1 : len(v.Raw)-1]
+		for _, c := range raw {
+			if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+				// Escapes, control or non-ASCII bytes: as the decoder
+				// reads them (replacing invalid UTF-8).
+				return decodeJSON(v.Raw)
+			}
+		}
+		return string(raw)
+	}
+	return decodeJSON(v.Raw)
+}
+
+// decodeJSON decodes one JSON value with UseNumber, as a subgraph decodes
+// its request; nil when it is not JSON.
+func decodeJSON(raw []byte) any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	if dec.Decode(&out) != nil {
+		return nil
+	}
+	return out
 }
 
 func typeMatches(tn *Value, types []string) bool {
@@ -358,8 +440,9 @@ func walkPaths(v *Value, path []string, cur ast.Path, fn func(*Value, ast.Path))
 }
 
 // appendRep writes the representation fields of obj; ok is false when a
-// field is missing.
-func appendRep(buf []byte, obj *Value, fields []*plan.RepField) ([]byte, bool) {
+// field is missing. When m is not nil, it also sets each field written in
+// m, as a JSON decoder would decode it.
+func appendRep(buf []byte, obj *Value, fields []*plan.RepField, m map[string]any) ([]byte, bool) {
 	for _, f := range fields {
 		if f.TypeCond != "" {
 			if tn := obj.Get("__typename"); tn != nil {
@@ -379,44 +462,66 @@ func appendRep(buf []byte, obj *Value, fields []*plan.RepField) ([]byte, bool) {
 		buf = strconv.AppendQuote(buf, f.Name)
 		buf = append(buf, ':')
 		var ok bool
-		if buf, ok = appendRepValue(buf, v, f.Fields); !ok {
+		var val any
+		if buf, val, ok = appendRepValue(buf, v, f.Fields, m != nil); !ok {
 			return buf, false
+		}
+		if m != nil {
+			m[f.Name] = val
 		}
 	}
 	return buf, true
 }
 
-func appendRepValue(buf []byte, v *Value, sub []*plan.RepField) ([]byte, bool) {
+// appendRepValue writes v under the field set sub; with build, it also
+// returns the value as a JSON decoder would decode what it wrote.
+func appendRepValue(buf []byte, v *Value, sub []*plan.RepField, build bool) ([]byte, any, bool) {
 	if len(sub) == 0 || v.Kind == Null {
-		return append(buf, v.Raw...), true
+		var val any
+		if build {
+			val = jsonValue(v)
+		}
+		return append(buf, v.Raw...), val, true
 	}
 	switch v.Kind {
 	case Array:
+		var items []any
+		if build {
+			items = make([]any, 0, len(v.Items))
+		}
 		buf = append(buf, '[')
 		for i, it := range v.Items {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
 			var ok bool
-			if buf, ok = appendRepValue(buf, it, sub); !ok {
-				return buf, false
+			var val any
+			if buf, val, ok = appendRepValue(buf, it, sub, build); !ok {
+				return buf, nil, false
+			}
+			if build {
+				items = append(items, val)
 			}
 		}
-		return append(buf, ']'), true
+		return append(buf, ']'), items, true
 	case Object:
+		var m map[string]any
+		if build {
+			m = make(map[string]any, len(sub))
+		}
 		buf = append(buf, '{')
 		mark := len(buf)
 		var ok bool
-		if buf, ok = appendRep(buf, v, sub); !ok {
-			return buf, false
+		if buf, ok = appendRep(buf, v, sub, m); !ok {
+			return buf, nil, false
 		}
 		if len(buf) > mark && buf[mark] == ',' {
 			buf = append(buf[:mark], buf[mark+1:]...)
 		}
-		return append(buf, '}'), true
+		return append(buf, '}'), m, true
 	}
 	// A scalar where the field set selects subfields: not an object.
-	return buf, false
+	return buf, nil, false
 }
 
 // merge merges a fetch's response, decoded in a, into the data.
