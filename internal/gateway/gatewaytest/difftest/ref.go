@@ -978,9 +978,19 @@ func (e *exec) ensure(t *ast.Definition, obj *object, sel ast.SelectionSet) bool
 	return true
 }
 
-// fieldDef is the definition of t's field name in the API schema.
+// fieldDef is the definition of t's field name: from the API schema, or
+// for a field it hides (@inaccessible, which a key or a @requires may
+// name) from the supergraph's metadata.
 func (e *exec) fieldDef(t *ast.Definition, name string) *ast.FieldDefinition {
-	return t.Fields.ForName(name)
+	if fd := t.Fields.ForName(name); fd != nil {
+		return fd
+	}
+	if meta := e.r.sg.Types[t.Name]; meta != nil {
+		if mf := meta.Fields[name]; mf != nil && mf.Type != nil {
+			return &ast.FieldDefinition{Name: name, Type: mf.Type}
+		}
+	}
+	return nil
 }
 
 // fieldKey is the key under which an object's known data holds the value
