@@ -111,9 +111,9 @@ func (t limitedWebsocket) Do(w http.ResponseWriter, r *http.Request, exec graphq
 
 // connLimiter is the state of one connection's limits.
 type connLimiter struct {
-	limits wsLimits
-	msgs   *rate.Limiter // nil: no message limit
-	subs   atomic.Int64
+	limits  wsLimits
+	msgs    *rate.Limiter // nil: no message limit
+	subs    atomic.Int64
 	tripped atomic.Bool // a limit was broken
 	mu      sync.Mutex
 	code    int                 // the close code of the first broken limit
