@@ -163,6 +163,11 @@ type builder struct {
 	hidden map[string]*ast.FieldDefinition
 	// visit numbers dependsOn's walks.
 	visit int
+	// keysAt holds, per response path, the response keys of the gateway's
+	// own selections there (keys, requirements) and the field (name and
+	// arguments) each holds: fetches of one position merge into the same
+	// objects, so one key never holds two of them.
+	keysAt map[string]map[string]string
 }
 
 // fb is a fetch under construction.
@@ -190,6 +195,8 @@ type inputB struct {
 	typename string
 	typeCond string
 	rep      *selNode
+	// req holds the fields of rep a requirement brought (nil: none).
+	req *selNode
 	// keyOut and keyFields record the selection and the key a jump
 	// without requirement provided the representation from.
 	keyOut    *selNode
@@ -323,15 +330,17 @@ func pathEq(a, b []string) bool { return slices.Equal(a, b) }
 
 // entityFetch returns the child fetch of parent to sub at path with the
 // given selection type condition, creating it when needed, and adds the
-// representation fields rep to its input and deps to its dependencies. An
-// existing fetch is shared only when that creates no cycle (none of deps
-// depends on it) and its representations can carry rep (no field of the
-// representation would need two values: a required field with other
-// arguments); otherwise another fetch is made.
-func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond string, types []string, typename string, rep *selNode, deps []*fb) (*fb, *fragB, *inputB) {
+// representation fields rep (req: those of a requirement) to its input
+// and deps to its dependencies. An existing fetch is shared only when that
+// creates no cycle (none of deps depends on it) and its representations
+// can carry rep (no field of the representation would need two values: a
+// required field with other arguments), and carry the same requirements
+// as the fetch's other inputs of the type condition (they share its
+// selection); otherwise another fetch is made.
+func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond string, types []string, typename string, rep, req *selNode, deps []*fb) (*fb, *fragB, *inputB) {
 	var e *fb
 	for _, c := range parent.children {
-		if c.kind == Entity && c.subgraph == sub && pathEq(c.path, path) && b.canJoin(c, typeCond, types, typename, rep, deps) {
+		if c.kind == Entity && c.subgraph == sub && pathEq(c.path, path) && b.canJoin(c, typeCond, types, typename, rep, req, deps) {
 			e = c
 			break
 		}
@@ -356,10 +365,16 @@ func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond st
 		}
 	}
 	if in == nil {
-		in = &inputB{path: slices.Clone(path), types: types, typename: typename, typeCond: typeCond, rep: rep}
+		in = &inputB{path: slices.Clone(path), types: types, typename: typename, typeCond: typeCond, rep: rep, req: req}
 		e.inputs = append(e.inputs, in)
 	} else {
 		in.rep.merge(rep)
+		if req != nil {
+			if in.req == nil {
+				in.req = &selNode{}
+			}
+			in.req.merge(req)
+		}
 	}
 	for _, d := range deps {
 		if d != e && !slices.Contains(e.deps, d) {
@@ -371,15 +386,61 @@ func (b *builder) entityFetch(parent *fb, sub string, path []string, typeCond st
 
 // canJoin reports whether the entity fetch c can also take a jump whose
 // representations carry rep and that depends on deps.
-func (b *builder) canJoin(c *fb, typeCond string, types []string, typename string, rep *selNode, deps []*fb) bool {
+func (b *builder) canJoin(c *fb, typeCond string, types []string, typename string, rep, req *selNode, deps []*fb) bool {
 	for _, d := range deps {
 		b.visit++
 		if d == c || b.dependsOn(d, c) {
 			return false
 		}
 	}
+	var target *inputB
 	for _, i := range c.inputs {
-		if i.typeCond == typeCond && i.typename == typename && slices.Equal(i.types, types) && repConflicts(i.rep, rep) {
+		if i.typeCond == typeCond && i.typename == typename && slices.Equal(i.types, types) {
+			if repConflicts(i.rep, rep) {
+				return false
+			}
+			target = i
+		}
+	}
+	var treq *selNode
+	if target != nil {
+		treq = target.req
+	}
+	for _, i := range c.inputs {
+		// Inputs of one type condition share the fetch's selection: a
+		// field planned for one is asked of the other's representations
+		// too, so they must carry the same requirements.
+		if i == target || i.typeCond != typeCond {
+			continue
+		}
+		if !selSubset(i.req, treq, req) || !selSubset(treq, i.req) || !selSubset(req, i.req) {
+			return false
+		}
+	}
+	return true
+}
+
+// selSubset reports whether every field of s (at any depth) is in one of
+// in (by response key and name; fragments by type condition).
+func selSubset(s *selNode, in ...*selNode) bool {
+	if s == nil {
+		return true
+	}
+	for _, it := range s.items {
+		var subs []*selNode
+		found := false
+		for _, o := range in {
+			if o == nil {
+				continue
+			}
+			for _, oi := range o.items {
+				if oi.fragment == it.fragment && oi.typeCond == it.typeCond && oi.key == it.key && oi.name == it.name {
+					found = true
+					subs = append(subs, oi.sub)
+				}
+			}
+		}
+		if !found || it.sub != nil && !selSubset(it.sub, subs...) {
 			return false
 		}
 	}
@@ -790,9 +851,9 @@ func (b *builder) planInterfaceObject(ctx fctx, t *supergraph.Type, set ast.Sele
 	}
 	rep := &selNode{}
 	for _, s := range key.Selection {
-		b.provideKey(ctx, t.Name, s, out, rep)
+		b.provideKey(ctx, t.Name, s, out, rep, path)
 	}
-	e, fr, _ := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name, rep, nil)
+	e, fr, _ := b.entityFetch(ctx.f, owner, path, t.Name, []string{t.Name}, t.Name, rep, nil, nil)
 	fr.sel.field("__typename", "__typename", nil, nil, false)
 	keys := ctx.keys
 	touched := []*fb{e}
@@ -1120,10 +1181,13 @@ func (b *builder) jumpInto(ctx fctx, parent string, f *ast.Field, out *selNode, 
 	out.field("__typename", "__typename", nil, nil, false)
 	rep := &selNode{}
 	deps := b.provide(ctx, parent, j.key.Selection, out, path, rep)
+	var req *selNode
 	if len(j.requires) > 0 {
-		deps = append(deps, b.provide(ctx, parent, j.requires, out, path, rep)...)
+		req = &selNode{}
+		deps = append(deps, b.provide(ctx, parent, j.requires, out, path, req)...)
+		rep.merge(req)
 	}
-	e, fr, in := b.entityFetch(ctx.f, j.graph, path, j.typeCond, j.types, j.typename, rep, deps)
+	e, fr, in := b.entityFetch(ctx.f, j.graph, path, j.typeCond, j.types, j.typename, rep, req, deps)
 	if len(j.requires) == 0 {
 		in.keyOut, in.keyFields = out, j.key.Fields
 	}
@@ -1410,11 +1474,12 @@ func (b *builder) provide(ctx fctx, parent string, sel ast.SelectionSet, out *se
 			continue
 		}
 		key, fc := f.Name, f
-		if b.collides(ctx, out, f) {
+		if b.collides(ctx, out, f, path) {
 			c := *f
-			c.Alias = b.privateKey(ctx, out, f)
+			c.Alias = b.privateKey(ctx, out, f, path)
 			key, fc = c.Alias, &c
 		}
+		b.claim(path, key, f)
 		deps = append(deps, b.planSelectionSet(ctx, parent, ast.SelectionSet{fc}, out, path)...)
 		ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
 		if len(f.SelectionSet) > 0 {
@@ -1428,14 +1493,18 @@ func (b *builder) provide(ctx fctx, parent string, sel ast.SelectionSet, out *se
 
 // collides reports whether the response key of a field the gateway
 // selects for itself is used for another field (or the same field with
-// other arguments), by the client at this position or already in the
-// subgraph selection.
-func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field) bool {
+// other arguments), by the client at this position, already in the
+// subgraph selection, or by another of the gateway's selections at the
+// position path in any fetch (their answers merge into the same objects).
+func (b *builder) collides(ctx fctx, out *selNode, f *ast.Field, path []string) bool {
 	as := argString(f.Arguments)
 	for _, it := range out.items {
 		if !it.fragment && it.key == f.Name && (it.name != f.Name || it.argStr != as) {
 			return true
 		}
+	}
+	if s, ok := b.claimed(path, f.Name); ok && s != f.Name+as {
+		return true
 	}
 	cf := ctx.keys[f.Name]
 	if cf == nil {
@@ -1480,10 +1549,14 @@ func nestedCollides(client ast.SelectionSet, sel ast.SelectionSet) bool {
 // no client field at this position uses and that no other field (or other
 // arguments of f) already takes in the subgraph selection out; the key f
 // already has there, when it has one, is reused.
-func (b *builder) privateKey(ctx fctx, out *selNode, f *ast.Field) string {
+func (b *builder) privateKey(ctx fctx, out *selNode, f *ast.Field, path []string) string {
 	as := argString(f.Arguments)
 	key := "_cg_" + f.Name
 	for {
+		if s, ok := b.claimed(path, key); ok && s != f.Name+as {
+			key = "_" + key
+			continue
+		}
 		if ctx.keys[key] == nil {
 			taken := false
 			for _, it := range out.items {
@@ -1503,18 +1576,46 @@ func (b *builder) privateKey(ctx fctx, out *selNode, f *ast.Field) string {
 	}
 }
 
+// claim records that the gateway's own selection of f (a key or required
+// field) holds the response key key at the position path.
+func (b *builder) claim(path []string, key string, f *ast.Field) {
+	pk := strings.Join(path, "\x00")
+	m := b.keysAt[pk]
+	if m == nil {
+		if b.keysAt == nil {
+			b.keysAt = map[string]map[string]string{}
+		}
+		m = map[string]string{}
+		b.keysAt[pk] = m
+	}
+	if _, ok := m[key]; !ok {
+		m[key] = f.Name + argString(f.Arguments)
+	}
+}
+
+// claimed returns the field (name and arguments) the gateway's own
+// selections hold under key at the position path, if any.
+func (b *builder) claimed(path []string, key string) (string, bool) {
+	if len(b.keysAt) == 0 {
+		return "", false
+	}
+	s, ok := b.keysAt[strings.Join(path, "\x00")][key]
+	return s, ok
+}
+
 // provideKey adds a key field the current subgraph resolves to its
 // selection out and to the representation rep, under a private alias when
 // its response key collides.
-func (b *builder) provideKey(ctx fctx, parent string, s ast.Selection, out, rep *selNode) {
+func (b *builder) provideKey(ctx fctx, parent string, s ast.Selection, out, rep *selNode, path []string) {
 	f, ok := s.(*ast.Field)
 	if !ok {
 		return
 	}
 	key := f.Name
-	if b.collides(ctx, out, f) {
-		key = b.privateKey(ctx, out, f)
+	if b.collides(ctx, out, f, path) {
+		key = b.privateKey(ctx, out, f, path)
 	}
+	b.claim(path, key, f)
 	it := out.field(key, f.Name, f.Arguments, nil, len(f.SelectionSet) > 0)
 	ri := rep.field(key, f.Name, nil, nil, len(f.SelectionSet) > 0)
 	if len(f.SelectionSet) > 0 {
