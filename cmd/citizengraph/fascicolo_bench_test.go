@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -199,12 +201,15 @@ func TestFascicoloMatchesSQL(t *testing.T) {
 }
 
 // BenchmarkFascicolo runs a citizen's fascicolo through the graph as serve
-// builds it (gateway and in-process subgraphs, over HTTP on loopback) and,
+// builds it (gateway and in-process subgraphs, over HTTP on loopback, with
+// serve's garbage collector target unless GOGC is set) and,
 // in the same run, the hand-written SQL reference of the same answer, the
 // floor. It reports the graph's statements per request and its ratio to
 // the floor (x-floor), its median and 95th-percentile request times
 // (p50-ns, p95-ns, for the SQL too) and the ratio of the medians
-// (p50-x-floor). On CITIZENGRAPH_BENCH_DATABASE_URL (a database
+// (p50-x-floor), and the CPU per request of this process and of the
+// database's backends together (cpu-ns/op) with its ratio to the floor's
+// (cpu-x-floor), steadier than times on a shared machine. On CITIZENGRAPH_BENCH_DATABASE_URL (a database
 // seeded with `citizengraph seed --people 100000`) it uses that database;
 // otherwise a fresh one with 2,000 people.
 func BenchmarkFascicolo(b *testing.B) {
@@ -234,6 +239,10 @@ func BenchmarkFascicolo(b *testing.B) {
 		group by 1 order by count(distinct p.id) desc, 1 limit 1`).Scan(&fc); err != nil {
 		b.Fatal(err)
 	}
+	// The garbage collector's target serve runs with.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
+	}
 	g := newFascicoloGraph(b, pool)
 	token := g.token(b, fc)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -247,9 +256,25 @@ func BenchmarkFascicolo(b *testing.B) {
 	// median request times.
 	for _, clients := range []int{1, 50} {
 		var floor, floorP50 float64
+		var floorCPU float64
 		run := func(b *testing.B, op func(b *testing.B)) *latencies {
 			b.ReportAllocs()
 			lat := &latencies{}
+			cpu0, pg0 := processCPU(), postgresCPU(b, pool)
+			qc.Reset()
+			defer func() {
+				b.ReportMetric(float64(qc.Count())/float64(b.N), "stmts/op")
+				// CPU per request of this process (client, gateway and
+				// subgraphs) and of the database's backends: on a shared
+				// machine steadier than the times.
+				cpu := float64(processCPU()-cpu0+postgresCPU(b, pool)-pg0) / float64(b.N)
+				b.ReportMetric(cpu, "cpu-ns/op")
+				if floorCPU > 0 {
+					b.ReportMetric(cpu/floorCPU, "cpu-x-floor")
+				} else {
+					floorCPU = cpu
+				}
+			}()
 			if clients == 1 {
 				for b.Loop() {
 					start := time.Now()
@@ -273,14 +298,13 @@ func BenchmarkFascicolo(b *testing.B) {
 			return lat
 		}
 		b.Run(fmt.Sprintf("sql/clients=%d", clients), func(b *testing.B) {
+			floorCPU = 0
 			lat := run(b, func(b *testing.B) { fascicoloReference(b, pool, fc) })
 			floor = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			floorP50 = float64(lat.quantile(0.5).Nanoseconds())
 		})
 		b.Run(fmt.Sprintf("graph/clients=%d", clients), func(b *testing.B) {
-			qc.Reset()
 			lat := run(b, func(b *testing.B) { g.fetch(b, client, token) })
-			b.ReportMetric(float64(qc.Count())/float64(b.N), "stmts/op")
 			if floor > 0 {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/floor, "x-floor")
 			}
@@ -289,6 +313,33 @@ func BenchmarkFascicolo(b *testing.B) {
 			}
 		})
 	}
+}
+
+// postgresCPU is the CPU time the database's client backends have used,
+// read from /proc (0 where it cannot be read: a server on another host).
+func postgresCPU(tb testing.TB, pool *pgxpool.Pool) time.Duration {
+	var pids []int32
+	if err := pool.QueryRow(context.Background(), `select coalesce(array_agg(pid), '{}') from pg_stat_activity
+		where backend_type = 'client backend' and datname = current_database()`).Scan(&pids); err != nil {
+		tb.Fatal(err)
+	}
+	var total time.Duration
+	for _, pid := range pids {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command (which may hold spaces): state is the
+		// 3rd field, utime and stime the 14th and 15th, in clock ticks.
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(ut+st) * time.Second / 100 // USER_HZ
+	}
+	return total
 }
 
 // latencies collects request times from one or several goroutines.
