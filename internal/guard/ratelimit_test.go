@@ -1,13 +1,16 @@
 package guard_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/citizengraph/citizengraph/internal/auth"
+	"github.com/citizengraph/citizengraph/internal/auth/devissuer"
 	"github.com/citizengraph/citizengraph/internal/guard"
 )
 
@@ -58,4 +61,73 @@ func TestRateLimitPerClient(t *testing.T) {
 	if guard.NewRateLimiter(0, 10) != nil {
 		t.Fatal("a zero rate limits")
 	}
+}
+
+// TestVerifiedKey: under VerifiedKey a valid token names its subject (or
+// its app) from any address; no token, a forged one, an expired one or
+// garbage name the address, so that no request picks its own bucket.
+func TestVerifiedKey(t *testing.T) {
+	iss, err := devissuer.New("https://issuer.test", "citizengraph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forger, err := devissuer.New("https://issuer.test", "citizengraph")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func(is *devissuer.Issuer, c auth.Claims, ttl time.Duration) string {
+		tok, err := is.Token(c, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + tok
+	}
+	key := guard.VerifiedKey(iss.Verifier())
+	of := func(authorization, addr string) string {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.RemoteAddr = addr
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		return key(req)
+	}
+	ada := mint(iss, auth.Claims{Subject: "ada"}, time.Hour)
+	for _, c := range []struct{ name, authorization, addr, want string }{
+		{"ada", ada, "10.0.0.1:1", "sub:ada"},
+		{"ada elsewhere", ada, "192.0.2.7:9", "sub:ada"},
+		{"anonymous", "", "10.0.0.1:1", "addr:10.0.0.1"},
+		{"forged ada", mint(forger, auth.Claims{Subject: "ada"}, time.Hour), "10.0.0.2:1", "addr:10.0.0.2"},
+		{"expired ada", mint(iss, auth.Claims{Subject: "ada"}, -time.Minute), "10.0.0.3:1", "addr:10.0.0.3"},
+		{"garbage", "Bearer not.a.token", "10.0.0.4:1", "addr:10.0.0.4"},
+		{"another scheme", "Basic YWRhOmFkYQ==", "10.0.0.5:1", "addr:10.0.0.5"},
+	} {
+		if got := of(c.authorization, c.addr); got != c.want {
+			t.Errorf("%s: key %q, want %q", c.name, got, c.want)
+		}
+	}
+	// A token naming an app and no subject (client credentials).
+	appOnly := guard.VerifiedKey(stubVerifier{"app-token": {Client: "civic-app"}})
+	r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	r.RemoteAddr, r.Header = "10.0.0.1:1", http.Header{"Authorization": {"Bearer app-token"}}
+	if got := appOnly(r); got != "app:civic-app" {
+		t.Errorf("an app without subject: key %q", got)
+	}
+	// Without a verifier nothing is believed.
+	if got := guard.VerifiedKey(nil)(func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		r.RemoteAddr, r.Header = "10.0.0.6:1", http.Header{"Authorization": {ada}}
+		return r
+	}()); got != "addr:10.0.0.6" {
+		t.Errorf("no verifier: key %q", got)
+	}
+}
+
+// stubVerifier accepts the tokens it maps.
+type stubVerifier map[string]*auth.Principal
+
+func (v stubVerifier) Verify(_ context.Context, raw string) (*auth.Principal, error) {
+	if p, ok := v[raw]; ok {
+		return p, nil
+	}
+	return nil, auth.ErrInvalidToken
 }
