@@ -840,6 +840,9 @@ func (st *opState) value(coord string, t *ast.Type) any {
 		return pick(g, []any{"1900-01-01", "1910-01-01", "1815-12-10"})
 	case "UserFilter.nameContains":
 		return pick(g, []any{"a", "Al", "Grace", "x"})
+	case "Product.priceIn.currency":
+		// The currencies of the test world, and one it does not know.
+		return pick(g, []any{"EUR", "USD", "CHF", "XYZ"})
 	}
 	def := st.g.schema.Types[t.NamedType]
 	switch def.Kind {
