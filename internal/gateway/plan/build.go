@@ -168,6 +168,8 @@ type builder struct {
 	// arguments) each holds: fetches of one position merge into the same
 	// objects, so one key never holds two of them.
 	keysAt map[string]map[string]string
+	// reqArgs caches requiresWithArguments: 0 unknown, 1 yes, -1 no.
+	reqArgs int
 }
 
 // fb is a fetch under construction.
@@ -1183,9 +1185,10 @@ func (b *builder) jumpInto(ctx fctx, parent string, f *ast.Field, out *selNode, 
 	deps := b.provide(ctx, parent, j.key.Selection, out, path, rep)
 	var req *selNode
 	if len(j.requires) > 0 {
-		req = &selNode{}
-		deps = append(deps, b.provide(ctx, parent, j.requires, out, path, req)...)
-		rep.merge(req)
+		n := len(rep.items)
+		deps = append(deps, b.provide(ctx, parent, j.requires, out, path, rep)...)
+		// The requirement's fields (those that are not key fields too).
+		req = &selNode{items: rep.items[n:len(rep.items):len(rep.items)]}
 	}
 	e, fr, in := b.entityFetch(ctx.f, j.graph, path, j.typeCond, j.types, j.typename, rep, req, deps)
 	if len(j.requires) == 0 {
@@ -1579,6 +1582,9 @@ func (b *builder) privateKey(ctx fctx, out *selNode, f *ast.Field, path []string
 // claim records that the gateway's own selection of f (a key or required
 // field) holds the response key key at the position path.
 func (b *builder) claim(path []string, key string, f *ast.Field) {
+	if !b.requiresWithArguments() {
+		return
+	}
 	pk := strings.Join(path, "\x00")
 	m := b.keysAt[pk]
 	if m == nil {
@@ -1601,6 +1607,44 @@ func (b *builder) claimed(path []string, key string) (string, bool) {
 	}
 	s, ok := b.keysAt[strings.Join(path, "\x00")][key]
 	return s, ok
+}
+
+// requiresWithArguments reports whether a @requires of the supergraph
+// names a field with arguments (cached): only then can two of the
+// gateway's own selections at one position hold one field with different
+// arguments, which claim and claimed keep apart.
+func (b *builder) requiresWithArguments() bool {
+	if b.reqArgs == 0 {
+		b.reqArgs = -1
+		for _, t := range b.sg.Types {
+			for _, f := range t.Fields {
+				for _, j := range f.Joins {
+					if hasArguments(j.RequiresSel) {
+						b.reqArgs = 1
+						return true
+					}
+				}
+			}
+		}
+	}
+	return b.reqArgs > 0
+}
+
+// hasArguments reports whether a field set has a field with arguments.
+func hasArguments(sel ast.SelectionSet) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.Arguments) > 0 || hasArguments(s.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if hasArguments(s.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // provideKey adds a key field the current subgraph resolves to its

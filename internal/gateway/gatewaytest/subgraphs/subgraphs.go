@@ -5,6 +5,12 @@
 //
 // Each subgraph lives in its own package with its own gqlgen.yml; run
 // go generate ./internal/gateway/gatewaytest/... to regenerate them.
+// schema.graphqls is each subgraph's schema as composed; shipping's code is
+// generated from a copy (shipping/gqlgen/schema.graphqls, written by
+// shipping/gqlgenschema) whose @requires field sets keep only their
+// top-level fields, because gqlgen's field-set parser reads neither
+// arguments nor inline fragments; shipping reads its requirements from the
+// whole representation (federation.requires.go).
 package subgraphs
 
 import (

@@ -7,6 +7,7 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/inventory/generated"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -21,6 +22,13 @@ func (r *productResolver) InStock(ctx context.Context, obj *generated.Product) (
 		}
 	}
 	return n > 0, nil
+}
+
+func (r *productResolver) PickingSlot(ctx context.Context, obj *generated.Product) (string, error) {
+	if obj.Zone == "" {
+		return "", &gqlerror.Error{Message: "the zone was not provided", Extensions: map[string]any{"code": "REQUIRES_MISSING"}}
+	}
+	return fmt.Sprintf("%s-%s", obj.Zone, obj.Sku), nil
 }
 
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }

@@ -25,16 +25,16 @@ func NewHandler() http.Handler {
 	user := func(id string) *generated.User { return &generated.User{ID: id} }
 	r := &Resolver{
 		products: []*generated.Product{
-			{Upc: "1", Label: &generated.Label{Text: "label 1", Color: "oak"}, Sku: "TBL-1", Org: &generated.Org{ID: "o1"}, Name: "Table", Price: 89900, Weight: 12.5,
+			{Upc: "1", Label: &generated.Label{Text: "label 1", Color: "oak"}, Sku: "TBL-1", Org: &generated.Org{ID: "o1"}, Name: "Table", Price: 89900, Weight: 12.5, CostPrice: 52000, PackageShape: &generated.Square{Side: 80, Area: 6400},
 				Dimensions: &generated.Dimensions{Width: 120, Height: 75, Depth: 80}, Category: generated.CategoryFurniture,
 				CreatedBy: user("u1"), Tags: [][]string{{"wood", "oak"}, {"indoor"}}},
-			{Upc: "2", Label: &generated.Label{Text: "label 2", Color: "walnut"}, Sku: "CHR-2", Org: &generated.Org{ID: "o1"}, Name: "Chair", Price: 4900, Weight: 4.25,
+			{Upc: "2", Label: &generated.Label{Text: "label 2", Color: "walnut"}, Sku: "CHR-2", Org: &generated.Org{ID: "o1"}, Name: "Chair", Price: 4900, Weight: 4.25, CostPrice: 2100, PackageShape: &generated.Circle{Radius: 25, Area: 1875},
 				Dimensions: &generated.Dimensions{Width: 45, Height: 90, Depth: 50}, Category: generated.CategoryFurniture,
 				CreatedBy: user("u2"), Tags: [][]string{{"wood"}, {}}},
-			{Upc: "3", Label: &generated.Label{Text: "label 3", Color: "blue"}, Sku: "GAM-3", Org: &generated.Org{ID: "o2"}, Name: "Board Game", Price: 2999, Weight: 1.5,
+			{Upc: "3", Label: &generated.Label{Text: "label 3", Color: "blue"}, Sku: "GAM-3", Org: &generated.Org{ID: "o2"}, Name: "Board Game", Price: 2999, Weight: 1.5, CostPrice: 1400, PackageShape: &generated.Square{Side: 30, Area: 900},
 				Dimensions: &generated.Dimensions{Width: 30, Height: 8, Depth: 30}, Category: generated.CategoryGames,
 				CreatedBy: user("u3"), Tags: [][]string{}},
-			{Upc: "4", Label: &generated.Label{Text: "label 4", Color: "white"}, Sku: "BK-4", Org: &generated.Org{ID: "o2"}, Name: "Notebook", Price: 599, Weight: 0.25,
+			{Upc: "4", Label: &generated.Label{Text: "label 4", Color: "white"}, Sku: "BK-4", Org: &generated.Org{ID: "o2"}, Name: "Notebook", Price: 599, Weight: 0.25, CostPrice: 180, PackageShape: &generated.Triangle{Base: 22, Height: 30, Area: 330},
 				Dimensions: &generated.Dimensions{Width: 15, Height: 21, Depth: 1}, Category: generated.CategoryBooks,
 				Tags: [][]string{{"paper"}}},
 		},

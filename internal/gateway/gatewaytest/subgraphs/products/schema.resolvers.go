@@ -7,6 +7,7 @@ package products
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/products/generated"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -20,6 +21,18 @@ func (r *productResolver) DiscontinuedReason(ctx context.Context, obj *generated
 		}
 	}
 	return nil, nil
+}
+
+func (r *productResolver) PriceIn(ctx context.Context, obj *generated.Product, currency string) (int, error) {
+	switch currency {
+	case "EUR":
+		return obj.Price, nil
+	case "USD":
+		return obj.Price * 108 / 100, nil
+	case "CHF":
+		return obj.Price * 95 / 100, nil
+	}
+	return 0, &gqlerror.Error{Message: fmt.Sprintf("unknown currency %q", currency), Extensions: map[string]any{"code": "BAD_USER_INPUT"}}
 }
 
 func (r *queryResolver) TopProducts(ctx context.Context, first *int) ([]*generated.Product, error) {

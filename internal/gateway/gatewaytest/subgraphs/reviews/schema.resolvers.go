@@ -7,10 +7,18 @@ package reviews
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/reviews/generated"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
+
+func (r *mediaResolver) Headline(ctx context.Context, obj *generated.Media) (string, error) {
+	if obj.Title == "" {
+		return "", &gqlerror.Error{Message: "the title was not provided", Extensions: map[string]any{"code": "REQUIRES_MISSING"}}
+	}
+	return fmt.Sprintf("%s (%d reviews)", obj.Title, obj.ReviewCount), nil
+}
 
 func (r *mutationResolver) AddReview(ctx context.Context, input generated.ReviewInput) (*generated.Review, error) {
 	if input.Stars < 1 || input.Stars > 5 {
@@ -57,6 +65,8 @@ func (r *userResolver) Reviews(ctx context.Context, obj *generated.User) ([]*gen
 	return r.list(func(rv review) bool { return rv.author == obj.ID }), nil
 }
 
+func (r *Resolver) Media() generated.MediaResolver { return &mediaResolver{r} }
+
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }
@@ -66,6 +76,7 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
+	mediaResolver    struct{ *Resolver }
 	mutationResolver struct{ *Resolver }
 	productResolver  struct{ *Resolver }
 	queryResolver    struct{ *Resolver }

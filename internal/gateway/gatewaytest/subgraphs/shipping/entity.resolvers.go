@@ -26,6 +26,7 @@ func (r *entityResolver) FindManyProductByUpcs(ctx context.Context, reps []*gene
 			Packaging:        "shipping: crate for " + rep.Upc,
 			Warehouse:        "shipping: Lodi",
 			Label:            &generated.Label{Text: "label " + rep.Upc, Barcode: "80000" + rep.Upc},
+			Zone:             r.zones[rep.Upc],
 		}
 	}
 	return out, nil

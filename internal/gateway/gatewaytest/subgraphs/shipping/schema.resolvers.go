@@ -7,6 +7,7 @@ package shipping
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/citizengraph/citizengraph/internal/gateway/gatewaytest/subgraphs/shipping/generated"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -18,6 +19,47 @@ func (r *productResolver) ShippingCost(ctx context.Context, obj *generated.Produ
 	}
 	volume := obj.Dimensions.Width * obj.Dimensions.Height * obj.Dimensions.Depth
 	return 500 + int(obj.Weight*100) + volume/1000, nil
+}
+
+func (r *productResolver) Insurance(ctx context.Context, obj *generated.Product) (int, error) {
+	// obj.PriceIn is the requirement priceIn(currency: "EUR").
+	return obj.PriceIn / 100, nil
+}
+
+func (r *productResolver) InsuranceUsd(ctx context.Context, obj *generated.Product) (int, error) {
+	// obj.PriceIn is the requirement priceIn(currency: "USD").
+	return obj.PriceIn / 100, nil
+}
+
+func (r *productResolver) CustomsValue(ctx context.Context, obj *generated.Product) (int, error) {
+	if obj.CostPrice == 0 {
+		return 0, &gqlerror.Error{Message: "the cost price was not provided", Extensions: map[string]any{"code": "REQUIRES_MISSING"}}
+	}
+	return obj.CostPrice * 110 / 100, nil
+}
+
+func (r *productResolver) Wrapping(ctx context.Context, obj *generated.Product) (string, error) {
+	switch s := obj.PackageShape.(type) {
+	case *generated.Circle:
+		return fmt.Sprintf("tube of %d cm", 2*s.Radius), nil
+	case *generated.Square:
+		return fmt.Sprintf("box of %d cm", s.Side), nil
+	}
+	if t := obj.ShapeTypename; t != "" && t != "Circle" && t != "Square" {
+		// A shape shipping does not know (products knows more).
+		return "padded bag for a " + t, nil
+	}
+	return "", &gqlerror.Error{Message: "the package shape was not provided", Extensions: map[string]any{"code": "REQUIRES_MISSING"}}
+}
+
+func (r *productResolver) Restock(ctx context.Context, obj *generated.Product) (string, error) {
+	if !obj.QuantityKnown {
+		return "", &gqlerror.Error{Message: "the quantity was not provided", Extensions: map[string]any{"code": "REQUIRES_MISSING"}}
+	}
+	if obj.Quantity > 0 {
+		return fmt.Sprintf("%d in stock", obj.Quantity), nil
+	}
+	return "restocked in 7 days (" + obj.Zone + ")", nil
 }
 
 func (r *queryResolver) Bestseller(ctx context.Context) (*generated.Product, error) {
@@ -33,6 +75,7 @@ func (r *queryResolver) Bestseller(ctx context.Context) (*generated.Product, err
 		Packaging:        "shipping: crate for 3",
 		Warehouse:        "shipping: Lodi",
 		Label:            &generated.Label{Text: "label 3", Barcode: "800003"},
+		Zone:             r.zones["3"],
 	}, nil
 }
 

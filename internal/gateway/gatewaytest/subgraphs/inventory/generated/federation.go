@@ -256,6 +256,11 @@ func (ec *executionContext) resolveManyEntities(
 					ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
 					continue
 				}
+				err = ec.PopulateProductRequires(ctx, entity, reps[i].entity)
+				if err != nil {
+					return fmt.Errorf(`populating requires for Entity "Product": %w`, err)
+				}
+
 				list[reps[i].index] = entity
 			}
 			return nil

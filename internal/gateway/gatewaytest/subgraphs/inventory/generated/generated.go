@@ -55,9 +55,11 @@ type ComplexityRoot struct {
 		InStock          func(childComplexity int) int
 		Org              func(childComplexity int) int
 		Packaging        func(childComplexity int) int
+		PickingSlot      func(childComplexity int) int
 		Quantity         func(childComplexity int) int
 		Sku              func(childComplexity int) int
 		Warehouse        func(childComplexity int) int
+		Zone             func(childComplexity int) int
 	}
 
 	Query struct {
@@ -80,6 +82,8 @@ type EntityResolver interface {
 }
 type ProductResolver interface {
 	InStock(ctx context.Context, obj *Product) (bool, error)
+
+	PickingSlot(ctx context.Context, obj *Product) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -167,6 +171,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Packaging(childComplexity), true
+	case "Product.pickingSlot":
+		if e.ComplexityRoot.Product.PickingSlot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.PickingSlot(childComplexity), true
 	case "Product.quantity":
 		if e.ComplexityRoot.Product.Quantity == nil {
 			break
@@ -185,6 +195,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Warehouse(childComplexity), true
+	case "Product.zone":
+		if e.ComplexityRoot.Product.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Zone(childComplexity), true
 
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
@@ -284,7 +300,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override", "@external", "@requires"])
 
 type Product @key(fields: "sku org { id }") {
   sku: String!
@@ -295,6 +311,9 @@ type Product @key(fields: "sku org { id }") {
   deliveryEstimate: String!
   packaging: String!
   warehouse: String!
+  zone: String! @external
+  "Where the product is picked in the warehouse, from its shipping zone (shipping, which knows the product by upc)."
+  pickingSlot: String! @requires(fields: "zone")
 }
 
 type Org @key(fields: "id", resolvable: false) {
@@ -428,6 +447,10 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_packaging(ctx, field)
 	case "warehouse":
 		return ec.fieldContext_Product_warehouse(ctx, field)
+	case "zone":
+		return ec.fieldContext_Product_zone(ctx, field)
+	case "pickingSlot":
+		return ec.fieldContext_Product_pickingSlot(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1011,6 +1034,52 @@ func (ec *executionContext) _Product_warehouse(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Product_warehouse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_zone(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
+func (ec *executionContext) _Product_pickingSlot(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_pickingSlot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().PickingSlot(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_pickingSlot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
 }
 
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2560,6 +2629,17 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "zone":
+			out.Values[i] = ec._Product_zone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pickingSlot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_pickingSlot(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

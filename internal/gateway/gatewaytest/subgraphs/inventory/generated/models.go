@@ -29,6 +29,9 @@ type Product struct {
 	DeliveryEstimate string `json:"deliveryEstimate"`
 	Packaging        string `json:"packaging"`
 	Warehouse        string `json:"warehouse"`
+	Zone             string `json:"zone"`
+	// Where the product is picked in the warehouse, from its shipping zone (shipping, which knows the product by upc).
+	PickingSlot string `json:"pickingSlot"`
 }
 
 func (Product) IsEntity() {}

@@ -44,6 +44,11 @@ type ComplexityRoot struct {
 		Title  func(childComplexity int) int
 	}
 
+	Circle struct {
+		Area   func(childComplexity int) int
+		Radius func(childComplexity int) int
+	}
+
 	Dimensions struct {
 		Depth  func(childComplexity int) int
 		Height func(childComplexity int) int
@@ -76,13 +81,16 @@ type ComplexityRoot struct {
 
 	Product struct {
 		Category           func(childComplexity int) int
+		CostPrice          func(childComplexity int) int
 		CreatedBy          func(childComplexity int) int
 		Dimensions         func(childComplexity int) int
 		DiscontinuedReason func(childComplexity int) int
 		Label              func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Org                func(childComplexity int) int
+		PackageShape       func(childComplexity int) int
 		Price              func(childComplexity int) int
+		PriceIn            func(childComplexity int, currency string) int
 		Sku                func(childComplexity int) int
 		Tags               func(childComplexity int) int
 		Upc                func(childComplexity int) int
@@ -98,6 +106,17 @@ type ComplexityRoot struct {
 		TopProducts        func(childComplexity int, first *int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	Square struct {
+		Area func(childComplexity int) int
+		Side func(childComplexity int) int
+	}
+
+	Triangle struct {
+		Area   func(childComplexity int) int
+		Base   func(childComplexity int) int
+		Height func(childComplexity int) int
 	}
 
 	User struct {
@@ -122,6 +141,8 @@ type EntityResolver interface {
 }
 type ProductResolver interface {
 	DiscontinuedReason(ctx context.Context, obj *Product) (*string, error)
+
+	PriceIn(ctx context.Context, obj *Product, currency string) (int, error)
 }
 type QueryResolver interface {
 	TopProducts(ctx context.Context, first *int) ([]*Product, error)
@@ -174,6 +195,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Book.Title(childComplexity), true
+
+	case "Circle.area":
+		if e.ComplexityRoot.Circle.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Circle.Area(childComplexity), true
+	case "Circle.radius":
+		if e.ComplexityRoot.Circle.Radius == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Circle.Radius(childComplexity), true
 
 	case "Dimensions.depth":
 		if e.ComplexityRoot.Dimensions.Depth == nil {
@@ -301,6 +335,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Category(childComplexity), true
+	case "Product.costPrice":
+		if e.ComplexityRoot.Product.CostPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CostPrice(childComplexity), true
 	case "Product.createdBy":
 		if e.ComplexityRoot.Product.CreatedBy == nil {
 			break
@@ -337,12 +377,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Org(childComplexity), true
+	case "Product.packageShape":
+		if e.ComplexityRoot.Product.PackageShape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.PackageShape(childComplexity), true
 	case "Product.price":
 		if e.ComplexityRoot.Product.Price == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.priceIn":
+		if e.ComplexityRoot.Product.PriceIn == nil {
+			break
+		}
+
+		args, err := ec.field_Product_priceIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.PriceIn(childComplexity, args["currency"].(string)), true
 	case "Product.sku":
 		if e.ComplexityRoot.Product.Sku == nil {
 			break
@@ -443,6 +500,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
+	case "Square.area":
+		if e.ComplexityRoot.Square.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Square.Area(childComplexity), true
+	case "Square.side":
+		if e.ComplexityRoot.Square.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Square.Side(childComplexity), true
+
+	case "Triangle.area":
+		if e.ComplexityRoot.Triangle.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Triangle.Area(childComplexity), true
+	case "Triangle.base":
+		if e.ComplexityRoot.Triangle.Base == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Triangle.Base(childComplexity), true
+	case "Triangle.height":
+		if e.ComplexityRoot.Triangle.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Triangle.Height(childComplexity), true
+
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
@@ -533,7 +622,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible"])
 
 type Query {
   topProducts(first: Int = 5): [Product!]!
@@ -567,6 +656,34 @@ type Product @key(fields: "upc") @key(fields: "sku org { id }") {
   tags: [[String!]!]!
   "The product's label (products knows its colour, shipping its barcode)."
   label: Label! @shareable
+  "The price in cents of a currency (EUR, USD or CHF)."
+  priceIn(currency: String! = "EUR"): Int!
+  "What the product cost (cents): internal, never shown to clients; shipping declares customs values from it."
+  costPrice: Int! @inaccessible
+  "The shape of the product's package."
+  packageShape: Shape!
+}
+
+"The shape of a package (a value type: shipping knows circles and squares, not triangles)."
+interface Shape {
+  "Surface in square centimetres."
+  area: Int!
+}
+
+type Circle implements Shape @shareable {
+  area: Int!
+  radius: Int!
+}
+
+type Square implements Shape @shareable {
+  area: Int!
+  side: Int!
+}
+
+type Triangle implements Shape {
+  area: Int!
+  base: Int!
+  height: Int!
 }
 
 "A value type whose fields live in different subgraphs."
@@ -796,6 +913,12 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_tags(ctx, field)
 	case "label":
 		return ec.fieldContext_Product_label(ctx, field)
+	case "priceIn":
+		return ec.fieldContext_Product_priceIn(ctx, field)
+	case "costPrice":
+		return ec.fieldContext_Product_costPrice(ctx, field)
+	case "packageShape":
+		return ec.fieldContext_Product_packageShape(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -999,6 +1122,20 @@ func (ec *executionContext) field_Entity_findManyProductByUpcs_args(ctx context.
 		return nil, err
 	}
 	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Product_priceIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg0
 	return args, nil
 }
 
@@ -1250,6 +1387,52 @@ func (ec *executionContext) _Book_pages(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Book_pages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Book", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Circle_area(ctx context.Context, field graphql.CollectedField, obj *Circle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Circle_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Circle_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Circle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Circle_radius(ctx context.Context, field graphql.CollectedField, obj *Circle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Circle_radius(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Radius, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Circle_radius(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Circle", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Dimensions_width(ctx context.Context, field graphql.CollectedField, obj *Dimensions) (ret graphql.Marshaler) {
@@ -2014,6 +2197,105 @@ func (ec *executionContext) fieldContext_Product_label(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Product_priceIn(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_priceIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().PriceIn(ctx, obj, fc.Args["currency"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_priceIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_priceIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_costPrice(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_costPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_costPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Product_packageShape(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_packageShape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackageShape, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Shape) graphql.Marshaler {
+			return ec.marshalNShape2githubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐShape(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_packageShape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_topProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2404,6 +2686,121 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Square_area(ctx context.Context, field graphql.CollectedField, obj *Square) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Square_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Square_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Square", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Square_side(ctx context.Context, field graphql.CollectedField, obj *Square) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Square_side(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Side, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Square_side(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Square", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Triangle_area(ctx context.Context, field graphql.CollectedField, obj *Triangle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Triangle_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Triangle_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Triangle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Triangle_base(ctx context.Context, field graphql.CollectedField, obj *Triangle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Triangle_base(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Base, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Triangle_base(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Triangle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Triangle_height(ctx context.Context, field graphql.CollectedField, obj *Triangle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Triangle_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Triangle_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Triangle", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *User) (ret graphql.Marshaler) {
@@ -3800,6 +4197,40 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	}
 }
 
+func (ec *executionContext) _Shape(ctx context.Context, sel ast.SelectionSet, obj Shape) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case Triangle:
+		return ec._Triangle(ctx, sel, &obj)
+	case *Triangle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Triangle(ctx, sel, obj)
+	case Square:
+		return ec._Square(ctx, sel, &obj)
+	case *Square:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Square(ctx, sel, obj)
+	case Circle:
+		return ec._Circle(ctx, sel, &obj)
+	case *Circle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Circle(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Shape must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -3880,6 +4311,44 @@ func (ec *executionContext) _Book(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "pages":
 			out.Values[i] = ec._Book_pages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var circleImplementors = []string{"Circle", "Shape"}
+
+func (ec *executionContext) _Circle(ctx context.Context, sel ast.SelectionSet, obj *Circle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, circleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Circle")
+		case "area":
+			out.Values[i] = ec._Circle_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "radius":
+			out.Values[i] = ec._Circle_radius(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4200,6 +4669,22 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "priceIn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_priceIn(ctx, field, obj)
+				})
+		case "costPrice":
+			out.Values[i] = ec._Product_costPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "packageShape":
+			out.Values[i] = ec._Product_packageShape(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4297,6 +4782,87 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var squareImplementors = []string{"Square", "Shape"}
+
+func (ec *executionContext) _Square(ctx context.Context, sel ast.SelectionSet, obj *Square) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, squareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Square")
+		case "area":
+			out.Values[i] = ec._Square_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "side":
+			out.Values[i] = ec._Square_side(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var triangleImplementors = []string{"Triangle", "Shape"}
+
+func (ec *executionContext) _Triangle(ctx context.Context, sel ast.SelectionSet, obj *Triangle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, triangleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Triangle")
+		case "area":
+			out.Values[i] = ec._Triangle_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "base":
+			out.Values[i] = ec._Triangle_base(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._Triangle_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5017,6 +5583,14 @@ func (ec *executionContext) marshalNSearchResult2ᚕgithubᚗcomᚋcitizengraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNShape2githubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋproductsᚋgeneratedᚐShape(ctx context.Context, sel ast.SelectionSet, v Shape) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Shape!")
+		return graphql.Null
+	}
+	return ec._Shape(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

@@ -20,6 +20,13 @@ type SearchResult interface {
 	IsSearchResult()
 }
 
+// The shape of a package (a value type: shipping knows circles and squares, not triangles).
+type Shape interface {
+	IsShape()
+	// Surface in square centimetres.
+	GetArea() int
+}
+
 type Book struct {
 	ID     string `json:"id"`
 	Title  string `json:"title"`
@@ -36,6 +43,16 @@ func (Book) IsEntity() {}
 type BookByIDsInput struct {
 	ID string `json:"ID"`
 }
+
+type Circle struct {
+	Area   int `json:"area"`
+	Radius int `json:"radius"`
+}
+
+func (Circle) IsShape() {}
+
+// Surface in square centimetres.
+func (this Circle) GetArea() int { return this.Area }
 
 type Dimensions struct {
 	Width  int `json:"width"`
@@ -91,6 +108,12 @@ type Product struct {
 	Tags               [][]string `json:"tags"`
 	// The product's label (products knows its colour, shipping its barcode).
 	Label *Label `json:"label"`
+	// The price in cents of a currency (EUR, USD or CHF).
+	PriceIn int `json:"priceIn"`
+	// What the product cost (cents): internal, never shown to clients; shipping declares customs values from it.
+	CostPrice int `json:"costPrice"`
+	// The shape of the product's package.
+	PackageShape Shape `json:"packageShape"`
 }
 
 func (Product) IsSearchResult() {}
@@ -108,6 +131,27 @@ type ProductByUpcsInput struct {
 
 type Query struct {
 }
+
+type Square struct {
+	Area int `json:"area"`
+	Side int `json:"side"`
+}
+
+func (Square) IsShape() {}
+
+// Surface in square centimetres.
+func (this Square) GetArea() int { return this.Area }
+
+type Triangle struct {
+	Area   int `json:"area"`
+	Base   int `json:"base"`
+	Height int `json:"height"`
+}
+
+func (Triangle) IsShape() {}
+
+// Surface in square centimetres.
+func (this Triangle) GetArea() int { return this.Area }
 
 type User struct {
 	ID string `json:"id"`

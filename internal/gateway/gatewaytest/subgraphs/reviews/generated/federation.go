@@ -215,6 +215,11 @@ func (ec *executionContext) resolveManyEntities(
 					ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
 					continue
 				}
+				err = ec.PopulateMediaRequires(ctx, entity, reps[i].entity)
+				if err != nil {
+					return fmt.Errorf(`populating requires for Entity "Media": %w`, err)
+				}
+
 				list[reps[i].index] = entity
 			}
 			return nil

@@ -29,6 +29,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Entity() EntityResolver
+	Media() MediaResolver
 	Mutation() MutationResolver
 	Product() ProductResolver
 	Query() QueryResolver
@@ -47,8 +48,10 @@ type ComplexityRoot struct {
 	}
 
 	Media struct {
+		Headline    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		ReviewCount func(childComplexity int) int
+		Title       func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -96,6 +99,9 @@ type EntityResolver interface {
 	FindManyProductByUpcs(ctx context.Context, reps []*ProductByUpcsInput) ([]*Product, error)
 	FindManyReviewByIDs(ctx context.Context, reps []*ReviewByIDsInput) ([]*Review, error)
 	FindManyUserByIDs(ctx context.Context, reps []*UserByIDsInput) ([]*User, error)
+}
+type MediaResolver interface {
+	Headline(ctx context.Context, obj *Media) (string, error)
 }
 type MutationResolver interface {
 	AddReview(ctx context.Context, input ReviewInput) (*Review, error)
@@ -175,6 +181,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Entity.FindManyUserByIDs(childComplexity, args["reps"].([]*UserByIDsInput)), true
 
+	case "Media.headline":
+		if e.ComplexityRoot.Media.Headline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Headline(childComplexity), true
 	case "Media.id":
 		if e.ComplexityRoot.Media.ID == nil {
 			break
@@ -187,6 +199,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Media.ReviewCount(childComplexity), true
+	case "Media.title":
+		if e.ComplexityRoot.Media.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Media.Title(childComplexity), true
 
 	case "Mutation.addReview":
 		if e.ComplexityRoot.Mutation.AddReview == nil {
@@ -412,7 +430,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@external", "@provides", "@interfaceObject"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@external", "@provides", "@interfaceObject", "@requires"])
 
 type Query {
   review(id: ID!): Review
@@ -453,6 +471,9 @@ type Product @key(fields: "upc") {
 type Media @key(fields: "id") @interfaceObject {
   id: ID!
   reviewCount: Int!
+  title: String! @external
+  "The title with its number of reviews."
+  headline: String! @requires(fields: "title")
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -557,6 +578,10 @@ func (ec *executionContext) childFields_Media(ctx context.Context, field graphql
 		return ec.fieldContext_Media_id(ctx, field)
 	case "reviewCount":
 		return ec.fieldContext_Media_reviewCount(ctx, field)
+	case "title":
+		return ec.fieldContext_Media_title(ctx, field)
+	case "headline":
+		return ec.fieldContext_Media_headline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Media", field.Name)
 }
@@ -1157,6 +1182,52 @@ func (ec *executionContext) _Media_reviewCount(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Media_reviewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Media", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Media_title(ctx context.Context, field graphql.CollectedField, obj *Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, false, false, "String")
+}
+
+func (ec *executionContext) _Media_headline(ctx context.Context, field graphql.CollectedField, obj *Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Media_headline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Media().Headline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Media_headline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Media", field, true, true, "String")
 }
 
 func (ec *executionContext) _Mutation_addReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3207,13 +3278,24 @@ func (ec *executionContext) _Media(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Media_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reviewCount":
 			out.Values[i] = ec._Media_reviewCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "title":
+			out.Values[i] = ec._Media_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "headline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Media_headline(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -5,6 +5,9 @@ package generated
 type Media struct {
 	ID          string `json:"id"`
 	ReviewCount int    `json:"reviewCount"`
+	Title       string `json:"title"`
+	// The title with its number of reviews.
+	Headline string `json:"headline"`
 }
 
 func (Media) IsEntity() {}

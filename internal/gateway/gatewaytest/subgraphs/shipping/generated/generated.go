@@ -37,6 +37,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Circle struct {
+		Area   func(childComplexity int) int
+		Radius func(childComplexity int) int
+	}
+
 	Dimensions struct {
 		Depth  func(childComplexity int) int
 		Height func(childComplexity int) int
@@ -53,21 +58,36 @@ type ComplexityRoot struct {
 	}
 
 	Product struct {
+		CostPrice        func(childComplexity int) int
+		CustomsValue     func(childComplexity int) int
 		DeliveryEstimate func(childComplexity int) int
 		Dimensions       func(childComplexity int) int
+		Insurance        func(childComplexity int) int
+		InsuranceUsd     func(childComplexity int) int
 		Label            func(childComplexity int) int
 		Name             func(childComplexity int) int
+		PackageShape     func(childComplexity int) int
 		Packaging        func(childComplexity int) int
+		PriceIn          func(childComplexity int, currency string) int
+		Quantity         func(childComplexity int) int
+		Restock          func(childComplexity int) int
 		ShippingCost     func(childComplexity int) int
 		Upc              func(childComplexity int) int
 		Warehouse        func(childComplexity int) int
 		Weight           func(childComplexity int) int
+		Wrapping         func(childComplexity int) int
+		Zone             func(childComplexity int) int
 	}
 
 	Query struct {
 		Bestseller         func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
+	}
+
+	Square struct {
+		Area func(childComplexity int) int
+		Side func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -84,6 +104,15 @@ type EntityResolver interface {
 }
 type ProductResolver interface {
 	ShippingCost(ctx context.Context, obj *Product) (int, error)
+
+	Insurance(ctx context.Context, obj *Product) (int, error)
+	InsuranceUsd(ctx context.Context, obj *Product) (int, error)
+
+	CustomsValue(ctx context.Context, obj *Product) (int, error)
+
+	Wrapping(ctx context.Context, obj *Product) (string, error)
+
+	Restock(ctx context.Context, obj *Product) (string, error)
 }
 type QueryResolver interface {
 	Bestseller(ctx context.Context) (*Product, error)
@@ -106,6 +135,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Circle.area":
+		if e.ComplexityRoot.Circle.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Circle.Area(childComplexity), true
+	case "Circle.radius":
+		if e.ComplexityRoot.Circle.Radius == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Circle.Radius(childComplexity), true
 
 	case "Dimensions.depth":
 		if e.ComplexityRoot.Dimensions.Depth == nil {
@@ -151,6 +193,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Label.Text(childComplexity), true
 
+	case "Product.costPrice":
+		if e.ComplexityRoot.Product.CostPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CostPrice(childComplexity), true
+	case "Product.customsValue":
+		if e.ComplexityRoot.Product.CustomsValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CustomsValue(childComplexity), true
 	case "Product.deliveryEstimate":
 		if e.ComplexityRoot.Product.DeliveryEstimate == nil {
 			break
@@ -163,6 +217,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Dimensions(childComplexity), true
+	case "Product.insurance":
+		if e.ComplexityRoot.Product.Insurance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Insurance(childComplexity), true
+	case "Product.insuranceUSD":
+		if e.ComplexityRoot.Product.InsuranceUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.InsuranceUsd(childComplexity), true
 	case "Product.label":
 		if e.ComplexityRoot.Product.Label == nil {
 			break
@@ -175,12 +241,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.packageShape":
+		if e.ComplexityRoot.Product.PackageShape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.PackageShape(childComplexity), true
 	case "Product.packaging":
 		if e.ComplexityRoot.Product.Packaging == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Product.Packaging(childComplexity), true
+	case "Product.priceIn":
+		if e.ComplexityRoot.Product.PriceIn == nil {
+			break
+		}
+
+		args, err := ec.field_Product_priceIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.PriceIn(childComplexity, args["currency"].(string)), true
+	case "Product.quantity":
+		if e.ComplexityRoot.Product.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Quantity(childComplexity), true
+	case "Product.restock":
+		if e.ComplexityRoot.Product.Restock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Restock(childComplexity), true
 	case "Product.shippingCost":
 		if e.ComplexityRoot.Product.ShippingCost == nil {
 			break
@@ -205,6 +300,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Weight(childComplexity), true
+	case "Product.wrapping":
+		if e.ComplexityRoot.Product.Wrapping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Wrapping(childComplexity), true
+	case "Product.zone":
+		if e.ComplexityRoot.Product.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Zone(childComplexity), true
 
 	case "Query.bestseller":
 		if e.ComplexityRoot.Query.Bestseller == nil {
@@ -230,6 +337,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
+
+	case "Square.area":
+		if e.ComplexityRoot.Square.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Square.Area(childComplexity), true
+	case "Square.side":
+		if e.ComplexityRoot.Square.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Square.Side(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -309,7 +429,8 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `extend schema
+	{Name: "../gqlgen/schema.graphqls", Input: `# Code generated by gqlgenschema from schema.graphqls for gqlgen; DO NOT EDIT.
+extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@override", "@provides"])
 
 type Query {
@@ -329,6 +450,37 @@ type Product @key(fields: "upc") {
   warehouse: String! @override(from: "inventory")
   "The product's label (products knows its colour, shipping its barcode)."
   label: Label! @shareable
+  priceIn(currency: String! = "EUR"): Int! @external
+  "Insurance in euro cents: 1% of the price in euros."
+  insurance: Int! @requires(fields: "priceIn")
+  "Insurance in US cents: 1% of the price in dollars."
+  insuranceUSD: Int! @requires(fields: "priceIn")
+  costPrice: Int! @external
+  "The value declared to customs (cents), from the product's internal cost price."
+  customsValue: Int! @requires(fields: "costPrice")
+  packageShape: Shape! @external
+  "How the package is wrapped, from its shape (shipping knows circles and squares only)."
+  wrapping: String! @requires(fields: "packageShape")
+  quantity: Int! @external
+  "When the product is restocked, from its stock (inventory, which knows the product by sku)."
+  restock: String! @requires(fields: "quantity")
+  "The shipping zone of the product."
+  zone: String!
+}
+
+"The shape of a package, as shipping knows it."
+interface Shape {
+  area: Int!
+}
+
+type Circle implements Shape @shareable {
+  area: Int!
+  radius: Int!
+}
+
+type Square implements Shape @shareable {
+  area: Int!
+  side: Int!
 }
 
 "A value type whose fields live in different subgraphs."
@@ -466,6 +618,26 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_warehouse(ctx, field)
 	case "label":
 		return ec.fieldContext_Product_label(ctx, field)
+	case "priceIn":
+		return ec.fieldContext_Product_priceIn(ctx, field)
+	case "insurance":
+		return ec.fieldContext_Product_insurance(ctx, field)
+	case "insuranceUSD":
+		return ec.fieldContext_Product_insuranceUSD(ctx, field)
+	case "costPrice":
+		return ec.fieldContext_Product_costPrice(ctx, field)
+	case "customsValue":
+		return ec.fieldContext_Product_customsValue(ctx, field)
+	case "packageShape":
+		return ec.fieldContext_Product_packageShape(ctx, field)
+	case "wrapping":
+		return ec.fieldContext_Product_wrapping(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Product_quantity(ctx, field)
+	case "restock":
+		return ec.fieldContext_Product_restock(ctx, field)
+	case "zone":
+		return ec.fieldContext_Product_zone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -608,6 +780,20 @@ func (ec *executionContext) field_Entity_findManyProductByUpcs_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Product_priceIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -709,6 +895,52 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Circle_area(ctx context.Context, field graphql.CollectedField, obj *Circle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Circle_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Circle_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Circle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Circle_radius(ctx context.Context, field graphql.CollectedField, obj *Circle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Circle_radius(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Radius, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Circle_radius(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Circle", field, false, false, "Int")
+}
 
 func (ec *executionContext) _Dimensions_width(ctx context.Context, field graphql.CollectedField, obj *Dimensions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1094,6 +1326,265 @@ func (ec *executionContext) fieldContext_Product_label(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Product_priceIn(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_priceIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_priceIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_priceIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_insurance(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_insurance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Insurance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_insurance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Product_insuranceUSD(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_insuranceUSD(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().InsuranceUsd(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_insuranceUSD(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Product_costPrice(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_costPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CostPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_costPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Product_customsValue(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_customsValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().CustomsValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_customsValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Product_packageShape(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_packageShape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PackageShape, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Shape) graphql.Marshaler {
+			return ec.marshalNShape2githubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐShape(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_packageShape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_wrapping(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_wrapping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Wrapping(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_wrapping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_quantity(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Product_restock(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_restock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Restock(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_restock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_zone(ctx context.Context, field graphql.CollectedField, obj *Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_bestseller(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1276,6 +1767,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Square_area(ctx context.Context, field graphql.CollectedField, obj *Square) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Square_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Square_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Square", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Square_side(ctx context.Context, field graphql.CollectedField, obj *Square) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Square_side(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Side, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Square_side(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Square", field, false, false, "Int")
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -2420,6 +2957,33 @@ func UnmarshalProductByUpcsInput(ctx context.Context, raw any) (ProductByUpcsInp
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Shape(ctx context.Context, sel ast.SelectionSet, obj Shape) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case Square:
+		return ec._Square(ctx, sel, &obj)
+	case *Square:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Square(ctx, sel, obj)
+	case Circle:
+		return ec._Circle(ctx, sel, &obj)
+	case *Circle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Circle(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Shape must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -2443,6 +3007,44 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var circleImplementors = []string{"Circle", "Shape"}
+
+func (ec *executionContext) _Circle(ctx context.Context, sel ast.SelectionSet, obj *Circle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, circleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Circle")
+		case "area":
+			out.Values[i] = ec._Circle_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "radius":
+			out.Values[i] = ec._Circle_radius(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var dimensionsImplementors = []string{"Dimensions"}
 
@@ -2624,6 +3226,61 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "priceIn":
+			out.Values[i] = ec._Product_priceIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "insurance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_insurance(ctx, field, obj)
+				})
+		case "insuranceUSD":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_insuranceUSD(ctx, field, obj)
+				})
+		case "costPrice":
+			out.Values[i] = ec._Product_costPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customsValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_customsValue(ctx, field, obj)
+				})
+		case "packageShape":
+			out.Values[i] = ec._Product_packageShape(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "wrapping":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_wrapping(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._Product_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "restock":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_restock(ctx, field, obj)
+				})
+		case "zone":
+			out.Values[i] = ec._Product_zone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2691,6 +3348,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var squareImplementors = []string{"Square", "Shape"}
+
+func (ec *executionContext) _Square(ctx context.Context, sel ast.SelectionSet, obj *Square) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, squareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Square")
+		case "area":
+			out.Values[i] = ec._Square_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "side":
+			out.Values[i] = ec._Square_side(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -3188,6 +3883,14 @@ func (ec *executionContext) unmarshalNProductByUpcsInput2ᚕᚖgithubᚗcomᚋci
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNShape2githubᚗcomᚋcitizengraphᚋcitizengraphᚋinternalᚋgatewayᚋgatewaytestᚋsubgraphsᚋshippingᚋgeneratedᚐShape(ctx context.Context, sel ast.SelectionSet, v Shape) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Shape!")
+		return graphql.Null
+	}
+	return ec._Shape(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

@@ -2,6 +2,20 @@
 
 package generated
 
+// The shape of a package, as shipping knows it.
+type Shape interface {
+	IsShape()
+	GetArea() int
+}
+
+type Circle struct {
+	Area   int `json:"area"`
+	Radius int `json:"radius"`
+}
+
+func (Circle) IsShape()          {}
+func (this Circle) GetArea() int { return this.Area }
+
 type Dimensions struct {
 	Width  int `json:"width"`
 	Height int `json:"height"`
@@ -25,7 +39,27 @@ type Product struct {
 	Packaging        string `json:"packaging"`
 	Warehouse        string `json:"warehouse"`
 	// The product's label (products knows its colour, shipping its barcode).
-	Label *Label `json:"label"`
+	Label   *Label `json:"label"`
+	PriceIn int    `json:"priceIn"`
+	// Insurance in euro cents: 1% of the price in euros.
+	Insurance int `json:"insurance"`
+	// Insurance in US cents: 1% of the price in dollars.
+	InsuranceUsd int `json:"insuranceUSD"`
+	CostPrice    int `json:"costPrice"`
+	// The value declared to customs (cents), from the product's internal cost price.
+	CustomsValue int   `json:"customsValue"`
+	PackageShape Shape `json:"packageShape"`
+	// How the package is wrapped, from its shape (shipping knows circles and squares only).
+	Wrapping string `json:"wrapping"`
+	Quantity int    `json:"quantity"`
+	// When the product is restocked, from its stock (inventory, which knows the product by sku).
+	Restock string `json:"restock"`
+	// The shipping zone of the product.
+	Zone string `json:"zone"`
+	// Whether the representation carried the quantity (restock's requirement).
+	QuantityKnown bool `json:"-"`
+	// The __typename of the package shape the representation carried (wrapping's requirement).
+	ShapeTypename string `json:"-"`
 }
 
 func (Product) IsEntity() {}
@@ -36,3 +70,11 @@ type ProductByUpcsInput struct {
 
 type Query struct {
 }
+
+type Square struct {
+	Area int `json:"area"`
+	Side int `json:"side"`
+}
+
+func (Square) IsShape()          {}
+func (this Square) GetArea() int { return this.Area }
