@@ -340,8 +340,12 @@ func TestPrefetchLoadsEachLevelOnce(t *testing.T) {
 	// subgraph.
 	_, stmts = g.do(t, http.DefaultClient, "/graphql", f.tokens["rich citizen"], fascicoloQuery, nil)
 	// The service cards come from the catalogue in memory, read by the
-	// request before.
-	for _, table := range []string{"identity.message", "identity.delegation", "practices.status_change", "payments.installments", "territory.comune"} {
+	// request before; the comuni from memory once the territory subgraph
+	// follows their changes.
+	if n := statementsOn(stmts, "territory.comune"); n > 1 {
+		t.Errorf("fascicolo: %d statements on territory.comune, want at most 1:\n%s", n, strings.Join(stmts, "\n"))
+	}
+	for _, table := range []string{"identity.message", "identity.delegation", "practices.status_change", "payments.installments"} {
 		if got := statementsOn(stmts, table); got != 1 {
 			t.Errorf("fascicolo: %d statements on %s, want 1:\n%s", got, table, strings.Join(stmts, "\n"))
 		}
@@ -418,4 +422,40 @@ func TestFascicoloSeesACatalogueChange(t *testing.T) {
 		t.Fatalf("after the change: %s", got)
 	}
 	check("after the change, again", 0)
+}
+
+// TestFascicoloSeesAComuneChange checks that the comuni the territory
+// subgraph answers from memory follow a change of territory.comune: once
+// announced, the next fascicolo answers the new name, as the SQL
+// reference does, without a statement on territory.comune.
+func TestFascicoloSeesAComuneChange(t *testing.T) {
+	f := newPrefetchFixture(t)
+	g := newPrefetchGraph(t, f.url, f.iss, gqlserver.Options{})
+	pool, err := db.Open(context.Background(), f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	token := f.tokens["rich citizen"]
+	until := func(what string, cond func([]byte) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			got, stmts := g.do(t, http.DefaultClient, "/graphql", token, fascicoloQuery, nil)
+			ref := fascicoloReference(t, pool, f.rich)
+			if bytes.Equal(got, ref) && cond(got) && statementsOn(stmts, "territory.comune") == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the graph answered\n%s\nthe SQL reference\n%s\nstatements:\n%s", what, got, ref, strings.Join(stmts, "\n"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	until("first", func(b []byte) bool { return bytes.Contains(b, []byte(`"comune":{"name":"`)) })
+	if _, err := pool.Exec(context.Background(), `update territory.comune set name = name || ' (nuovo nome)'
+		where istat_code in (select comune from practices.practice where applicant_fiscal_code = $1)`, f.rich); err != nil {
+		t.Fatal(err)
+	}
+	until("after the change", func(b []byte) bool { return bytes.Contains(b, []byte(" (nuovo nome)")) })
 }

@@ -28,7 +28,7 @@ func NewSchema(svc *territory.Service) graphql.ExecutableSchema {
 // NewHandler returns the territory subgraph's GraphQL handler over pool,
 // with per-operation dataloaders.
 func NewHandler(pool *pgxpool.Pool, opts gqlserver.Options) http.Handler {
-	svc := territory.NewService(territory.NewStore(pool))
+	svc := territory.NewService(territory.NewStore(pool), territory.WithComuniInMemory(pool))
 	srv := gqlserver.New(NewSchema(svc), opts.Around(func(ctx context.Context) context.Context { return svc.WithLoaders(ctx, opts.LoaderWait) }))
 	gqlserver.RepresentationMistakes(srv, opts, territorygql.ErrTypeNotFound, territorygql.ErrUnknownType)
 	return srv

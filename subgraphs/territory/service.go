@@ -6,6 +6,8 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/citizengraph/citizengraph/internal/apperr"
 )
 
@@ -15,11 +17,29 @@ const MaxPage = 100
 // Service answers the territory subgraph's questions. Territory data are
 // public: no principal is needed.
 type Service struct {
-	store *Store
+	store  *Store
+	comuni *comuniCache // nil: comuni read from the database each time
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithComuniInMemory makes ComuniByIstat (the comuni of _entities) answer
+// from every comune held in memory while a listener on pool follows
+// their changes (migration 003 announces each), instead of reading them
+// for each request.
+func WithComuniInMemory(pool *pgxpool.Pool) Option {
+	return func(s *Service) { s.comuni = &comuniCache{pool: pool} }
 }
 
 // NewService returns a service over st.
-func NewService(st *Store) *Service { return &Service{store: st} }
+func NewService(st *Store, opts ...Option) *Service {
+	s := &Service{store: st}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Comune returns the comune with the given ISTAT code.
 func (s *Service) Comune(ctx context.Context, code string) (*Comune, error) {
@@ -38,8 +58,14 @@ func (s *Service) Comune(ctx context.Context, code string) (*Comune, error) {
 }
 
 // ComuniByIstat returns the comuni with the given codes in the same order,
-// nil where no comune has the code (malformed codes included). One query.
+// nil where no comune has the code (malformed codes included). One query,
+// or none with the comuni in memory (WithComuniInMemory).
 func (s *Service) ComuniByIstat(ctx context.Context, codes []string) ([]*Comune, error) {
+	if s.comuni != nil {
+		if out, ok := s.comuni.lookup(ctx, s.store, codes); ok {
+			return out, nil
+		}
+	}
 	cs, err := s.store.ComuniByIstat(ctx, codes)
 	if err != nil {
 		return nil, apperr.Wrap("territory.ComuniByIstat", err)

@@ -81,6 +81,11 @@ func collect[T any](ctx context.Context, db querier, op string, scan func(pgx.Ro
 	return out, nil
 }
 
+// AllComuni returns every comune, in no particular order.
+func (s *Store) AllComuni(ctx context.Context) ([]Comune, error) {
+	return collect(ctx, s.db, "territory: comuni", scanComune, `select `+comuneCols+` from territory.comune c`)
+}
+
 // ComuniByIstat returns the comuni with the given codes, in no particular order.
 func (s *Store) ComuniByIstat(ctx context.Context, codes []string) ([]Comune, error) {
 	return collect(ctx, s.db, "territory: comuni by istat", scanComune,
