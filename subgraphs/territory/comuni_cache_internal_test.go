@@ -61,7 +61,9 @@ func TestComuniInMemoryFollowChanges(t *testing.T) {
 	if _, err := pool.Exec(ctx, `update territory.comune set name = name || ' (nuovo nome)' where istat_code = $1`, "015182"); err != nil {
 		t.Fatal(err)
 	}
-	until("after an update", func(cs []*Comune) bool { return cs[1] != nil && cs[1].Name != "" && cs[1].Name[len(cs[1].Name)-1] == ')' })
+	until("after an update", func(cs []*Comune) bool {
+		return cs[1] != nil && cs[1].Name != "" && cs[1].Name[len(cs[1].Name)-1] == ')'
+	})
 	if _, err := pool.Exec(ctx, `insert into territory.comune (istat_code, name, name_key, cadastral_code, province, capital, postal_codes,
 		population_2021, population_2011, lat, lon, zona_id, boundary)
 		select '999999', 'Nuovo', 'nuovo', cadastral_code, province, false, postal_codes, population_2021, population_2011, lat, lon, zona_id, boundary
