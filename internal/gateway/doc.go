@@ -22,4 +22,12 @@
 // variables, every forwarded header and the caller, so different callers
 // never share an answer; the shared execution outlives any one caller and
 // ends only when all have gone.
+//
+// Subscriptions over WebSockets are bounded per connection (wslimit.go): a
+// token bucket on the client's messages (one past it closes the socket
+// with 4429), the subscriptions open at once on it, and a subscribe under
+// the id of an open subscription (4409). Every operation (and every event
+// of a subscription) gets a request id, sent to the subgraphs as
+// execute.RequestIDHeader, so that a subgraph can tell one client request's
+// fetches from another's.
 package gateway

@@ -26,7 +26,9 @@
 // its comune and to admins; anyone else gets NOT_FOUND, as for an unknown
 // id. The registry is asked at each decision, never across operations, so
 // a revoked delegation stops at once, live streams included
-// (WatchPractice re-checks before each delivery). Third-party tokens need
+// (WatchPractice re-checks before each delivery, and a document's
+// download link, which carries its subject sealed, re-checks before each
+// download: links.go). Third-party tokens need
 // practices:read or practices:write. Operators' fiscal codes in the
 // history are shown only to operators of the comune and admins.
 //
