@@ -104,8 +104,10 @@ func (c *comuniCache) listen() {
 		if idle {
 			return
 		}
-		slog.Warn("territory: following comune changes", "err", err)
-		time.Sleep(time.Second)
+		if err != nil {
+			slog.Warn("territory: following comune changes", "err", err)
+			time.Sleep(time.Second)
+		}
 	}
 }
 
