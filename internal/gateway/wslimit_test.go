@@ -72,7 +72,7 @@ func subscribeMsg(id string) string {
 func TestWebSocketMessageFlood(t *testing.T) {
 	for _, kind := range []string{"ping", "subscribe"} {
 		t.Run(kind, func(t *testing.T) {
-			gw, url, reg := wsLimitedGateway(t, 1, 30, 1000)
+			gw, url, reg := wsLimitedGateway(t, 0.001, 30, 1000)
 			bystander := dialGateway(t, url, "")
 			bystander.send(subscribeMsg("b"))
 			waitFor(t, func() bool { return gw.OpenSubscriptions() == 1 }, "the bystander's subscription")
