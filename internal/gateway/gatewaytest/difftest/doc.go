@@ -127,13 +127,15 @@
 // CI: 2400 generated documents, 4361 operations (50 % data only, 38 % data
 // with field errors, 12 % request errors), every generator feature on and
 // no comparison tolerance; about 14 s of CPU on two cores (31 s of wall
-// time at a load average of 15). 36 regression cases; 34 spec cases of the
-// reference, 19 of its result coercion, and 62 conformance goldens it
+// time at a load average of 15). 39 regression cases; 34 spec cases of the
+// reference, 19 of its result coercion, and 68 conformance goldens it
 // matches. Developer runs with the generator of literal-forms, each over
 // our composition and over Apollo's: seeds 1001–1004 × 3000 documents
-// (about 5470 operations each) and seed 1005 × 1500 at size 2 (2760) agree,
-// 49,312 operations in all; earlier, seed 900 (6000 documents, 10869
-// operations) agreed and seeds 200–700 found F16 and F17. Findings F1–F21
+// (about 5470 operations each), seed 1005 × 1500 at size 2 and seed 1006 ×
+// 1000 at size 3, then, with the @requires fields of arguments, fragments,
+// @inaccessible and @interfaceObject, seeds 1101–1102 × 3000: 74,796
+// operations, all agree; earlier, seed 900 (6000 documents, 10869
+// operations) agreed and seeds 200–700 found F16 and F17. Findings F1–F23
 // are all fixed; each keeps its minimized case under testdata/regressions,
 // named by finding.
 package difftest
