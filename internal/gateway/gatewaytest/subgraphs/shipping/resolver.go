@@ -26,5 +26,5 @@ func NewHandler() http.Handler {
 		names: map[string]string{"1": "Table", "2": "Chair", "3": "Board Game", "4": "Notebook"},
 		zones: map[string]string{"1": "north", "2": "north", "3": "south", "4": "east"},
 	}
-	return serve.Handler(generated.NewExecutableSchema(generated.Config{Resolvers: r}))
+	return serve.HandlerWithSDL(generated.NewExecutableSchema(generated.Config{Resolvers: r}), SDL)
 }
