@@ -15,8 +15,11 @@
 // nodes) therefore prefetches the children the operation selects
 // ([Batched.Prefetch], with gqlserver.SelectedFields telling which): one
 // batch per kind, run now, priming the loaders so that the children's
-// Loads answer from the cache. The window remains for the shapes no parent
-// prefetches for.
+// Loads answer from the cache; a key already cached is not asked again.
+// [Batched.PrefetchWith] answers the keys through another batch function,
+// one that reads a level below on the way (with the same statement) and
+// primes that level's loader too. The window remains for the shapes no
+// parent prefetches for.
 //
 // [Memo] computes a per-operation value (such as whom the caller may act
 // for) once, however many resolvers ask concurrently.

@@ -36,6 +36,12 @@
 // after a cursor and then follows the notifications through one shared
 // LISTEN connection that runs only while somebody watches.
 //
+// A person's practices are read with their histories and the catalogue's
+// version (practices.catalogue_version, bumped by a trigger on every
+// statement that changes practices.service) in one statement; their
+// service cards then come from the catalogue held in memory at that
+// version, read again when the version differs (catalogue_cache.go).
+//
 // Seed loads the catalogue (catalogue.go, stable ids derived from slugs)
 // and the practices planned by seedgen, walking each through the same
 // transition table with ApplyEdge. Into empty tables it builds secondary

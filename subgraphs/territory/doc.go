@@ -14,5 +14,11 @@
 //     is available, so the NIL → municipio link is the prevalent municipio
 //     observed among reference points: approximate, and absent for 4 NIL.
 //
+// With [WithComuniInMemory] the comuni asked by _entities are answered from
+// every comune held in memory while a listener follows the announcements
+// of their changes (a trigger notifies territory_comune on every statement
+// that changes territory.comune): the copy is dropped at each one, and the
+// database is read whenever the listener is not connected.
+//
 // The package has no GraphQL dependency: resolvers/territory adapts it.
 package territory
