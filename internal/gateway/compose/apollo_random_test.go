@@ -140,8 +140,9 @@ func readVerdicts(t *testing.T, path string) map[string][]string {
 }
 
 // randomSubgraphs builds 2–4 federation v2 subgraphs over 1–3 entity types
-// (key "id", resolvable or not per subgraph) and 1–3 value types
-// (@shareable), every field @shareable so that only satisfiability (and
+// (key "id", resolvable or not per subgraph), 1–3 value types (@shareable),
+// an interface and a union over some of them (implemented and with members
+// per subgraph), every field @shareable so that only satisfiability (and
 // the rules it leans on) can refuse them.
 func randomSubgraphs(rng *rand.Rand) []Subgraph {
 	nGraphs := 2 + rng.IntN(3)
@@ -180,13 +181,23 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 	for i := range nVal {
 		types = append(types, &typ{name: fmt.Sprintf("V%d", i), in: subset(0.6)})
 	}
+	// Now and then an interface I0 (field i0) and a union U0 over some of
+	// the object types, which fields and root fields may return too.
+	hasIface, hasUnion := rng.Float64() < 0.6, rng.Float64() < 0.5
 	names := func() []string {
 		var out []string
 		for _, t := range types {
 			out = append(out, t.name)
 		}
+		if hasIface {
+			out = append(out, "I0")
+		}
+		if hasUnion {
+			out = append(out, "U0")
+		}
 		return out
 	}()
+	abstract := func(name string) bool { return name == "I0" || name == "U0" }
 	for _, t := range types {
 		t.keyMode = make([]int, nGraphs)
 		for g := range nGraphs {
@@ -261,6 +272,9 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 	for i := range 1 + rng.IntN(3) {
 		target := types[rng.IntN(len(types))]
 		rf := rootField{name: fmt.Sprintf("q%d", i), typ: target.name, in: make([]bool, nGraphs), provides: make([]string, nGraphs)}
+		if an := names[rng.IntN(len(names))]; abstract(an) && rng.Float64() < 0.5 {
+			rf.typ = an // declared below where the abstract type is
+		}
 		any := false
 		for g := range nGraphs {
 			if target.in[g] && rng.Float64() < 0.5 {
@@ -276,7 +290,7 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 			}
 		}
 		// @provides of a scalar field the subgraph declares @external.
-		if target.entity && rng.Float64() < 0.2 {
+		if target.entity && rf.typ == target.name && rng.Float64() < 0.2 {
 			for g := range nGraphs {
 				if !rf.in[g] {
 					continue
@@ -305,6 +319,74 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 			}
 		}
 	}
+	// Where each object type implements I0 or is a member of U0; the
+	// abstract types are declared where they have one, and fields
+	// returning them only there.
+	impl := map[string][]bool{}
+	member := map[string]bool{}
+	ifaceIn, unionIn := make([]bool, nGraphs), make([]bool, nGraphs)
+	for _, t := range types {
+		if hasIface && rng.Float64() < 0.6 {
+			impl[t.name] = make([]bool, nGraphs)
+			for g := range nGraphs {
+				if t.in[g] && rng.Float64() < 0.75 {
+					impl[t.name][g], ifaceIn[g] = true, true
+				}
+			}
+		}
+		if hasUnion && rng.Float64() < 0.5 {
+			member[t.name] = true
+			for g := range nGraphs {
+				unionIn[g] = unionIn[g] || t.in[g]
+			}
+		}
+	}
+	declaredIn := func(name string) []bool {
+		if name == "I0" {
+			return ifaceIn
+		}
+		return unionIn
+	}
+	restrict := func(typ *string, in []bool) {
+		if !abstract(*typ) {
+			return
+		}
+		d := declaredIn(*typ)
+		left := false
+		for g := range in {
+			in[g] = in[g] && d[g]
+			left = left || in[g]
+		}
+		if !left {
+			*typ = "String"
+			for g := range in {
+				in[g] = d[g] || in[g]
+			}
+		}
+	}
+	for _, t := range types {
+		for _, f := range t.fields {
+			if abstract(f.typ) {
+				orig := slices.Clone(f.in)
+				restrict(&f.typ, f.in)
+				if f.typ == "String" {
+					copy(f.in, orig)
+				}
+			}
+		}
+	}
+	for i := range roots {
+		if abstract(roots[i].typ) {
+			orig := slices.Clone(roots[i].in)
+			for g := range roots[i].in {
+				roots[i].in[g] = true // any subgraph declaring the abstract type
+			}
+			restrict(&roots[i].typ, roots[i].in)
+			if roots[i].typ == "String" {
+				copy(roots[i].in, orig)
+			}
+		}
+	}
 	var out []Subgraph
 	for g := range nGraphs {
 		var b strings.Builder
@@ -321,6 +403,18 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 		}
 		if len(qs) > 0 {
 			b.WriteString("type Query { " + strings.Join(qs, " ") + " }\n")
+		}
+		if ifaceIn[g] {
+			b.WriteString("interface I0 { i0: String }\n")
+		}
+		if unionIn[g] {
+			var ms []string
+			for _, t := range types {
+				if member[t.name] && t.in[g] {
+					ms = append(ms, t.name)
+				}
+			}
+			b.WriteString("union U0 = " + strings.Join(ms, " | ") + "\n")
 		}
 		for _, t := range types {
 			if !t.in[g] {
@@ -345,10 +439,16 @@ func randomSubgraphs(rng *rand.Rand) []Subgraph {
 				}
 				fs = append(fs, s)
 			}
+			if impl[t.name] != nil && impl[t.name][g] {
+				fs = append(fs, "i0: String @shareable")
+			}
 			if len(fs) == 0 {
 				fs = append(fs, "x: String @shareable")
 			}
 			head := "type " + t.name
+			if impl[t.name] != nil && impl[t.name][g] {
+				head += " implements I0"
+			}
 			if t.entity {
 				if t.keyMode[g] == 1 {
 					head += ` @key(fields: "id", resolvable: false)`

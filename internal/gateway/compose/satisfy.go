@@ -118,14 +118,8 @@ func (s *satisfier) visit(p position) {
 	switch st.kind {
 	case ast.Union:
 		for _, m := range st.members {
-			var next []option
-			for _, o := range p.opts {
-				if t := sup.graphs[o.g].types[st.name]; t != nil && slices.Contains(t.members, m) {
-					next = append(next, option{g: o.g})
-				}
-			}
-			if len(next) > 0 {
-				s.push(position{typ: m, opts: next, root: p.root, path: appendStep(p.path, step{cond: m})})
+			if d, ok := s.downcast(st, m, p); ok {
+				s.push(d)
 			}
 		}
 		return
@@ -134,21 +128,13 @@ func (s *satisfier) visit(p position) {
 		return
 	}
 	opts := s.expand(st, p.opts)
-	// An abstract type continues as each of its runtime types, in the
-	// subgraphs that can return them there.
+	// An abstract type continues as each of its runtime types that every
+	// subgraph answering here can return.
 	var downcasts []position
 	if st.kind == ast.Interface {
 		for _, impl := range sup.implementationsOf(st.name) {
-			var next []option
-			for _, o := range opts {
-				sg := sup.graphs[o.g]
-				it, t := sg.types[st.name], sg.types[impl.name]
-				if it != nil && it.kind == ast.Interface && t != nil && slices.Contains(t.interfaces, st.name) {
-					next = append(next, option{g: o.g})
-				}
-			}
-			if len(next) > 0 {
-				downcasts = append(downcasts, position{typ: impl.name, opts: next, root: p.root, path: appendStep(p.path, step{cond: impl.name})})
+			if d, ok := s.downcast(st, impl.name, p); ok {
+				downcasts = append(downcasts, d)
 			}
 		}
 	}
@@ -176,12 +162,118 @@ func (s *satisfier) visit(p position) {
 			continue
 		}
 		if ft := sup.types[f.typ.Name()]; ft != nil && (ft.kind == ast.Object || ft.kind == ast.Interface || ft.kind == ast.Union) {
+			if (ft.kind == ast.Interface || ft.kind == ast.Union) && !s.runtimeTypesIntersect(st, f, ft, p, next) {
+				continue
+			}
 			s.push(position{typ: ft.name, opts: next, root: p.root, path: appendStep(p.path, step{field: f.name})})
 		}
 	}
 	for _, d := range downcasts {
 		s.push(d)
 	}
+}
+
+// downcast is the position of the runtime type rt below the abstract
+// position p. As in Apollo's validation, the options at p answer the same
+// field the same way: when one of them cannot return an rt there, no
+// subgraph does, and the type condition leads nowhere (ok false, no error).
+// An @interfaceObject option continues as itself (its concrete type is
+// fetched from a subgraph where the interface is an entity).
+func (s *satisfier) downcast(st *sType, rt string, p position) (position, bool) {
+	var next []option
+	for _, o := range p.opts {
+		sg := s.sup.graphs[o.g]
+		t := sg.types[st.name]
+		switch {
+		case t == nil:
+			return position{}, false
+		case t.interfaceObject:
+		case t.kind == ast.Union:
+			if !slices.Contains(t.members, rt) {
+				return position{}, false
+			}
+		case t.kind == ast.Interface:
+			if rtt := sg.types[rt]; rtt == nil || !slices.Contains(rtt.interfaces, st.name) {
+				return position{}, false
+			}
+		default:
+			return position{}, false
+		}
+		next = append(next, option{g: o.g})
+	}
+	if len(next) == 0 {
+		return position{}, false
+	}
+	return position{typ: rt, opts: next, root: p.root, path: appendStep(p.path, step{cond: rt})}, true
+}
+
+// runtimeTypesIntersect checks a field of abstract type ft resolved by
+// several subgraphs (the options next): as Apollo requires, their possible
+// runtime types there must have some in common, else the field is reported
+// (SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES) and the path ends.
+func (s *satisfier) runtimeTypesIntersect(st *sType, f *sField, ft *sType, p position, next []option) bool {
+	sup := s.sup
+	var graphs []int
+	for _, o := range next {
+		if t := sup.graphs[o.g].types[ft.name]; t != nil && (t.kind == ast.Interface || t.kind == ast.Union) && !slices.Contains(graphs, o.g) {
+			graphs = append(graphs, o.g)
+		}
+	}
+	if len(graphs) < 2 || len(f.resolvedIn) < 2 {
+		return true
+	}
+	all := ft.members
+	if ft.kind == ast.Interface {
+		all = nil
+		for _, impl := range sup.implementationsOf(ft.name) {
+			all = append(all, impl.name)
+		}
+	}
+	intersection := slices.Clone(all)
+	allEmpty := true
+	var lines []string
+	var involved []string
+	for _, g := range graphs {
+		sg := sup.graphs[g]
+		var names []string
+		if t := sg.types[ft.name]; t.kind == ast.Union {
+			names = slices.Clone(t.members)
+		} else {
+			for _, tn := range sg.typeOrder {
+				if x := sg.types[tn]; x.kind == ast.Object && slices.Contains(x.interfaces, ft.name) {
+					names = append(names, tn)
+				}
+			}
+		}
+		slices.Sort(names)
+		if len(names) == 1 && !slices.Contains(all, names[0]) {
+			continue
+		}
+		if len(names) > 0 {
+			allEmpty = false
+		}
+		desc := "no runtime type is defined"
+		if len(names) > 0 {
+			desc = "type " + quoteList(names)
+			if len(names) > 1 {
+				desc = "types " + quoteList(names)
+			}
+		}
+		lines = append(lines, fmt.Sprintf(" - in subgraph %q, %s", sg.name, desc))
+		involved = append(involved, sg.name)
+		intersection = slices.DeleteFunc(intersection, func(n string) bool { return !slices.Contains(names, n) })
+	}
+	if allEmpty || len(intersection) > 0 {
+		return true
+	}
+	coord := st.name + "." + f.name
+	if !s.reported["runtime:"+coord] {
+		s.reported["runtime:"+coord] = true
+		s.ps.add("SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES", coord, fmt.Sprintf(
+			"For the following supergraph API query:\n%s\nShared field %q return type %q has a non-intersecting set of possible runtime types across subgraphs. Runtime types in subgraphs are:\n%s.\nThis is not allowed as shared fields must resolve the same way in all subgraphs, and that implies at least some common runtime types between the subgraphs.",
+			printPath(p.root, p.path, f.name+" {\n  ...\n}"), coord, f.typ.String(), strings.Join(lines, ";\n")), involved...)
+	}
+	return false
 }
 
 func appendStep(path []step, st step) []step {
@@ -363,6 +455,18 @@ func (s *satisfier) collectable(st *sType, opts []option, sel ast.SelectionSet, 
 // typeName by itself (external fields only where provided).
 func (sup *supergraph) selectable(g int, typeName string, sel, provided ast.SelectionSet) bool {
 	t := sup.graphs[g].types[typeName]
+	if t == nil {
+		// An object reached through an @interfaceObject of one of its
+		// interfaces: the interface's fields there.
+		if st := sup.types[typeName]; st != nil {
+			for _, in := range st.interfaces {
+				if it := sup.graphs[g].types[in]; it != nil && it.interfaceObject {
+					t = it
+					break
+				}
+			}
+		}
+	}
 	if t == nil {
 		return false
 	}
