@@ -3,6 +3,7 @@ package territory
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -92,15 +93,31 @@ func NewLoaders(st *Store, wait time.Duration) *Loaders {
 }
 
 // WithLoaders returns ctx carrying fresh loaders of the service that gather
-// keys for wait; install it once per operation.
+// keys for wait; install it once per operation. They are built when the
+// operation first asks for them: an operation that needs none (the comuni
+// of _entities, answered from memory) builds none.
 func (s *Service) WithLoaders(ctx context.Context, wait time.Duration) context.Context {
-	return context.WithValue(ctx, loadersKey{}, NewLoaders(s.store, wait))
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{build: func() *Loaders { return NewLoaders(s.store, wait) }})
+}
+
+// lazyLoaders builds an operation's loaders on first use.
+type lazyLoaders struct {
+	once  sync.Once
+	build func() *Loaders
+	l     *Loaders
+}
+
+func (z *lazyLoaders) get() *Loaders {
+	z.once.Do(func() { z.l = z.build() })
+	return z.l
 }
 
 // LoadersFrom returns the loaders in ctx, or nil.
 func LoadersFrom(ctx context.Context) *Loaders {
-	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	return l
+	if z, _ := ctx.Value(loadersKey{}).(*lazyLoaders); z != nil {
+		return z.get()
+	}
+	return nil
 }
 
 // loaders returns the operation's loaders, or fresh ones (no batching across
