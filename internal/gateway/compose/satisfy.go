@@ -271,7 +271,7 @@ func (s *satisfier) runtimeTypesIntersect(st *sType, f *sField, ft *sType, p pos
 		s.reported["runtime:"+coord] = true
 		s.ps.add("SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES", coord, fmt.Sprintf(
 			"For the following supergraph API query:\n%s\nShared field %q return type %q has a non-intersecting set of possible runtime types across subgraphs. Runtime types in subgraphs are:\n%s.\nThis is not allowed as shared fields must resolve the same way in all subgraphs, and that implies at least some common runtime types between the subgraphs.",
-			printPath(p.root, p.path, f.name+" {\n  ...\n}"), coord, f.typ.String(), strings.Join(lines, ";\n")), involved...)
+			printPath(p.root, appendStep(p.path, step{field: f.name}), "..."), coord, f.typ.String(), strings.Join(lines, ";\n")), involved...)
 	}
 	return false
 }

@@ -133,8 +133,9 @@
 // our composition and over Apollo's: seeds 1001–1004 × 3000 documents
 // (about 5470 operations each), seed 1005 × 1500 at size 2 and seed 1006 ×
 // 1000 at size 3, then, with the @requires fields of arguments, fragments,
-// @inaccessible and @interfaceObject, seeds 1101–1102 × 3000: 74,796
-// operations, all agree; earlier, seed 900 (6000 documents, 10869
+// @inaccessible and @interfaceObject, seeds 1101–1102 and 1201–1203 × 3000
+// and seed 1204 × 2000 at size 3: 114,958 operations, all agree; earlier,
+// seed 900 (6000 documents, 10869
 // operations) agreed and seeds 200–700 found F16 and F17. Findings F1–F23
 // are all fixed; each keeps its minimized case under testdata/regressions,
 // named by finding.
