@@ -230,11 +230,14 @@ type fctx struct {
 
 // ancestor is the entity position a value-typed position hangs from.
 type ancestor struct {
-	typ   string   // the entity type
+	typ   string   // the entity type (the query type at the root)
 	path  []string // its response path
 	out   *selNode // the selection at it in the fetch of ctx
 	ctx   fctx     // the planning context there
 	chain []*ast.Field
+	// root is set when the value hangs from a root field of a query
+	// (jumpViaRoot).
+	root bool
 }
 
 // childAnc is the ancestor of the selection of field f planned on parent
@@ -254,6 +257,11 @@ func (b *builder) childAnc(ctx fctx, parent string, f *ast.Field, out *selNode, 
 			c.anc = nil
 			return &ancestor{typ: parent, path: path, out: out, ctx: c, chain: []*ast.Field{f}}
 		}
+	}
+	if len(path) == 0 && b.op.Operation != ast.Mutation && b.op.Operation != ast.Subscription && b.api.Query != nil && parent == b.api.Query.Name {
+		// A root field of a query: another subgraph resolving it can be
+		// asked for the same field (jumpViaRoot).
+		return &ancestor{typ: parent, out: out, ctx: ctx, chain: []*ast.Field{f}, root: true}
 	}
 	if ctx.anc == nil {
 		return nil
@@ -567,20 +575,17 @@ func (b *builder) planRoot(rootType string, set ast.SelectionSet) error {
 				roots = append(roots, f)
 			}
 		} else {
+			// Root fetches of a query, those that value types split
+			// across subgraphs made (jumpViaRoot) included.
 			var open []string
-			for _, r := range roots {
-				open = append(open, r.subgraph)
-			}
-			g := b.cheapestRoot(rootType, rf.f, cands, open)
-			for _, r := range roots {
-				if r.subgraph == g {
-					f = r
-					break
+			for _, r := range b.fetches {
+				if r.kind == Root {
+					open = append(open, r.subgraph)
 				}
 			}
-			if f == nil {
+			g := b.cheapestRoot(rootType, rf.f, cands, open)
+			if f = b.rootFetchTo(g); f == nil {
 				f = b.newFetch(g, Root, nil, nil)
-				roots = append(roots, f)
 			}
 		}
 		fc := *rf.f
@@ -1288,6 +1293,9 @@ func (b *builder) jumpViaAncestor(ctx fctx, parent string, f *ast.Field) ([]*fb,
 	if a == nil {
 		return nil, false
 	}
+	if a.root {
+		return b.jumpViaRoot(a, f)
+	}
 	at := b.sg.Types[a.typ]
 	if at == nil || at.Fields[a.chain[0].Name] == nil {
 		return nil, false
@@ -1320,6 +1328,49 @@ func (b *builder) jumpViaAncestor(ctx fctx, parent string, f *ast.Field) ([]*fb,
 		graph: graph, typeCond: a.typ, types: []string{a.typ}, key: c.via[c.graphIndex(graph)],
 		requires: requiresOf(at, a.chain[0].Name, graph), inner: a.typ,
 	}), true
+}
+
+// jumpViaRoot plans f, a field of a value type under the root field of a
+// query that the current subgraph does not resolve, with the same root
+// field (same arguments and response key) asked of another subgraph that
+// resolves every field from the root down to f (a @shareable root field
+// whose value type's fields live in different subgraphs): the answers of
+// the root fetches merge into the same objects. A subgraph already asked
+// at the root is preferred.
+func (b *builder) jumpViaRoot(a *ancestor, f *ast.Field) ([]*fb, bool) {
+	graph := ""
+	for _, g := range b.resolvers(a.typ, a.chain[0].Name) {
+		if g == a.ctx.f.subgraph || !b.chainResolvable(g, a.typ, a.chain, f) {
+			continue
+		}
+		if graph == "" || b.rootFetchTo(g) != nil && b.rootFetchTo(graph) == nil {
+			graph = g
+		}
+	}
+	if graph == "" {
+		return nil, false
+	}
+	syn := f
+	for i := len(a.chain) - 1; i >= 0; i-- {
+		fc := *a.chain[i]
+		fc.SelectionSet = ast.SelectionSet{syn}
+		syn = &fc
+	}
+	rf := b.rootFetchTo(graph)
+	if rf == nil {
+		rf = b.newFetch(graph, Root, nil, nil)
+	}
+	return append([]*fb{rf}, b.planField(fctx{f: rf}, a.typ, syn, rf.root, nil)...), true
+}
+
+// rootFetchTo returns the root fetch of a query to subgraph g, if any.
+func (b *builder) rootFetchTo(g string) *fb {
+	for _, f := range b.fetches {
+		if f.kind == Root && f.subgraph == g {
+			return f
+		}
+	}
+	return nil
 }
 
 // chainResolvable reports whether subgraph g resolves every field of chain

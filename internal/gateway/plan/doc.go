@@ -19,7 +19,11 @@
 // definition is used), inline fragments on abstract types (the
 // representation is the field set's result), and fields of an
 // @interfaceObject (the requirement is fetched for the concrete type and
-// sent with the interface's name as __typename). Which jump is taken is
+// sent with the interface's name as __typename). A field of a value type
+// that the current subgraph does not resolve is fetched through the
+// nearest entity above it, or, under a query's root field that another
+// subgraph resolves too (@shareable), by asking that subgraph for the same
+// root field: the answers merge into the same objects. Which jump is taken is
 // decided by a shortest-path search over the query graph (search.go: the
 // types-per-subgraph nodes of one response position, key jumps as edges
 // whose conditions are the key's fields, costed in fetches), so chains of
