@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,12 +13,16 @@ import (
 	"github.com/citizengraph/citizengraph/internal/gateway/subscribe"
 )
 
-// idle is a Subscriber whose streams wait, each for its own end.
-type idle struct{}
+// idle is a subscriber whose streams never send an event; subscribed, when
+// set, counts the subscriptions that reached it (past every quota).
+type idle struct{ subscribed *atomic.Int64 }
 
 type idleStream struct{ done chan struct{} }
 
-func (idle) Subscribe(context.Context, string, execute.Request) (subscribe.Stream, error) {
+func (i idle) Subscribe(context.Context, string, execute.Request) (subscribe.Stream, error) {
+	if i.subscribed != nil {
+		i.subscribed.Add(1)
+	}
 	return &idleStream{done: make(chan struct{})}, nil
 }
 
@@ -45,7 +50,8 @@ func (s *idleStream) Close() error {
 // are unaffected, and a closed subscription frees its slot.
 func TestSubscriptionQuotaPerClient(t *testing.T) {
 	sg := mustLiveSupergraph(t)
-	gw, err := gateway.New(sg, gateway.Options{Subscriber: idle{}, Fetcher: &scripted{}, MaxSubscriptionsPerClient: 2})
+	var subscribed atomic.Int64
+	gw, err := gateway.New(sg, gateway.Options{Subscriber: idle{subscribed: &subscribed}, Fetcher: &scripted{}, MaxSubscriptionsPerClient: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +72,7 @@ func TestSubscriptionQuotaPerClient(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			// Open, waiting for events: every call here expects a
 			// refusal, so the wait is long enough for a loaded machine.
+			t.Logf("no refusal: %d open, %d subscribed", gw.OpenSubscriptions(), subscribed.Load())
 			return false
 		}
 	}
@@ -73,9 +80,12 @@ func TestSubscriptionQuotaPerClient(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		before := gw.OpenSubscriptions()
+		// Wait until the subscription is past the quota (it reached the
+		// subscriber), not merely counted as open: the next request must
+		// not overtake it at the quota.
+		before := subscribed.Load()
 		sseEventsCtx(t, ctx, url, authorization, q)
-		waitFor(t, func() bool { return gw.OpenSubscriptions() == before+1 }, "the subscription to open")
+		waitFor(t, func() bool { return subscribed.Load() == before+1 }, "the subscription to open")
 		return cancel
 	}
 	closeAlice := open(alice)

@@ -73,9 +73,11 @@ func (g *Gateway) subscription(ctx context.Context, oc *graphql.OperationContext
 	end := func() {
 		once.Do(func() {
 			stream.Close()
-			g.open.Add(-1)
+			// The client's and the connection's slots are free before
+			// the subscription stops counting as open.
 			g.clients.release(client, perClient)
 			conn.release()
+			g.open.Add(-1)
 		})
 	}
 	stop := context.AfterFunc(ctx, end)
